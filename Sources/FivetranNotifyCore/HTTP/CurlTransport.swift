@@ -1,0 +1,182 @@
+import CCurl
+import Foundation
+
+/// The production `HTTPTransport`: libcurl's easy interface, each transfer on a dispatch thread so that
+/// Swift's cooperative pool never blocks while a request is in flight. Idle easy handles are kept and
+/// reused, so connections (and TLS sessions) to the same host are kept alive between requests.
+/// Proxies come from the environment (`https_proxy`, `no_proxy`, …) as libcurl reads them.
+public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+    private static let globalInit: Void = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
+
+    private let userAgent: String
+    private let queue = DispatchQueue(label: "fivetran-notify.curl", attributes: .concurrent)
+    private let lock = NSLock()
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+    private let maxIdleHandles = 8
+
+    public init(userAgent: String = "fivetran-notify/\(FivetranNotify.version)") {
+        _ = Self.globalInit
+        self.userAgent = userAgent
+    }
+
+    deinit {
+        for handle in idleHandles { curl_easy_cleanup(handle) }
+    }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try self.perform(request) })
+            }
+        }
+    }
+
+    private func checkOut() -> UnsafeMutableRawPointer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let handle = idleHandles.popLast() {
+            curl_easy_reset(handle)
+            return handle
+        }
+        return curl_easy_init()
+    }
+
+    private func checkIn(_ handle: UnsafeMutableRawPointer) {
+        lock.lock()
+        defer { lock.unlock() }
+        if idleHandles.count < maxIdleHandles {
+            idleHandles.append(handle)
+        } else {
+            curl_easy_cleanup(handle)
+        }
+    }
+
+    private func perform(_ request: HTTPRequest) throws -> HTTPResponse {
+        let handle = checkOut()
+        defer { checkIn(handle) }
+
+        let transfer = Transfer(body: request.body ?? Data())
+        let box = Unmanaged.passRetained(transfer)
+        defer { box.release() }
+        let context = box.toOpaque()
+
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        defer { curl_slist_free_all(headerList) }
+
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
+            fn_curl_easy_setopt_string(handle, CURLOPT_URL, request.url)
+            fn_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+            fn_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+            fn_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+            fn_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            fn_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.milliseconds)
+            fn_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.milliseconds)
+            fn_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+            fn_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
+            fn_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            if request.method == "HEAD" {
+                fn_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)
+            }
+            if request.body != nil || ["POST", "PUT", "PATCH"].contains(request.method) {
+                fn_curl_easy_setopt_long(handle, CURLOPT_UPLOAD, 0)
+                fn_curl_easy_setopt_long(handle, CURLOPT_POST, 1)
+                fn_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(transfer.requestBody.count))
+                fn_curl_easy_setopt_callback(handle, CURLOPT_READFUNCTION, curlReadCallback)
+                fn_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context)
+                // The method string above wins over POST; POST only switches on sending the body.
+                fn_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            }
+            var names = Set<String>()
+            for (name, value) in request.headers {
+                names.insert(name.lowercased())
+                headerList = curl_slist_append(headerList, "\(name): \(value)")
+            }
+            // libcurl adds these by itself unless told otherwise.
+            if !names.contains("expect") { headerList = curl_slist_append(headerList, "Expect:") }
+            if !names.contains("content-type") && request.body != nil {
+                headerList = curl_slist_append(headerList, "Content-Type:")
+            }
+            fn_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+            fn_curl_easy_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback)
+            fn_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+            fn_curl_easy_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+            fn_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+            return curl_easy_perform(handle)
+        }
+
+        guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            throw HTTPTransportError(
+                host: request.host,
+                reason: reason,
+                isTimeout: code == CURLE_OPERATION_TIMEDOUT
+            )
+        }
+        var status = 0
+        fn_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: transfer.responseHeaders, body: transfer.responseBody)
+    }
+}
+
+/// The state of one transfer, reached from libcurl's C callbacks through an opaque pointer.
+private final class Transfer {
+    let requestBody: [UInt8]
+    var readOffset = 0
+    var responseBody = Data()
+    var responseHeaders: [String: String] = [:]
+
+    init(body: Data) {
+        requestBody = [UInt8](body)
+    }
+}
+
+private let curlWriteCallback: fn_curl_data_callback = { buffer, size, count, userdata in
+    let length = size * count
+    guard let buffer, let userdata else { return length }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    transfer.responseBody.append(UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: length)
+    return length
+}
+
+private let curlReadCallback: fn_curl_data_callback = { buffer, size, count, userdata in
+    guard let buffer, let userdata else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let remaining = transfer.requestBody.count - transfer.readOffset
+    let length = min(remaining, size * count)
+    if length > 0 {
+        transfer.requestBody.withUnsafeBytes { bytes in
+            UnsafeMutableRawPointer(buffer).copyMemory(
+                from: bytes.baseAddress! + transfer.readOffset, byteCount: length)
+        }
+        transfer.readOffset += length
+    }
+    return length
+}
+
+private let curlHeaderCallback: fn_curl_data_callback = { buffer, size, count, userdata in
+    let length = size * count
+    guard let buffer, let userdata else { return length }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: length), as: UTF8.self)
+    if line.hasPrefix("HTTP/") {
+        // A new response (after a 100 Continue or a proxy CONNECT): forget earlier headers.
+        transfer.responseHeaders = [:]
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        transfer.responseHeaders[name] = value
+    }
+    return length
+}
+
+extension Duration {
+    /// Whole milliseconds, for APIs that count in them.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import FivetranNotifyCore
+
+@main
+struct FivetranNotifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fivetran-notify",
+        abstract: "Know within seconds when a Fivetran sync or transformation fails.",
+        version: FivetranNotify.version,
+        subcommands: [Listen.self]
+    )
+}
