@@ -1,8 +1,9 @@
 import CCurl
 import Foundation
 
-/// The production `HTTPTransport`: libcurl's easy interface, each transfer on a dispatch thread so that
-/// Swift's cooperative pool never blocks while a request is in flight. Idle easy handles are kept and
+/// The production `HTTPTransport`: libcurl's easy interface, each transfer on a thread of its own so that
+/// Swift's cooperative pool never blocks while a request is in flight. (Not a dispatch queue: on Linux,
+/// libdispatch adds threads for blocked work only after a delay, which serialises concurrent transfers.) Idle easy handles are kept and
 /// reused, so connections (and TLS sessions) to the same host are kept alive between requests.
 /// Proxies come from the environment (`https_proxy`, `no_proxy`, …) as libcurl reads them.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
@@ -11,7 +12,6 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }()
 
     private let userAgent: String
-    private let queue = DispatchQueue(label: "fivetran-notify.curl", attributes: .concurrent)
     private let lock = NSLock()
     private var idleHandles: [UnsafeMutableRawPointer] = []
     private let maxIdleHandles = 8
@@ -27,9 +27,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async {
+            let thread = Thread {
                 continuation.resume(with: Result { try self.perform(request) })
             }
+            thread.name = "fivetran-notify.curl"
+            thread.start()
         }
     }
 
