@@ -22,8 +22,10 @@ public struct Paths: Sendable, Equatable {
             }
             return URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(fallback, isDirectory: true)
         }
-        configDirectory = base("XDG_CONFIG_HOME", ".config").appendingPathComponent("fivetran-notify", isDirectory: true)
-        stateDirectory = base("XDG_STATE_HOME", ".local/state").appendingPathComponent("fivetran-notify", isDirectory: true)
+        configDirectory = base("XDG_CONFIG_HOME", ".config").appendingPathComponent(
+            "fivetran-notify", isDirectory: true)
+        stateDirectory = base("XDG_STATE_HOME", ".local/state").appendingPathComponent(
+            "fivetran-notify", isDirectory: true)
     }
 
     public var configFile: URL { configDirectory.appendingPathComponent("config.toml") }

@@ -1,0 +1,27 @@
+import Crypto
+import Foundation
+
+/// Fivetran deliveries have no event id: a redelivery of the same event is recognised by
+/// (`event`, connector/connection id, `sync_id`, `created`) when the connector id and `created` are
+/// present, else by the SHA-256 of the body.
+public enum DeduplicationKey {
+    /// The key under which a delivery is stored once. Composite keys look like
+    /// `sync_end|warrant_sheep|2f1d4b8e-…|2026-05-22T01:12:44.102Z` (an absent sync id is empty);
+    /// body hashes are 64 lower-case hex digits.
+    public static func deduplicationKey(for delivery: Delivery, body: Data) -> String {
+        if let connectorId = delivery.connectorId, let created = delivery.created {
+            return [delivery.event, connectorId, delivery.syncId ?? "", created].joined(separator: "|")
+        }
+        return SHA256.hash(data: body).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 0x10 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+extension Delivery {
+    /// See `DeduplicationKey.deduplicationKey(for:body:)`.
+    public static func deduplicationKey(for delivery: Delivery, body: Data) -> String {
+        DeduplicationKey.deduplicationKey(for: delivery, body: body)
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+extension AlertRenderer {
+    /// Messages summarising a storm of failures: per destination, the failures grouped by reason, every
+    /// connector (or dbt job) named. Sections and messages are split as Slack's limits require, so
+    /// 5,000 connectors yield several valid messages ("part 2 of 8"), never "and 4,990 more".
+    /// - Returns: one or more messages per destination, in order; none for no deliveries.
+    public static func digest(_ deliveries: [Delivery], now: Date) -> [SlackMessage] {
+        var destinations: [String: [Delivery]] = [:]
+        var order: [String] = []
+        for d in deliveries {
+            let key = d.destinationGroupId ?? ""
+            if destinations[key] == nil { order.append(key) }
+            destinations[key, default: []].append(d)
+        }
+        // Biggest storm first; ties keep the order of first appearance.
+        order = order.enumerated().sorted { a, b in
+            let countA = destinations[a.element]?.count ?? 0
+            let countB = destinations[b.element]?.count ?? 0
+            return countA != countB ? countA > countB : a.offset < b.offset
+        }.map(\.element)
+        return order.flatMap { digest(destination: $0.isEmpty ? nil : $0, destinations[$0] ?? [], now: now) }
+    }
+
+    private struct ReasonGroup {
+        var title: String
+        var annotation: String
+        var subjects: [String] = []
+        var counts: [String: Int] = [:]
+        var names: [String: String] = [:]
+        var allJobs = true
+    }
+
+    private static func digest(destination: String?, _ deliveries: [Delivery], now: Date) -> [SlackMessage] {
+        // Group by reason (first line), keeping the order in which reasons and subjects first appeared.
+        var groups: [String: ReasonGroup] = [:]
+        var groupOrder: [String] = []
+        for d in deliveries {
+            let reason = digestReason(d)
+            let annotation = digestAnnotation(d)
+            let key = reason + "\u{0}" + annotation
+            if groups[key] == nil {
+                groups[key] = ReasonGroup(title: reason, annotation: annotation)
+                groupOrder.append(key)
+            }
+            let subject = d.subjectKey
+            if groups[key]!.counts[subject] == nil {
+                groups[key]!.subjects.append(subject)
+                groups[key]!.names[subject] = d.displayName
+            }
+            groups[key]!.counts[subject, default: 0] += 1
+            groups[key]!.allJobs = groups[key]!.allJobs && d.isTransformationEvent
+        }
+        groupOrder = groupOrder.enumerated().sorted { a, b in
+            let countA = groups[a.element]!.subjects.count
+            let countB = groups[b.element]!.subjects.count
+            return countA != countB ? countA > countB : a.offset < b.offset
+        }.map(\.element)
+
+        // Lay every group out as sections of names, each within a section's limit.
+        let sectionBudget = SlackLimits.sectionText - 100
+        var sections: [String] = []
+        for key in groupOrder {
+            let group = groups[key]!
+            let noun = group.allJobs ? "dbt job" : "connector"
+            let count = group.subjects.count
+            var title = "*\(inline(group.title, 300))* — \(count) \(count == 1 ? noun : noun + "s")"
+            if !group.annotation.isEmpty { title += " (\(inline(group.annotation, 200)))" }
+            let continued = title + " _(continued)_"
+            var current = title + "\n"
+            var empty = true
+            for subject in group.subjects {
+                var name = inline(group.names[subject] ?? subject, 200)
+                if let repeats = group.counts[subject], repeats > 1 { name += " (×\(repeats))" }
+                let piece = (empty ? "" : ", ") + name
+                if !empty && Mrkdwn.length(current) + Mrkdwn.length(piece) > sectionBudget {
+                    sections.append(current)
+                    current = continued + "\n" + name
+                } else {
+                    current += piece
+                }
+                empty = false
+            }
+            sections.append(current)
+        }
+
+        // Pack sections into messages within the block count and the total text budget.
+        let dates = deliveries.compactMap(\.createdDate)
+        let first = dates.min() ?? now
+        let last = dates.max() ?? now
+        var context = [String]()
+        if first == last {
+            context.append(TimeText.time(first, now: now))
+        } else {
+            context.append("first \(TimeText.time(first, now: now)), last \(TimeText.time(last, now: now))")
+        }
+        let link = destination.map { "destination `\(inline($0, 300))` · " } ?? ""
+        context.append(link + "<https://fivetran.com/dashboard|Open in Fivetran>")
+        let contextBlock = SlackMessage.context(context)
+        let reserved = SlackLimits.headerText + SlackMessage.textLength(of: contextBlock)
+        let bodyBudget = SlackLimits.allBlocksText - reserved
+        var pages: [[String]] = [[]]
+        var used = 0
+        for section in sections {
+            let length = Mrkdwn.length(section)
+            if !pages[pages.count - 1].isEmpty
+                && (used + length > bodyBudget || pages[pages.count - 1].count + 2 >= SlackLimits.blocks)
+            {
+                pages.append([])
+                used = 0
+            }
+            pages[pages.count - 1].append(section)
+            used += length
+        }
+
+        let failures = "\(deliveries.count) \(deliveries.count == 1 ? "failure" : "failures")"
+        let span = last > first ? " in \(TimeText.duration(last.timeIntervalSince(first)))" : ""
+        let place = destination.map { " — destination \($0)" } ?? ""
+        let reasons = "\(groupOrder.count) \(groupOrder.count == 1 ? "reason" : "reasons")"
+        let noun = deliveries.count == 1 ? "failure" : "failures"
+        let summaryLine =
+            "\(deliveries.count) Fivetran \(noun)\(span)"
+            + (destination.map { " on destination \($0)" } ?? "") + " (\(reasons))"
+        return pages.enumerated().map { index, page in
+            let part = pages.count > 1 ? " (part \(index + 1) of \(pages.count))" : ""
+            let header =
+                Mrkdwn.clamp(":rotating_light: \(failures)\(span)\(place)", to: SlackLimits.headerText - part.count)
+                + part
+            let blocks = [SlackMessage.header(header)] + page.map(SlackMessage.section) + [contextBlock]
+            return SlackMessage(text: summary(summaryLine, limit: 500) + part, blocks: blocks).fittingLimits()
+        }
+    }
+
+    /// What a failure is grouped by: the first line of its reason, else its status, else its event.
+    private static func digestReason(_ d: Delivery) -> String {
+        let reason = d.reason ?? d.data["result"]?["description"]?.displayText
+        if let line = reason?.split(whereSeparator: \.isNewline).first.map(String.init), !line.isEmpty {
+            return line.count > 300 ? String(line.prefix(299)) + "…" : line
+        }
+        return "Fivetran gave no reason"
+    }
+
+    /// What sets a group apart besides its reason: a warning status, or an event other than a failed sync.
+    private static func digestAnnotation(_ d: Delivery) -> String {
+        if d.event != "sync_end" { return d.event }
+        if ForwardedEvents.severity(of: d) == .warning { return d.status ?? "" }
+        return ""
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// One incoming-webhook message: the `text` fallback (what a phone notification shows) and Block Kit
+/// `blocks`.
+public struct SlackMessage: Sendable, Equatable, Codable {
+    public var text: String
+    public var blocks: [JSONValue]
+
+    public init(text: String, blocks: [JSONValue] = []) {
+        self.text = text
+        self.blocks = blocks
+    }
+
+    /// The JSON body to POST (`{"text": …, "blocks": […]}`; `blocks` omitted when empty).
+    public func jsonBody() -> Data {
+        var object: [String: JSONValue] = ["text": .string(text)]
+        if !blocks.isEmpty {
+            object["blocks"] = .array(blocks)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a JSONValue cannot fail: every case maps to JSON.
+        return (try? encoder.encode(JSONValue.object(object))) ?? Data(#"{"text":"fivetran-notify"}"#.utf8)
+    }
+}
+
+extension SlackMessage {
+    /// A `header` block (plain text, emoji allowed).
+    static func header(_ text: String) -> JSONValue {
+        .object([
+            "type": .string("header"),
+            "text": .object([
+                "type": .string("plain_text"), "text": .string(text.replacingNewlines()), "emoji": .bool(true),
+            ]),
+        ])
+    }
+
+    /// A `section` block with mrkdwn text.
+    static func section(_ text: String) -> JSONValue {
+        .object(["type": .string("section"), "text": mrkdwn(text)])
+    }
+
+    /// A `section` block with mrkdwn fields.
+    static func fields(_ fields: [String]) -> JSONValue {
+        .object(["type": .string("section"), "fields": .array(fields.map(mrkdwn))])
+    }
+
+    /// A `context` block with mrkdwn elements.
+    static func context(_ elements: [String]) -> JSONValue {
+        .object(["type": .string("context"), "elements": .array(elements.map(mrkdwn))])
+    }
+
+    /// A `divider` block.
+    static var divider: JSONValue { .object(["type": .string("divider")]) }
+
+    private static func mrkdwn(_ text: String) -> JSONValue {
+        .object(["type": .string("mrkdwn"), "text": .string(text)])
+    }
+}
