@@ -1,0 +1,167 @@
+import Foundation
+
+/// Settings given on the command line; nil for a flag not given.
+public struct SettingFlags: Sendable, Equatable {
+    public var apiKey: String?
+    public var apiSecret: String?
+    public var apiURL: String?
+    public var slackWebhookURL: String?
+
+    public init(apiKey: String? = nil, apiSecret: String? = nil, apiURL: String? = nil, slackWebhookURL: String? = nil)
+    {
+        self.apiKey = apiKey
+        self.apiSecret = apiSecret
+        self.apiURL = apiURL
+        self.slackWebhookURL = slackWebhookURL
+    }
+}
+
+/// Where a setting's value came from.
+public enum SettingSource: String, Sendable, Equatable {
+    case flag
+    case environment
+    case config
+    case `default`
+}
+
+/// The resolved settings. Precedence, highest first: command-line flag, environment variable,
+/// config.toml, default. Empty values count as not given.
+///
+/// | setting | flag | environment | config key | default |
+/// |---|---|---|---|---|
+/// | API key | `--api-key` | `FIVETRAN_API_KEY`, `FIVETRAN_APIKEY` | `api_key` | none |
+/// | API secret | `--api-secret` | `FIVETRAN_API_SECRET`, `FIVETRAN_APISECRET` | `api_secret` | none |
+/// | API URL | `--api-url` | `FIVETRAN_API_URL` | `api_url` | `https://api.fivetran.com/v1` |
+/// | Slack URL | `--slack-webhook-url` | `SLACK_WEBHOOK_URL` | `slack_webhook_url` | none |
+public struct Settings: Sendable {
+    public static let defaultAPIURL = "https://api.fivetran.com/v1"
+
+    public var apiKey: String?
+    public var apiSecret: String?
+    public var apiURL: String
+    public var slackWebhookURL: String?
+    /// Where each setting came from, by config key (`api_key`, `api_secret`, `api_url`, `slack_webhook_url`).
+    public var sources: [String: SettingSource]
+    /// The config file consulted (it may not exist).
+    public var configFileURL: URL
+    /// The parsed config file, when there is one: other features read their tables from it.
+    public var configFile: ConfigFile?
+
+    /// Loads config.toml from the context's config directory (refused if others may read it) and
+    /// resolves every setting.
+    public static func load(flags: SettingFlags, context: CommandContext) throws -> Settings {
+        let url = context.paths.configFile
+        let config = try ConfigFile.load(from: url)
+        return try resolve(flags: flags, environment: context.environment, config: config, configFileURL: url)
+    }
+
+    /// Resolves every setting from its three sources.
+    public static func resolve(
+        flags: SettingFlags, environment: [String: String], config: ConfigFile?, configFileURL: URL
+    ) throws -> Settings {
+        var sources: [String: SettingSource] = [:]
+
+        func pick(_ key: String, flag: String?, variables: [String]) throws -> String? {
+            if let value = clean(flag) {
+                sources[key] = .flag
+                return value
+            }
+            for variable in variables {
+                if let value = clean(environment[variable]) {
+                    sources[key] = .environment
+                    return value
+                }
+            }
+            if let config, let value = clean(try config.string(key)) {
+                sources[key] = .config
+                return value
+            }
+            return nil
+        }
+
+        let apiKey = try pick("api_key", flag: flags.apiKey, variables: ["FIVETRAN_API_KEY", "FIVETRAN_APIKEY"])
+        let apiSecret = try pick(
+            "api_secret", flag: flags.apiSecret, variables: ["FIVETRAN_API_SECRET", "FIVETRAN_APISECRET"])
+        var apiURL = try pick("api_url", flag: flags.apiURL, variables: ["FIVETRAN_API_URL"])
+        if apiURL == nil {
+            sources["api_url"] = .default
+            apiURL = defaultAPIURL
+        }
+        let slack = try pick("slack_webhook_url", flag: flags.slackWebhookURL, variables: ["SLACK_WEBHOOK_URL"])
+
+        let settings = Settings(
+            apiKey: apiKey, apiSecret: apiSecret, apiURL: apiURL ?? defaultAPIURL, slackWebhookURL: slack,
+            sources: sources, configFileURL: configFileURL, configFile: config)
+        try settings.validateAPIURL()
+        return settings
+    }
+
+    public init(
+        apiKey: String?, apiSecret: String?, apiURL: String, slackWebhookURL: String?,
+        sources: [String: SettingSource] = [:], configFileURL: URL, configFile: ConfigFile? = nil
+    ) {
+        self.apiKey = apiKey
+        self.apiSecret = apiSecret
+        self.apiURL = apiURL
+        self.slackWebhookURL = slackWebhookURL
+        self.sources = sources
+        self.configFileURL = configFileURL
+        self.configFile = configFile
+    }
+
+    /// The API key and secret, or an error (exit 77) that names every way to give the missing ones.
+    public func credentials() throws -> FivetranCredentials {
+        if let apiKey, let apiSecret {
+            return FivetranCredentials(apiKey: apiKey, apiSecret: apiSecret)
+        }
+        var missing: [String] = []
+        var flags: [String] = []
+        var variables: [String] = []
+        var keys: [String] = []
+        if apiKey == nil {
+            missing.append("API key")
+            flags.append("--api-key")
+            variables.append("FIVETRAN_API_KEY")
+            keys.append("api_key")
+        }
+        if apiSecret == nil {
+            missing.append("API secret")
+            flags.append("--api-secret")
+            variables.append("FIVETRAN_API_SECRET")
+            keys.append("api_secret")
+        }
+        let both = missing.count > 1
+        throw NotifyError(
+            "No Fivetran \(missing.joined(separator: " and ")) given. Give \(both ? "them" : "it") in one of three "
+                + "ways: the flag\(both ? "s" : "") \(flags.joined(separator: " and ")); the environment "
+                + "variable\(both ? "s" : "") \(variables.joined(separator: " and ")); or "
+                + "\(keys.joined(separator: " and ")) in \(configFileURL.path) (mode 0600). "
+                + "Fivetran shows the key and secret under Settings → API key.",
+            exitCode: ExitStatus.credentials)
+    }
+
+    private func validateAPIURL() throws {
+        let components = URLComponents(string: apiURL)
+        let scheme = components?.scheme?.lowercased()
+        guard let components, scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty
+        else {
+            let origin: String
+            switch sources["api_url"] {
+            case .flag: origin = "--api-url"
+            case .environment: origin = "FIVETRAN_API_URL"
+            case .config: origin = "api_url in \(configFileURL.path)"
+            default: origin = "the default"
+            }
+            throw NotifyError(
+                "The Fivetran API URL from \(origin) is not an http(s) URL: \(apiURL). "
+                    + "Use the form \(Self.defaultAPIURL).")
+        }
+    }
+
+    private static func clean(_ value: String?) -> String? {
+        guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else {
+            return nil
+        }
+        return trimmed
+    }
+}
