@@ -3,6 +3,12 @@ import Foundation
 /// Reads Fivetran's timestamps (`2026-05-22T01:12:44.102Z`, fractional seconds optional, `Z` or a
 /// `±HH:MM` offset) without a formatter: this runs for every delivery.
 enum ISO8601Timestamp {
+    /// Fivetran's own form: UTC with milliseconds, `2026-05-22T00:06:08.638Z`.
+    static func string(from date: Date) -> String {
+        date.formatted(
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+    }
+
     static func date(from text: String) -> Date? {
         var utf8 = text.utf8[...]
         func number(_ digits: Int) -> Int? {

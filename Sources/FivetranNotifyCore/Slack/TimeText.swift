@@ -17,6 +17,12 @@ enum TimeText {
         return parts.isSameDay(as: UTCParts(now)) ? "\(clock) UTC" : "\(parts.dateText) \(clock) UTC"
     }
 
+    /// `2026-05-21 01:12 UTC`, always with the date (for terminals, where "today" is not obvious).
+    static func absolute(_ date: Date) -> String {
+        let parts = UTCParts(date)
+        return "\(parts.dateText) \(pad(parts.hour)):\(pad(parts.minute)) UTC"
+    }
+
     /// `07:40:38–07:41:28 UTC`: the end's date is repeated only when it differs from the start's.
     static func range(_ start: Date, _ end: Date, now: Date) -> String {
         let first = UTCParts(start)

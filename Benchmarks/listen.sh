@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Benchmark of `fivetran-notify listen` (release build, --dry-run, so every delivery is verified and
+# durably stored but nothing is posted) against adnanh/webhook (payload-hmac-sha256 rule on
+# X-Fivetran-Signature-256, running /bin/true) and against the same Hummingbird server answering a
+# bare 200 (`listen --bare`, hidden, benchmark only: the ceiling of this machine).
+#
+# wrk drives distinct precomputed signed `sync_end` SUCCESSFUL deliveries (Benchmarks/listen.lua), so
+# deduplication makes nothing easy. Prints req/s, p99 and peak RSS for each, and the ratios.
+#
+#   Benchmarks/listen.sh                 # 64 connections, 15 s per server
+#   DURATION=30s CONNECTIONS=64 Benchmarks/listen.sh
+#
+# Needs: wrk and webhook (Debian packages of those names), python3. Only 127.0.0.1 is used.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-15s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${WRK_THREADS:-2}
+BODIES=${BODIES:-400000}  # more than a 15 s run sends, so no delivery repeats
+SCRATCH=${SCRATCH_PATH:-.build-bench}
+BASE_PORT=${BASE_PORT:-18470}
+
+for tool in wrk webhook python3; do
+    command -v "$tool" >/dev/null || { echo "listen.sh: $tool is not installed (apt-get install $tool)" >&2; exit 1; }
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building the release binary (scratch path $SCRATCH)…" >&2
+swift build -c release --scratch-path "$SCRATCH" --product fivetran-notify >&2
+binary="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/fivetran-notify"
+
+key=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+export BODIES_FILE="$work/bodies.tsv" WRK_THREADS="$THREADS"
+python3 - "$key" "$BODIES" "$BODIES_FILE" <<'PY'
+import hashlib, hmac, json, sys, uuid
+key, count, path = sys.argv[1].encode(), int(sys.argv[2]), sys.argv[3]
+with open(path, "w") as out:
+    for i in range(count):
+        body = json.dumps({
+            "event": "sync_end",
+            "created": "2026-05-22T%02d:%02d:%02d.%03dZ" % (i // 3600000 % 24, i // 60000 % 60, i // 1000 % 60, i % 1000),
+            "connector_type": "google_cloud_postgresql",
+            "connector_id": "bench_connector_%d" % (i % 500),
+            "connector_name": "bench_pg_%d" % (i % 500),
+            "sync_id": str(uuid.uuid4()),
+            "destination_group_id": "bench_destination",
+            "data": {"status": "SUCCESSFUL"},
+        }, separators=(",", ":"))
+        sig = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+        out.write(sig + "\t" + body + "\n")
+PY
+
+wait_for_port() {
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "listen.sh: nothing is listening on port $1" >&2
+    return 1
+}
+
+# run NAME PID URL: drives the server with wrk, then reads its peak RSS.
+declare -A RPS P99 RSS
+run() {
+    local name=$1 pid=$2 url=$3
+    echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION $url" >&2
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s Benchmarks/listen.lua "$url" \
+        >"$work/$name.txt" 2>&1 || true
+    cat "$work/$name.txt" >&2
+    local line
+    line=$(grep '^RESULT' "$work/$name.txt" || true)
+    RPS[$name]=$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$line")
+    P99[$name]=$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")
+    RSS[$name]=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+    local non2xx
+    non2xx=$(sed -n 's/.* non2xx=\([0-9]*\).*/\1/p' <<<"$line")
+    if [ "${non2xx:-0}" != "0" ]; then echo "warning: $name answered $non2xx non-2xx responses" >&2; fi
+}
+
+# fivetran-notify listen --dry-run: verify + durable store (synchronous=FULL) + 200.
+port=$BASE_PORT
+FIVETRAN_SIGNING_KEY=$key XDG_CONFIG_HOME="$work/config" "$binary" listen --dry-run --host 127.0.0.1 \
+    --port "$port" --state-dir "$work/state" >/dev/null 2>"$work/listen.log" &
+pids+=($!)
+listen_pid=$!
+wait_for_port "$port"
+run listen "$listen_pid" "http://127.0.0.1:$port/"
+kill -TERM "$listen_pid"
+wait "$listen_pid" || true
+stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from delivery').fetchone()[0])" \
+    "$work/state/fivetran-notify.sqlite")
+echo "listen stored $stored distinct deliveries" >&2
+
+# adnanh/webhook with an HMAC rule and /bin/true.
+port=$((BASE_PORT + 1))
+cat >"$work/hooks.json" <<JSON
+[{"id": "fivetran", "execute-command": "/bin/true", "response-message": "ok",
+  "trigger-rule": {"match": {"type": "payload-hmac-sha256", "secret": "$key",
+    "parameter": {"source": "header", "name": "X-Fivetran-Signature-256"}}}}]
+JSON
+webhook -hooks "$work/hooks.json" -ip 127.0.0.1 -port "$port" >"$work/webhook.log" 2>&1 &
+pids+=($!)
+webhook_pid=$!
+wait_for_port "$port"
+run webhook "$webhook_pid" "http://127.0.0.1:$port/hooks/fivetran"
+kill "$webhook_pid"
+
+# The bare Hummingbird ceiling.
+port=$((BASE_PORT + 2))
+XDG_CONFIG_HOME="$work/config" "$binary" listen --bare --host 127.0.0.1 --port "$port" >/dev/null 2>&1 &
+pids+=($!)
+bare_pid=$!
+wait_for_port "$port"
+run bare "$bare_pid" "http://127.0.0.1:$port/"
+kill "$bare_pid"
+
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print('%.2f' % (a / b) if b else 'n/a')" "$1" "$2"; }
+echo
+printf '%-22s %12s %10s %14s\n' server 'req/s' 'p99 ms' 'peak RSS MB'
+for name in listen webhook bare; do
+    printf '%-22s %12s %10s %14s\n' "$name" "${RPS[$name]:-?}" "${P99[$name]:-?}" "${RSS[$name]:-?}"
+done
+echo
+echo "listen / webhook rate:  $(ratio "${RPS[listen]}" "${RPS[webhook]}")   (target >= 1.2)"
+echo "listen / bare rate:     $(ratio "${RPS[listen]}" "${RPS[bare]}")   (target >= 0.8)"
+echo "listen / webhook p99:   $(ratio "${P99[listen]}" "${P99[webhook]}")   (target <= 0.33)"
+echo "listen peak RSS:        ${RSS[listen]} MB   (target <= 45)"

@@ -1,0 +1,219 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// What the HTTP side of `listen` serves and how.
+public struct ListenerConfiguration: Sendable {
+    public var host: String = "0.0.0.0"
+    /// 0 picks a free port (tests).
+    public var port: Int = 8080
+    /// Where Fivetran posts deliveries.
+    public var path: String = "/"
+    /// Bodies larger than this are answered 413.
+    public var maxBodySize: Int = 1 << 20
+    /// A connection that sends nothing for this long (before, inside or between requests) is closed,
+    /// so a slow or stalled client cannot hold it forever.
+    public var idleTimeout: Duration = .seconds(15)
+    /// Which events become Slack messages.
+    public var forwardedEvents: ForwardedEvents = ForwardedEvents(names: nil)
+    /// The Slack webhook URL messages are queued for (`SlackDispatcher.dryRunDestination` for --dry-run).
+    public var destination: String = SlackDispatcher.dryRunDestination
+
+    public init() {}
+}
+
+/// Answers deliveries in the contract's order: body (413 over the limit), signature first (401, nothing
+/// stored), then JSON (400), then the durable store, then 200. A reply never waits on Slack.
+public struct DeliveryEndpoint: Sendable {
+    static let signatureHeader = HTTPField.Name("X-Fivetran-Signature-256")!
+
+    let verifier: SignatureVerifier
+    let store: DeliveryStore
+    let configuration: ListenerConfiguration
+    let metrics: ListenerMetrics
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(
+        verifier: SignatureVerifier,
+        store: DeliveryStore,
+        configuration: ListenerConfiguration,
+        metrics: ListenerMetrics,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.verifier = verifier
+        self.store = store
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+    }
+
+    func handle(_ request: Request) async -> Response {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxBodySize {
+            return tooLarge()
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: configuration.maxBodySize)
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            return tooLarge()
+        } catch {
+            return Self.answer(.badRequest, #"{"error":"could not read the request body"}"#)
+        }
+        let body = buffer.withUnsafeReadableBytes { Data($0) }
+        guard verifier.isValid(body: body, signature: request.headers[Self.signatureHeader]) else {
+            metrics.rejectedSignature.increment()
+            let reason = request.headers[Self.signatureHeader] == nil ? "missing" : "wrong"
+            logger.warning("--> rejected: \(reason) X-Fivetran-Signature-256 (401)")
+            return Self.unauthorized
+        }
+        let delivery: Delivery
+        do {
+            delivery = try Delivery.parse(body)
+        } catch {
+            metrics.rejectedNotJSON.increment()
+            logger.warning("--> rejected: signed body is not a JSON object (400): \(error)")
+            return Self.answer(.badRequest, #"{"error":"the body is not a JSON object"}"#)
+        }
+        let forward = configuration.forwardedEvents.shouldForward(delivery)
+        let incoming = IncomingDelivery(
+            deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body),
+            event: delivery.event,
+            subject: delivery.subjectKey,
+            status: delivery.status,
+            body: body,
+            receivedAt: now(),
+            destination: forward ? configuration.destination : nil)
+        let outcome: RecordOutcome
+        do {
+            outcome = try await store.record(incoming)
+        } catch {
+            metrics.storeErrors.increment()
+            logger.error("--> \(delivery.event) \(delivery.displayName): cannot store the delivery (503): \(error)")
+            return Self.answer(.serviceUnavailable, #"{"error":"the delivery could not be stored; retry later"}"#)
+        }
+        let status = delivery.status.map { " \($0)" } ?? ""
+        var fields: Logger.Metadata = ["event": "\(delivery.event)", "subject": "\(delivery.subjectKey)"]
+        if let value = delivery.status { fields["status"] = "\(value)" }
+        if forward { fields["forwarded"] = "true" }
+        switch outcome {
+        case .stored:
+            metrics.deliveriesReceived.increment()
+            logger.info("--> \(delivery.event) \(delivery.displayName)\(status)", metadata: fields)
+            return Self.stored
+        case .duplicate:
+            metrics.deliveriesDuplicate.increment()
+            logger.info("--> \(delivery.event) \(delivery.displayName)\(status) (duplicate, ignored)", metadata: fields)
+            return Self.duplicate
+        }
+    }
+
+    private func tooLarge() -> Response {
+        metrics.rejectedTooLarge.increment()
+        logger.warning("--> rejected: body over \(configuration.maxBodySize) bytes (413)")
+        // The rest of the body is read and discarded by the server before the next request, so the
+        // client gets this answer instead of a connection reset.
+        return Self.answer(.contentTooLarge, #"{"error":"the body is over the size limit"}"#)
+    }
+
+    static let stored = answer(.ok, #"{"ok":true}"#)
+    static let duplicate = answer(.ok, #"{"ok":true,"duplicate":true}"#)
+    static let unauthorized = answer(.unauthorized, #"{"error":"missing or wrong X-Fivetran-Signature-256"}"#)
+
+    static func answer(_ status: HTTPTypes.HTTPResponse.Status, _ json: String, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(
+            status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: json + "\n")))
+    }
+}
+
+/// The router for `listen`: deliveries on the configured path, `/healthz`, `/metrics`, 405 for other
+/// methods on those paths, 404 elsewhere. A plain function, so tests build exactly what runs.
+public func buildListenerRouter(endpoint: DeliveryEndpoint) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    let store = endpoint.store
+    let metrics = endpoint.metrics
+    let path = RouterPath(endpoint.configuration.path)
+    router.post(path) { request, _ in await endpoint.handle(request) }
+    router.get("/healthz") { _, _ in
+        do {
+            let counts = try await store.counts()
+            let status = counts.failed > 0 ? "degraded" : "ok"
+            let json =
+                #"{"status":"\#(status)","undelivered":\#(counts.pending),"failed":\#(counts.failed),"#
+                + #""delivered":\#(counts.delivered)}"#
+            return DeliveryEndpoint.answer(.ok, json)
+        } catch {
+            return DeliveryEndpoint.answer(.serviceUnavailable, #"{"status":"store_unavailable"}"#)
+        }
+    }
+    router.get("/metrics") { _, _ in
+        let counts = try? await store.counts()
+        let bytes = metrics.render(counts: counts)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+    addMethodNotAllowed(router, path: path, allowed: "POST", except: .post)
+    for fixed in ["/healthz", "/metrics"] where fixed != endpoint.configuration.path {
+        addMethodNotAllowed(router, path: RouterPath(fixed), allowed: "GET, HEAD", except: .get)
+    }
+    return router
+}
+
+private func addMethodNotAllowed(
+    _ router: Router<BasicRequestContext>, path: RouterPath, allowed: String, except: HTTPTypes.HTTPRequest.Method
+) {
+    for method in [HTTPTypes.HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options]
+    where method != except {
+        if except == .get && method == .head { continue }
+        router.on(path, method: method) { _, _ in
+            DeliveryEndpoint.answer(
+                .methodNotAllowed, #"{"error":"method not allowed"}"#, headers: [.allow: allowed])
+        }
+    }
+}
+
+/// The Hummingbird application for `listen`, with the idle timeout that drops stalled clients.
+public func buildListenerApplication(
+    router: Router<BasicRequestContext>,
+    configuration: ListenerConfiguration,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "fivetran-notify"),
+        onServerRunning: onServerRunning,
+        logger: logger
+    )
+}
+
+/// `listen --bare` (hidden, for the benchmark only): the same Hummingbird server answering 200 to
+/// every POST after reading the body, with no verification and no store: the ceiling of this machine.
+public func buildBareRouter(path: String, maxBodySize: Int) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.post(RouterPath(path)) { request, _ in
+        var request = request
+        _ = try await request.collectBody(upTo: maxBodySize)
+        return DeliveryEndpoint.stored
+    }
+    return router
+}
+
+extension Duration {
+    /// Whole nanoseconds, for NIO's `TimeAmount`.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// What one Slack post came to, and so what the dispatcher does next.
+public enum SlackOutcome: Sendable, Equatable {
+    /// 2xx (Slack's plain-text `ok`): mark delivered, never post it again.
+    case delivered
+    /// 429: wait at least `retryAfter` (from `Retry-After` or the JSON `retry_after`), then go on paced.
+    case rateLimited(retryAfter: Duration?)
+    /// 5xx, a network error or a timeout: retry with exponential backoff and jitter.
+    case transient(reason: String)
+    /// 400/403/404/410 and other 4xx: the message or the webhook is bad; keep it failed, tell the operator.
+    case permanent(status: Int, reason: String)
+
+    /// Classifies Slack's answer.
+    public init(response: HTTPResponse) {
+        let body = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = body.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status) \(String(body.prefix(200)))"
+        switch response.status {
+        case 200..<300:
+            self = .delivered
+        case 429:
+            self = .rateLimited(retryAfter: Self.retryAfter(response))
+        case 408, 425:
+            self = .transient(reason: reason)
+        case 400..<500:
+            self = .permanent(status: response.status, reason: reason)
+        default:
+            self = .transient(reason: reason)
+        }
+    }
+
+    /// A transport error (no HTTP answer): always worth retrying.
+    public init(error: any Error) {
+        self = .transient(reason: String(describing: error))
+    }
+
+    /// `Retry-After` in seconds (integer or decimal), else a JSON body's `retry_after`.
+    static func retryAfter(_ response: HTTPResponse) -> Duration? {
+        if let header = response.header("retry-after")?.trimmingCharacters(in: .whitespaces),
+            let seconds = Double(header), seconds >= 0, seconds.isFinite
+        {
+            return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+        }
+        if let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] {
+            if let seconds = object["retry_after"] as? Double, seconds >= 0, seconds.isFinite {
+                return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+            }
+            if let text = object["retry_after"] as? String, let seconds = Double(text), seconds >= 0 {
+                return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+            }
+        }
+        return nil
+    }
+}
+
+/// Slack webhook URLs are secrets: logs and errors show the host and the last four characters only.
+public enum SlackURL {
+    public static func redacted(_ url: String) -> String {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { return url }
+        let host = URLComponents(string: url)?.host ?? "webhook"
+        return "\(host)/…\(url.suffix(4))"
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Removes old delivered messages and old deliveries on a schedule (first run at start), so the
+/// state directory does not grow without end. Deliveries are kept for `retention` (long enough to
+/// recognise Fivetran's redeliveries, which stop after about a day) and while a message about them is
+/// still pending or failed.
+public struct StorePruner: Service {
+    let store: DeliveryStore
+    let retention: TimeInterval
+    let interval: Duration
+    let logger: Logger
+
+    public init(
+        store: DeliveryStore, retention: TimeInterval = 7 * 86_400, interval: Duration = .seconds(3600), logger: Logger
+    ) {
+        self.store = store
+        self.retention = retention
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let removed = try await store.prune(before: Date().addingTimeInterval(-retention))
+                    if removed > 0 { logger.debug("pruned \(removed) old deliveries") }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("could not prune old deliveries: \(error)")
+                }
+                do { try await Task.sleep(for: interval) } catch { return }
+            }
+        }
+    }
+}

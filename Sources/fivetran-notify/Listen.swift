@@ -1,0 +1,81 @@
+import ArgumentParser
+import FivetranNotifyCore
+import Foundation
+
+extension FivetranNotifyCommand {
+    struct Listen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Receive Fivetran webhook deliveries and forward failures to Slack.",
+            discussion: """
+                Verifies X-Fivetran-Signature-256, stores each delivery durably before answering 200, and \
+                posts failures to the Slack incoming webhook (paced, retried, deduplicated, storms as digests). \
+                Signing keys: --signing-key-file, else FIVETRAN_SIGNING_KEY, else the keys stored by `keygen`.
+                """)
+
+        @Option(help: "The address to listen on.")
+        var host = "0.0.0.0"
+
+        @Option(help: "The port to listen on (0 picks a free one).")
+        var port = 8080
+
+        @Option(help: "The path Fivetran posts deliveries to.")
+        var path = "/"
+
+        @Option(help: "Where the durable queue lives (default: $XDG_STATE_HOME/fivetran-notify).")
+        var stateDir: String?
+
+        @Option(help: "The Slack incoming-webhook URL (else SLACK_WEBHOOK_URL, else slack_webhook_url in config.toml).")
+        var slackWebhookUrl: String?
+
+        @Flag(help: "Print the Slack payloads on stdout instead of posting them.")
+        var dryRun = false
+
+        @Option(help: "Events to forward, comma-separated (default: the failure events).")
+        var events: String?
+
+        @Option(help: "A file holding the signing key (instead of FIVETRAN_SIGNING_KEY or the keygen key).")
+        var signingKeyFile: String?
+
+        @Option(help: "text (one line per delivery) or json.")
+        var logFormat = "text"
+
+        @Option(help: .hidden)
+        var idleTimeout: Double = 15
+
+        @Flag(help: .hidden)
+        var bare = false
+
+        func validate() throws {
+            guard LogFormat(rawValue: logFormat) != nil else {
+                throw ValidationError("--log-format must be text or json.")
+            }
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+            guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive.") }
+        }
+
+        func run() async throws {
+            let status = await run(CommandContext.live())
+            if status != 0 { throw ExitCode(status) }
+        }
+
+        func run(_ context: CommandContext) async -> Int32 {
+            var options = ListenOptions()
+            options.host = host
+            options.port = port
+            options.path = path
+            options.stateDirectory = stateDir
+            options.slackWebhookURL = slackWebhookUrl
+            options.dryRun = dryRun
+            options.events = events.map {
+                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            options.signingKeyFile = signingKeyFile
+            options.logFormat = LogFormat(rawValue: logFormat) ?? .text
+            options.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+            options.bare = bare
+            return await runReportingErrors(context.output) {
+                try await ListenRunner.run(options, context: context)
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import FivetranNotifyCore
+
+extension ListenSuites {
+    /// `listen` as users run it: the built `fivetran-notify` binary as a child process.
+    @Suite struct ListenProcessTests {
+        @Test func sigkillWhileSlackIsDownLosesNothingAndPostsNothingTwice() async throws {
+            let slack = try await FakeSlack.start(default: .serverError)
+            let home = TestFiles.temporaryDirectory()
+            let state = home.appendingPathComponent("state")
+            let names = (1...20).map { String(format: "crash_conn_%02d", $0) }
+
+            let first = try await ListenProcess.start(home: home, state: state, slackURL: slack.url)
+            for name in names {
+                let response = try await first.post(Samples.syncEnd(connector: name))
+                #expect(response.status == 200)
+            }
+            first.kill(SIGKILL)
+            #expect(await first.waitForExit() != nil)
+            #expect(slack.delivered.isEmpty)
+
+            slack.setDefault(.ok)
+            let second = try await ListenProcess.start(home: home, state: state, slackURL: slack.url)
+            let allNamed = await eventually(within: .seconds(20)) {
+                names.allSatisfy { name in slack.delivered.contains { $0.text.contains(name) } }
+            }
+            #expect(allNamed, "stderr: \(second.stderr)")
+            // Let the listener settle, then check the queue from outside while it runs.
+            let store = try DeliveryStore(path: state.appendingPathComponent(DeliveryStore.fileName).path)
+            #expect(await eventually { (try? await store.counts().pending) == 0 })
+            await store.close()
+
+            second.kill(SIGTERM)
+            let status = await second.waitForExit()
+            #expect(status == 0, "stderr: \(second.stderr)")
+            for name in names {
+                #expect(slack.delivered.filter { $0.text.contains(name) }.count == 1, "\(name)")
+            }
+            await slack.stop()
+        }
+
+        @Test func refusesToStartWithoutAWritableStateDirectory() async throws {
+            let home = TestFiles.temporaryDirectory()
+            let file = home.appendingPathComponent("a-file")
+            _ = FileManager.default.createFile(atPath: file.path, contents: Data())
+            let output = CapturedOutput()
+            var options = ListenOptions()
+            options.dryRun = true
+            options.stateDirectory = file.appendingPathComponent("state").path
+            options.port = 0
+            let context = CommandContext(
+                environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": "k"], transport: CurlTransport(),
+                output: output.output)
+            let status = await runReportingErrors(output.output) {
+                try await ListenRunner.run(options, context: context)
+            }
+            #expect(status == 1)
+            #expect(output.stderr.contains("is not writable"))
+            #expect(output.stderr.contains("--state-dir"))
+        }
+
+        @Test func refusesToStartWithoutAKeyOrASlackURL() async throws {
+            let home = TestFiles.temporaryDirectory()
+            let output = CapturedOutput()
+            var options = ListenOptions()
+            options.stateDirectory = home.appendingPathComponent("state").path
+            let noKey = CommandContext(
+                environment: ["HOME": home.path], transport: CurlTransport(), output: output.output)
+            let status = await runReportingErrors(output.output) { try await ListenRunner.run(options, context: noKey) }
+            #expect(status == ExitStatus.credentials)
+            #expect(output.stderr.contains("keygen"))
+            #expect(output.stderr.contains("FIVETRAN_SIGNING_KEY"))
+
+            let noSlack = CommandContext(
+                environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": "k"], transport: CurlTransport(),
+                output: output.output)
+            let second = await runReportingErrors(output.output) {
+                try await ListenRunner.run(options, context: noSlack)
+            }
+            #expect(second != 0)
+            for name in ["--slack-webhook-url", "SLACK_WEBHOOK_URL", "slack_webhook_url", "--dry-run"] {
+                #expect(output.stderr.contains(name), "\(name)")
+            }
+        }
+    }
+}
+
+/// A `fivetran-notify listen` child process on a free port.
+final class ListenProcess: Sendable {
+    let process: Process
+    let port: Int
+    private let errors: ErrorsBox
+
+    private init(process: Process, port: Int, errors: ErrorsBox) {
+        self.process = process
+        self.port = port
+        self.errors = errors
+    }
+
+    var stderr: String { errors.text }
+
+    /// The built executable, next to the test bundle.
+    static var executable: URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+        ]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("fivetran-notify")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                return url
+            }
+        }
+        return candidates[0].appendingPathComponent("fivetran-notify")
+    }
+
+    static func start(home: URL, state: URL, slackURL: String) async throws -> ListenProcess {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [
+            "listen", "--host", "127.0.0.1", "--port", "0", "--state-dir", state.path, "--slack-webhook-url", slackURL,
+        ]
+        process.environment = [
+            "PATH": "/usr/bin:/bin", "HOME": home.path,
+            "XDG_CONFIG_HOME": home.appendingPathComponent("config").path,
+            "FIVETRAN_SIGNING_KEY": ListenerHarness.key,
+        ]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        let reader = pipe.fileHandleForReading
+        let box = ErrorsBox()
+        reader.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            box.append(String(decoding: data, as: UTF8.self))
+        }
+        try process.run()
+        var port = 0
+        _ = await eventually(within: .seconds(20)) {
+            let text = box.text
+            guard let range = text.range(of: "listening on http://127.0.0.1:") else { return !process.isRunning }
+            let digits = text[range.upperBound...].prefix { $0.isNumber }
+            port = Int(digits) ?? 0
+            return port > 0
+        }
+        guard port > 0 else {
+            process.terminate()
+            throw TestServerError(message: "listen did not start: \(box.text)")
+        }
+        return ListenProcess(process: process, port: port, errors: box)
+    }
+
+    func post(_ body: Data) async throws -> HTTPResponse {
+        try await CurlTransport().send(
+            HTTPRequest(
+                method: "POST", url: "http://127.0.0.1:\(port)/",
+                headers: [
+                    ("Content-Type", "application/json"),
+                    ("X-Fivetran-Signature-256", SignatureVerifier.signature(body: body, key: ListenerHarness.key)),
+                ], body: body))
+    }
+
+    func kill(_ signal: Int32) {
+        _ = Foundation.kill(process.processIdentifier, signal)
+    }
+
+    /// The exit status once it has exited (nil if it did not within 10 s).
+    func waitForExit() async -> Int32? {
+        let exited = await eventually(within: .seconds(10)) { !process.isRunning }
+        return exited ? process.terminationStatus : nil
+    }
+}
+
+/// Shares the child's stderr text between the pipe's handler and the test.
+private final class ErrorsBox: Sendable {
+    private let mutex = Mutex("")
+    var text: String { mutex.withLock { $0 } }
+    func append(_ text: String) { mutex.withLock { $0 += text } }
+}

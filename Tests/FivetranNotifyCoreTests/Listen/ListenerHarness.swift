@@ -1,0 +1,130 @@
+import FivetranNotifyCore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// A real listener in this process: the router `listen` builds, on 127.0.0.1 with a port of its own,
+/// a real store in a temporary directory and the dispatcher on a virtual clock, posting through the
+/// real CurlTransport.
+final class ListenerHarness: Sendable {
+    static let key = "test-signing-key-0123456789abcdef"
+
+    let store: DeliveryStore
+    let port: Int
+    let clock: TestClock
+    let logs: CapturedOutput
+    let stateDirectory: URL
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    private init(
+        store: DeliveryStore, port: Int, clock: TestClock, logs: CapturedOutput, stateDirectory: URL,
+        group: ServiceGroup, task: Task<Void, any Error>
+    ) {
+        self.store = store
+        self.port = port
+        self.clock = clock
+        self.logs = logs
+        self.stateDirectory = stateDirectory
+        self.group = group
+        self.task = task
+    }
+
+    static func start(
+        slackURL: String?,
+        idleTimeout: Duration = .seconds(15),
+        dispatcher tune: (inout SlackDispatcherConfiguration) -> Void = { _ in }
+    ) async throws -> ListenerHarness {
+        let stateDirectory = TestFiles.temporaryDirectory().appendingPathComponent("state")
+        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
+        let logs = CapturedOutput()
+        let logger = ListenLogHandler.logger(format: .text, write: logs.output.err)
+        let clock = TestClock()
+        let metrics = ListenerMetrics()
+        var configuration = ListenerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.idleTimeout = idleTimeout
+        configuration.destination = slackURL ?? SlackDispatcher.dryRunDestination
+        var dispatcherConfiguration = SlackDispatcherConfiguration()
+        dispatcherConfiguration.dryRun = slackURL == nil
+        tune(&dispatcherConfiguration)
+        let dispatcher = SlackDispatcher(
+            store: store,
+            transport: slackURL == nil ? DryRunSlackTransport(output: logs.output) : CurlTransport(),
+            configuration: dispatcherConfiguration, clock: clock.dispatchClock, logger: logger, metrics: metrics)
+        let endpoint = DeliveryEndpoint(
+            verifier: SignatureVerifier(keys: [key]), store: store, configuration: configuration, metrics: metrics,
+            logger: logger)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = buildListenerApplication(
+            router: buildListenerRouter(endpoint: endpoint), configuration: configuration, logger: logger,
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            })
+        let group = ServiceGroup(
+            configuration: .init(services: [dispatcher, app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw TestServerError(message: "listener did not start")
+        }
+        return ListenerHarness(
+            store: store, port: port, clock: clock, logs: logs, stateDirectory: stateDirectory, group: group,
+            task: task)
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// POSTs a body to the delivery path, signed with the test key unless `signature` says otherwise.
+    func post(_ body: Data, signature: Signature = .valid, path: String = "/") async throws
+        -> FivetranNotifyCore.HTTPResponse
+    {
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+        switch signature {
+        case .valid:
+            headers.append(("X-Fivetran-Signature-256", SignatureVerifier.signature(body: body, key: Self.key)))
+        case .header(let value):
+            headers.append(("X-Fivetran-Signature-256", value))
+        case .none:
+            break
+        }
+        return try await CurlTransport().send(
+            FivetranNotifyCore.HTTPRequest(method: "POST", url: baseURL + path, headers: headers, body: body))
+    }
+
+    func get(_ path: String, method: String = "GET") async throws -> FivetranNotifyCore.HTTPResponse {
+        try await CurlTransport().send(FivetranNotifyCore.HTTPRequest(method: method, url: baseURL + path))
+    }
+
+    enum Signature {
+        case valid
+        case header(String)
+        case none
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+        await store.close()
+    }
+}
+
+/// Sample deliveries.
+enum Samples {
+    /// A `sync_end` with a status, distinct per connector and time.
+    static func syncEnd(connector: String, status: String = "FAILURE", created: String = "2026-05-22T00:06:08.638Z")
+        -> Data
+    {
+        Data(
+            """
+            {"event":"sync_end","created":"\(created)","connector_type":"google_cloud_postgresql",\
+            "connector_id":"id_\(connector)","connector_name":"\(connector)",\
+            "sync_id":"b4703f73-6315-4e22-8d7a-3bfb18b2fed2","destination_group_id":"inappropriate_implode",\
+            "data":{"status":"\(status)","reason":"password authentication failed"}}
+            """.utf8)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+@testable import FivetranNotifyCore
+
+extension ListenSuites {
+    /// The HTTP contract of `listen`, over real HTTP against a real store.
+    @Suite struct ListenerTests {
+        @Test func storesAVerifiedDeliveryAndAnswers200() async throws {
+            let listener = try await ListenerHarness.start(slackURL: nil)
+            let body = TestFiles.fixture("events/sync_end_failure.json")
+            let response = try await listener.post(body)
+            #expect(response.status == 200)
+            #expect(try await listener.store.deliveryCount() == 1)
+            #expect(listener.logs.stderr.contains("--> sync_end ftar_pg FAILURE"))
+            // --dry-run: the Slack payload is printed on stdout instead of posted.
+            #expect(await eventually { listener.logs.stdout.contains(#""text":"#) })
+            #expect(listener.logs.stdout.contains("ftar_pg"))
+            // Lowercase hex is accepted too.
+            let other = Samples.syncEnd(connector: "lower")
+            let lower = SignatureVerifier.signature(body: other, key: ListenerHarness.key, uppercase: false)
+            #expect(try await listener.post(other, signature: .header(lower)).status == 200)
+            await listener.stop()
+        }
+
+        @Test(arguments: ["missing", "wrong", "truncated", "non-hex"])
+        func rejectsABadSignatureWithoutStoring(_ kind: String) async throws {
+            let listener = try await ListenerHarness.start(slackURL: nil)
+            let body = TestFiles.fixture("events/sync_end_failure.json")
+            let good = SignatureVerifier.signature(body: body, key: ListenerHarness.key)
+            let signature: ListenerHarness.Signature
+            switch kind {
+            case "missing": signature = .none
+            case "wrong": signature = .header(SignatureVerifier.signature(body: body, key: "another-key"))
+            case "truncated": signature = .header(String(good.dropLast()))
+            default: signature = .header(String(repeating: "z", count: 64))
+            }
+            let response = try await listener.post(body, signature: signature)
+            #expect(response.status == 401)
+            #expect(try await listener.store.deliveryCount() == 0)
+            await listener.stop()
+        }
+
+        @Test func rejectsSignedBodiesThatAreNotJSONObjects() async throws {
+            let listener = try await ListenerHarness.start(slackURL: nil)
+            #expect(try await listener.post(Data("not json at all".utf8)).status == 400)
+            #expect(try await listener.post(Data(#"[{"event":"sync_end"}]"#.utf8)).status == 400)
+            #expect(try await listener.store.deliveryCount() == 0)
+            await listener.stop()
+        }
+
+        @Test func rejectsABodyOverTheLimit() async throws {
+            let listener = try await ListenerHarness.start(slackURL: nil)
+            var big = Data(#"{"event":"sync_end","padding":""#.utf8)
+            big.append(Data(repeating: UInt8(ascii: "x"), count: 2 << 20))
+            big.append(Data(#""}"#.utf8))
+            let response = try await listener.post(big)
+            #expect(response.status == 413)
+            #expect(try await listener.store.deliveryCount() == 0)
+            await listener.stop()
+        }
+
+        @Test func answersOtherMethodsAndPaths() async throws {
+            let listener = try await ListenerHarness.start(slackURL: nil)
+            #expect(try await listener.get("/").status == 405)
+            #expect(try await listener.get("/", method: "PUT").status == 405)
+            #expect(try await listener.get("/healthz", method: "POST").status == 405)
+            #expect(try await listener.get("/nope").status == 404)
+            #expect(try await listener.post(Data("{}".utf8), path: "/elsewhere").status == 404)
+            let health = try await listener.get("/healthz")
+            #expect(health.status == 200)
+            #expect(health.text.contains(#""undelivered":0"#))
+            _ = try await listener.post(Data("nope".utf8), signature: .none)
+            let metrics = try await listener.get("/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.text.contains(#"fivetran_notify_deliveries_rejected_total{reason="signature"} 1"#))
+            #expect(metrics.text.contains("fivetran_notify_slack_messages_pending"))
+            await listener.stop()
+        }
+
+        @Test func dropsAClientThatSendsHeadersThenNothing() async throws {
+            let listener = try await ListenerHarness.start(slackURL: nil, idleTimeout: .milliseconds(300))
+            let started = ContinuousClock.now
+            let closed = try await RawClient.sendAndWaitForClose(
+                port: listener.port,
+                request: "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n",
+                giveUpAfter: .seconds(5))
+            let elapsed = ContinuousClock.now - started
+            #expect(closed)
+            #expect(elapsed < .seconds(3))
+            #expect(try await listener.store.deliveryCount() == 0)
+            await listener.stop()
+        }
+
+        @Test func logsOneJSONObjectPerLineWithLogFormatJSON() throws {
+            let output = CapturedOutput()
+            let logger = ListenLogHandler.logger(format: .json, write: output.output.err)
+            logger.info("--> sync_end ftar_pg FAILURE", metadata: ["destination": "hooks.slack.com/…abcd"])
+            let object = try JSONSerialization.jsonObject(with: Data(output.stderr.utf8)) as? [String: Any]
+            #expect(object?["message"] as? String == "--> sync_end ftar_pg FAILURE")
+            #expect(object?["level"] as? String == "info")
+            #expect(object?["destination"] as? String == "hooks.slack.com/…abcd")
+            #expect(object?["time"] is String)
+        }
+
+        @Test func storesTestEventsAndUnknownEventsWithoutForwarding() async throws {
+            let slack = try await FakeSlack.start()
+            let listener = try await ListenerHarness.start(slackURL: slack.url)
+            for name in ["test_event.json", "unknown_future_event.json", "sync_end_successful.json"] {
+                #expect(try await listener.post(TestFiles.fixture("events/" + name)).status == 200)
+            }
+            #expect(try await listener.store.deliveryCount() == 3)
+            #expect(try await listener.store.counts() == QueueCounts())
+            await listener.stop()
+            await slack.stop()
+        }
+    }
+}
+
+/// A bare TCP client for the slow-client test.
+enum RawClient {
+    /// Connects, sends `request`, then reads until the server closes (true) or `giveUpAfter` (false).
+    static func sendAndWaitForClose(port: Int, request: String, giveUpAfter: Duration) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                guard fd >= 0 else {
+                    continuation.resume(throwing: TestServerError(message: "socket failed"))
+                    return
+                }
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                guard connected == 0 else {
+                    continuation.resume(throwing: TestServerError(message: "connect failed"))
+                    return
+                }
+                let bytes = Array(request.utf8)
+                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                let (seconds, attoseconds) = giveUpAfter.components
+                var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = recv(fd, &buffer, buffer.count, 0)
+                    if count == 0 || (count < 0 && errno == ECONNRESET) {
+                        continuation.resume(returning: true)
+                        return
+                    }
+                    if count < 0 {
+                        continuation.resume(returning: false)
+                        return
+                    }
+                    // A response (e.g. 408) before the close is fine; keep reading until the close.
+                }
+            }
+        }
+    }
+}

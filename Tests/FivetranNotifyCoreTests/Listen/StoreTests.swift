@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import FivetranNotifyCore
+
+extension ListenSuites {
+    @Suite struct StoreTests {
+        func incoming(_ key: String, destination: String? = "https://hooks.example/x") -> IncomingDelivery {
+            IncomingDelivery(
+                deduplicationKey: key, event: "sync_end", subject: "conn_\(key)", status: "FAILURE",
+                body: Data(#"{"event":"sync_end","k":"\#(key)"}"#.utf8), receivedAt: Date(), destination: destination)
+        }
+
+        @Test func storesOnceAndQueuesAMessage() async throws {
+            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
+            let first = try await store.record(incoming("a"))
+            guard case .stored(let deliveryId, let messageId) = first else {
+                Issue.record("not stored: \(first)")
+                return
+            }
+            #expect(messageId != nil)
+            #expect(try await store.record(incoming("a")) == .duplicate)
+            #expect(try await store.deliveryCount() == 1)
+            let pending = try await store.pendingMessages(destination: "https://hooks.example/x")
+            #expect(pending.map(\.deliveryIds) == [[deliveryId]])
+            // Not forwarded: stored, no message.
+            #expect(
+                try await store.record(incoming("b", destination: nil))
+                    == .stored(deliveryId: deliveryId + 1, messageId: nil))
+            #expect(try await store.counts() == QueueCounts(pending: 1))
+            await store.close()
+        }
+
+        @Test func concurrentDeliveriesAreCommittedTogether() async throws {
+            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
+            let outcomes = try await withThrowingTaskGroup(of: RecordOutcome.self) { group in
+                for index in 0..<300 {
+                    group.addTask { try await store.record(incoming("k\(index % 250)")) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .duplicate }.count == 50)
+            #expect(store.groupCommitCount < 300)
+            #expect(try await store.deliveryCount() == 250)
+            #expect(try await store.counts().pending == 250)
+            await store.close()
+        }
+
+        @Test func commitsAreDurableSynchronousFull() async throws {
+            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
+            let (mode, journal) = try await store.pool.write { db in
+                (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
+            }
+            #expect(mode == 2)  // FULL
+            #expect(journal == "wal")
+            let attributes = try FileManager.default.attributesOfItem(atPath: store.path)
+            #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0)
+            await store.close()
+        }
+
+        @Test func survivesReopening() async throws {
+            let directory = TestFiles.temporaryDirectory()
+            let store = try DeliveryStore.open(stateDirectory: directory)
+            _ = try await store.record(incoming("a"))
+            _ = try await store.record(incoming("b"))
+            let first = try await store.pendingMessages(destination: "https://hooks.example/x")[0]
+            try await store.markDelivered(first.id, at: Date())
+            await store.close()
+
+            let reopened = try DeliveryStore.open(stateDirectory: directory)
+            #expect(try await reopened.counts() == QueueCounts(pending: 1, delivered: 1))
+            #expect(try await reopened.record(incoming("a")) == .duplicate)
+            await reopened.close()
+        }
+
+        @Test func digestReplacesAlertsInOneTransaction() async throws {
+            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
+            for key in ["a", "b", "c"] { _ = try await store.record(incoming(key)) }
+            let alerts = try await store.pendingMessages(destination: "https://hooks.example/x")
+            let parts = try await store.replaceWithDigest(
+                messageIds: alerts.map(\.id), destination: "https://hooks.example/x", parts: [Data("{}".utf8)],
+                deliveryIds: alerts.flatMap(\.deliveryIds), at: Date())
+            #expect(parts.count == 1)
+            #expect(parts[0].deliveryIds.count == 3)
+            let pending = try await store.pendingMessages(destination: "https://hooks.example/x")
+            #expect(pending.map(\.kind) == [.digest])
+            // Forming it again from the same (now gone) alerts does nothing.
+            let again = try await store.replaceWithDigest(
+                messageIds: alerts.map(\.id), destination: "https://hooks.example/x", parts: [Data("{}".utf8)],
+                deliveryIds: [], at: Date())
+            #expect(again.isEmpty)
+            await store.close()
+        }
+
+        @Test func prunesOldDeliveredRowsButKeepsUndelivered() async throws {
+            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
+            var old = incoming("old")
+            old.receivedAt = Date().addingTimeInterval(-10 * 86_400)
+            var oldPending = incoming("old-pending")
+            oldPending.receivedAt = old.receivedAt
+            _ = try await store.record(old)
+            _ = try await store.record(oldPending)
+            _ = try await store.record(incoming("new"))
+            let messages = try await store.pendingMessages(destination: "https://hooks.example/x")
+            try await store.markDelivered(messages[0].id, at: Date())
+            let removed = try await store.prune(before: Date().addingTimeInterval(-7 * 86_400))
+            #expect(removed == 1)
+            #expect(try await store.deliveryCount() == 2)
+            #expect(try await store.counts() == QueueCounts(pending: 2))
+            await store.close()
+        }
+
+        @Test func refusesAStateDirectoryItCannotWrite() throws {
+            let base = TestFiles.temporaryDirectory()
+            // A regular file where a directory is needed: refused even for root, which ignores mode bits.
+            let file = base.appendingPathComponent("not-a-directory")
+            _ = FileManager.default.createFile(atPath: file.path, contents: Data())
+            for directory in [file, file.appendingPathComponent("state")] {
+                #expect {
+                    _ = try DeliveryStore.open(stateDirectory: directory)
+                } throws: { error in
+                    let message = (error as? NotifyError)?.message ?? ""
+                    return message.contains("not writable") && message.contains(directory.path)
+                        && message.contains("--state-dir")
+                }
+            }
+        }
+    }
+}
+
+extension ListenSuites {
+    @Suite struct SlackPolicyTests {
+        @Test func classifiesSlackAnswers() {
+            #expect(SlackOutcome(response: HTTPResponse(status: 200, body: Data("ok".utf8))) == .delivered)
+            #expect(
+                SlackOutcome(response: HTTPResponse(status: 429, headers: ["retry-after": "30"]))
+                    == .rateLimited(retryAfter: .seconds(30)))
+            #expect(
+                SlackOutcome(response: HTTPResponse(status: 429, body: Data(#"{"ok":false,"retry_after":2}"#.utf8)))
+                    == .rateLimited(retryAfter: .seconds(2)))
+            #expect(SlackOutcome(response: HTTPResponse(status: 429)) == .rateLimited(retryAfter: nil))
+            for status in [400, 403, 404, 410] {
+                guard case .permanent(status, _) = SlackOutcome(response: HTTPResponse(status: status)) else {
+                    Issue.record("\(status) should be permanent")
+                    continue
+                }
+            }
+            for status in [500, 502, 503] {
+                guard case .transient = SlackOutcome(response: HTTPResponse(status: status)) else {
+                    Issue.record("\(status) should be retried")
+                    continue
+                }
+            }
+        }
+
+        @Test func backoffGrowsWithJitterAndIsCapped() {
+            let backoff = Backoff(base: .seconds(1), maximum: .seconds(60))
+            #expect(backoff.delay(attempt: 1, random: 0) == .milliseconds(500))
+            #expect(backoff.delay(attempt: 1, random: 1) == .seconds(1))
+            #expect(backoff.delay(attempt: 4, random: 1) == .seconds(8))
+            #expect(backoff.delay(attempt: 40, random: 1) == .seconds(60))
+            #expect(backoff.delay(attempt: 40, random: 0) == .seconds(30))
+        }
+
+        @Test func pacerAllowsABurstThenOnePerInterval() {
+            var pacer = Pacer(interval: .seconds(1), burst: 3)
+            let waits = (0..<5).map { _ in pacer.reserve(now: .zero) }
+            #expect(waits == [.zero, .zero, .zero, .seconds(1), .seconds(2)])
+            var later = Pacer(interval: .seconds(1), burst: 3)
+            _ = later.reserve(now: .zero)
+            #expect(later.reserve(now: .seconds(10)) == .zero)
+            later.resumeAfterPause(now: .seconds(20))
+            #expect(later.reserve(now: .seconds(20)) == .zero)
+            #expect(later.reserve(now: .seconds(20)) == .seconds(1))
+        }
+
+        @Test func redactsSlackURLs() {
+            let url = "https://hooks.slack.com/services/T0/B0/XXXXsecretWXYZ"
+            #expect(SlackURL.redacted(url) == "hooks.slack.com/…WXYZ")
+        }
+    }
+}
