@@ -30,22 +30,7 @@ public enum WebhookFormat {
                 webhook.createdAt ?? "-",
             ]
         }
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            var text = ""
-            for (index, cell) in cells.enumerated() {
-                if index == cells.count - 1 {
-                    text += cell
-                } else {
-                    text += cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) + "  "
-                }
-            }
-            return text
-        }
-        var lines = [line(header)] + rows.map(line)
+        var lines = TextTable.render(header: header, rows: rows).components(separatedBy: "\n")
         let inactive = webhooks.filter { !$0.active }
         let count = webhooks.count == 1 ? "1 webhook" : "\(webhooks.count) webhooks"
         if inactive.isEmpty {
