@@ -39,6 +39,19 @@ extension FivetranNotifyCommand {
         @Option(help: "text (one line per delivery) or json.")
         var logFormat = "text"
 
+        @Flag(
+            inversion: .prefixedNo,
+            help:
+                "Post a \"recovered\" message when a connector whose failure was posted syncs successfully (default: notify_resolved in config.toml, else off)."
+        )
+        var notifyResolved: Bool?
+
+        @Option(
+            help: ArgumentHelp(
+                "How long a connector that keeps failing the same way stays quiet before a reminder: 90s, 15m, 4h, 1d (default: remind_every in config.toml, else 4h).",
+                valueName: "duration"))
+        var remindEvery: String?
+
         @Option(help: .hidden)
         var idleTimeout: Double = 15
 
@@ -51,6 +64,10 @@ extension FivetranNotifyCommand {
             }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
             guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive.") }
+            if let remindEvery, DurationText.parse(remindEvery) == nil {
+                throw ValidationError(
+                    "--remind-every \"\(remindEvery)\" is not a duration; write it like 90s, 15m, 4h or 1d.")
+            }
         }
 
         func run() async throws {
@@ -73,6 +90,8 @@ extension FivetranNotifyCommand {
             options.logFormat = LogFormat(rawValue: logFormat) ?? .text
             options.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
             options.bare = bare
+            options.notifyResolved = notifyResolved
+            options.remindEvery = remindEvery.flatMap(DurationText.parse)
             return await runReportingErrors(context.output) {
                 try await ListenRunner.run(options, context: context)
             }

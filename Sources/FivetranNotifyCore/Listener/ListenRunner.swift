@@ -17,6 +17,10 @@ public struct ListenOptions: Sendable {
     public var idleTimeout: Duration = .seconds(15)
     /// Hidden: serve a bare 200 (benchmark ceiling).
     public var bare = false
+    /// `--notify-resolved` (nil: config.toml's `notify_resolved`, else off).
+    public var notifyResolved: Bool?
+    /// `--remind-every` (nil: config.toml's `remind_every`, else 4 h).
+    public var remindEvery: Duration?
 
     public init() {}
 }
@@ -67,18 +71,21 @@ public enum ListenRunner {
                     + "\(settings.configFileURL.path); or run with --dry-run to print the messages instead.",
                 exitCode: ExitStatus.usage)
         }
-        var events = options.events
-        if events == nil, let listen = try settings.configFile?.table("listen"),
-            let list = listen["events"]?.arrayValue
-        {
-            events = list.compactMap(\.stringValue)
-        }
+        let listenConfig = try ListenConfig.load(from: settings.configFile)
+        let events = options.events ?? listenConfig.events
+        let policy = NoticePolicy(
+            remindEvery: options.remindEvery ?? listenConfig.remindEvery,
+            notifyResolved: options.notifyResolved ?? listenConfig.notifyResolved)
+        // Routes are checked even under --dry-run, so a mistake shows before going live.
+        let routes = try RouteTable.load(
+            from: settings.configFile, defaultURL: destination, environment: context.environment)
+        configuration.routes = options.dryRun ? [] : routes.routes
         configuration.forwardedEvents = ForwardedEvents(names: events)
         configuration.destination = destination
 
         let stateDirectory =
             options.stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? context.paths.stateDirectory
-        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
+        let store = try DeliveryStore.open(stateDirectory: stateDirectory, policy: policy)
         let metrics = ListenerMetrics()
         var dispatcherConfiguration = SlackDispatcherConfiguration()
         dispatcherConfiguration.dryRun = options.dryRun
@@ -90,7 +97,12 @@ public enum ListenRunner {
             verifier: SignatureVerifier(keys: keys), store: store, configuration: configuration, metrics: metrics,
             logger: logger, now: context.now)
         let configured = configuration
-        let target = options.dryRun ? "printing Slack messages on stdout (--dry-run)" : SlackURL.redacted(destination)
+        let target =
+            options.dryRun
+            ? "printing Slack messages on stdout (--dry-run)"
+            : ([SlackURL.redacted(destination)]
+                + routes.routes.map { "\($0.name): \(SlackURL.redacted($0.slackWebhookURL))" })
+                .joined(separator: ", ")
         let app = buildListenerApplication(
             router: buildListenerRouter(endpoint: endpoint), configuration: configuration, logger: serverLogger,
             onServerRunning: { channel in

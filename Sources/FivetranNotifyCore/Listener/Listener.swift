@@ -18,8 +18,14 @@ public struct ListenerConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(15)
     /// Which events become Slack messages.
     public var forwardedEvents: ForwardedEvents = ForwardedEvents(names: nil)
-    /// The Slack webhook URL messages are queued for (`SlackDispatcher.dryRunDestination` for --dry-run).
+    /// The default Slack webhook URL messages are queued for (`SlackDispatcher.dryRunDestination` for
+    /// --dry-run).
     public var destination: String = SlackDispatcher.dryRunDestination
+    /// The `[[route]]` rules tried before the default destination.
+    public var routes: [Route] = []
+
+    /// The routing: the rules, then the default destination.
+    public var routeTable: RouteTable { RouteTable(routes: routes, defaultURL: destination) }
 
     public init() {}
 }
@@ -35,6 +41,7 @@ public struct DeliveryEndpoint: Sendable {
     let metrics: ListenerMetrics
     let logger: Logger
     let now: @Sendable () -> Date
+    let routeTable: RouteTable
 
     public init(
         verifier: SignatureVerifier,
@@ -50,6 +57,7 @@ public struct DeliveryEndpoint: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.now = now
+        routeTable = configuration.routeTable
     }
 
     func handle(_ request: Request) async -> Response {
@@ -82,6 +90,7 @@ public struct DeliveryEndpoint: Sendable {
             return Self.answer(.badRequest, #"{"error":"the body is not a JSON object"}"#)
         }
         let forward = configuration.forwardedEvents.shouldForward(delivery)
+        let signal = IncidentSignal.of(delivery, forwarded: configuration.forwardedEvents)
         let incoming = IncomingDelivery(
             deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body),
             event: delivery.event,
@@ -89,7 +98,9 @@ public struct DeliveryEndpoint: Sendable {
             status: delivery.status,
             body: body,
             receivedAt: now(),
-            destination: forward ? configuration.destination : nil)
+            destination: forward ? routeTable.destination(for: delivery) : nil,
+            delivery: delivery,
+            signal: signal)
         let outcome: RecordOutcome
         do {
             outcome = try await store.record(incoming)

@@ -26,7 +26,7 @@ public final class DeliveryStore: Sendable {
 
     /// Opens (creating when needed) the store in a state directory, which is created 0700 if missing.
     /// - Throws: `NotifyError` naming the directory and the remedy when it cannot be written.
-    public static func open(stateDirectory: URL) throws -> DeliveryStore {
+    public static func open(stateDirectory: URL, policy: NoticePolicy = NoticePolicy()) throws -> DeliveryStore {
         let directory = stateDirectory.path
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -49,7 +49,7 @@ public final class DeliveryStore: Sendable {
         Foundation.close(fd)
         unlink(probe)
         do {
-            return try DeliveryStore(path: stateDirectory.appendingPathComponent(fileName).path)
+            return try DeliveryStore(path: stateDirectory.appendingPathComponent(fileName).path, policy: policy)
         } catch let error as NotifyError {
             throw error
         } catch {
@@ -87,7 +87,8 @@ public final class DeliveryStore: Sendable {
     }
 
     /// Opens the database file itself (tests may use any path).
-    public init(path: String) throws {
+    /// - Parameter policy: when repeats stay quiet, reminders go out and recoveries are told.
+    public init(path: String, policy: NoticePolicy = NoticePolicy()) throws {
         self.path = path
         var configuration = Configuration()
         configuration.label = "fivetran-notify"
@@ -108,7 +109,7 @@ public final class DeliveryStore: Sendable {
         let signal = WakeSignal()
         messagesQueued = signal
         committer = GroupCommitter { items in
-            let outcomes = try await pool.write { db in try Self.insert(items, db) }
+            let outcomes = try await pool.write { db in try Self.insert(items, policy: policy, db) }
             if outcomes.contains(where: {
                 if case .stored(_, .some) = $0 { return true }
                 return false
@@ -158,6 +159,10 @@ public final class DeliveryStore: Sendable {
                     CREATE INDEX message_state ON message(state, destination, id);
                     """)
         }
+        migrator.registerMigration("v2 noise control") { db in
+            try Self.createMuteTable(db)
+            try Self.createIncidentTables(db)
+        }
         return migrator
     }
 
@@ -173,16 +178,13 @@ public final class DeliveryStore: Sendable {
     /// How many group commits (transactions) `record` has made: fewer than the deliveries under load.
     var groupCommitCount: Int { committer.batchCount }
 
-    private static func insert(_ items: [IncomingDelivery], _ db: Database) throws -> [RecordOutcome] {
+    private static func insert(_ items: [IncomingDelivery], policy: NoticePolicy, _ db: Database) throws
+        -> [RecordOutcome]
+    {
         let insertDelivery = try db.cachedStatement(
             sql: """
                 INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupKey) DO NOTHING
-                """)
-        let insertMessage = try db.cachedStatement(
-            sql: """
-                INSERT INTO message (destination, kind, state, deliveryIds, attempts, nextAttemptAt, createdAt)
-                VALUES (?, 'alert', 'pending', ?, 0, ?, ?)
                 """)
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(items.count)
@@ -197,11 +199,7 @@ public final class DeliveryStore: Sendable {
                 continue
             }
             let deliveryId = db.lastInsertedRowID
-            var messageId: Int64?
-            if let destination = item.destination {
-                try insertMessage.execute(arguments: [destination, String(deliveryId), received, received])
-                messageId = db.lastInsertedRowID
-            }
+            let messageId = try applyNoiseControl(item, deliveryId: deliveryId, policy: policy, db)
             outcomes.append(.stored(deliveryId: deliveryId, messageId: messageId))
         }
         return outcomes

@@ -15,6 +15,10 @@ public struct IncomingDelivery: Sendable, Equatable {
     public var receivedAt: Date
     /// The Slack webhook URL this delivery is forwarded to, or nil when it is stored only.
     public var destination: String?
+    /// The parsed delivery, for mutes and the messages noise control renders.
+    public var delivery: Delivery?
+    /// What it means for its connector's incident (failure, recovery), if anything.
+    public var signal: IncidentSignal?
 
     public init(
         deduplicationKey: String,
@@ -23,7 +27,9 @@ public struct IncomingDelivery: Sendable, Equatable {
         status: String?,
         body: Data,
         receivedAt: Date,
-        destination: String?
+        destination: String?,
+        delivery: Delivery? = nil,
+        signal: IncidentSignal? = nil
     ) {
         self.deduplicationKey = deduplicationKey
         self.event = event
@@ -32,6 +38,8 @@ public struct IncomingDelivery: Sendable, Equatable {
         self.body = body
         self.receivedAt = receivedAt
         self.destination = destination
+        self.delivery = delivery
+        self.signal = signal
     }
 }
 
@@ -59,6 +67,10 @@ public enum MessageKind: String, Sendable, Equatable {
     case alert
     /// One part of a storm digest, rendered when the digest was formed (payload stored).
     case digest
+    /// "Still failing": rendered when queued (payload stored).
+    case reminder
+    /// "Recovered": rendered when queued (payload stored).
+    case resolved
 }
 
 /// One queued Slack message, as read back from the store.

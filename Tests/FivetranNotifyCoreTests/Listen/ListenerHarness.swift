@@ -34,10 +34,13 @@ final class ListenerHarness: Sendable {
     static func start(
         slackURL: String?,
         idleTimeout: Duration = .seconds(15),
+        routes: [Route] = [],
+        policy: NoticePolicy = NoticePolicy(),
+        now: @escaping @Sendable () -> Date = { Date() },
         dispatcher tune: (inout SlackDispatcherConfiguration) -> Void = { _ in }
     ) async throws -> ListenerHarness {
         let stateDirectory = TestFiles.temporaryDirectory().appendingPathComponent("state")
-        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
+        let store = try DeliveryStore.open(stateDirectory: stateDirectory, policy: policy)
         let logs = CapturedOutput()
         let logger = ListenLogHandler.logger(format: .text, write: logs.output.err)
         let clock = TestClock()
@@ -47,6 +50,7 @@ final class ListenerHarness: Sendable {
         configuration.port = 0
         configuration.idleTimeout = idleTimeout
         configuration.destination = slackURL ?? SlackDispatcher.dryRunDestination
+        configuration.routes = routes
         var dispatcherConfiguration = SlackDispatcherConfiguration()
         dispatcherConfiguration.dryRun = slackURL == nil
         tune(&dispatcherConfiguration)
@@ -56,7 +60,7 @@ final class ListenerHarness: Sendable {
             configuration: dispatcherConfiguration, clock: clock.dispatchClock, logger: logger, metrics: metrics)
         let endpoint = DeliveryEndpoint(
             verifier: SignatureVerifier(keys: [key]), store: store, configuration: configuration, metrics: metrics,
-            logger: logger)
+            logger: logger, now: now)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = buildListenerApplication(
             router: buildListenerRouter(endpoint: endpoint), configuration: configuration, logger: logger,

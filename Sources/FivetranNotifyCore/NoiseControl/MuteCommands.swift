@@ -1,0 +1,77 @@
+import Foundation
+
+/// The work of `mute add|list|remove`: mutes are rows in the state directory's SQLite file, which a
+/// running listener reads on every failure, so changes take effect at once without a restart.
+public enum MuteCommands {
+    /// `mute add`: stores the mute and prints its id. Warns (and still mutes) when no delivery from the
+    /// connector or group was ever stored, and when another active mute already covers the same target.
+    public static func add(
+        target: Mute.Target, for duration: Duration, reason: String?, stateDirectory: URL, context: CommandContext
+    ) async throws {
+        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
+        defer { Task { await store.close() } }
+        let now = context.now()
+        let seconds = Double(duration.components.seconds)
+        let mute = Mute(
+            id: Mute.newID(), target: target, until: now.addingTimeInterval(seconds), reason: reason, createdAt: now)
+
+        if case .event = target {
+        } else if try await !store.hasDeliveries(from: target) {
+            context.output.err(
+                "warning: no delivery from \(mute.targetText) has been received here yet; muting it anyway "
+                    + "(check the id if you expected one).")
+        }
+        for other in try await store.activeMutes(at: now) where other.target == target {
+            context.output.err(
+                "warning: \(mute.targetText) is already muted until \(TimeText.absolute(other.until)) by "
+                    + "\(other.id); both apply until each ends.")
+        }
+        try await store.addMute(mute)
+        context.output.out(mute.id)
+        context.output.err(
+            "Muted \(mute.targetText) until \(TimeText.absolute(mute.until)); its failures are stored and counted, "
+                + "not posted. `fivetran-notify mute remove \(mute.id)` ends it early.")
+    }
+
+    /// `mute list`: active mutes, as a table or JSON.
+    public static func list(json: Bool, stateDirectory: URL, context: CommandContext) async throws {
+        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
+        defer { Task { await store.close() } }
+        let mutes = try await store.activeMutes(at: context.now())
+        if json {
+            context.output.out(try ReportJSON.encode(mutes.map(StatusReport.MuteEntry.init)))
+            return
+        }
+        guard !mutes.isEmpty else {
+            context.output.out("No active mutes.")
+            return
+        }
+        let now = context.now()
+        let rows = mutes.map { mute in
+            [
+                mute.id, mute.targetText,
+                "\(TimeText.absolute(mute.until)) (in \(TimeText.duration(mute.until.timeIntervalSince(now))))",
+                mute.reason ?? "",
+            ]
+        }
+        context.output.out(TextTable.render(header: ["ID", "MATCHES", "UNTIL", "REASON"], rows: rows))
+    }
+
+    /// `mute remove`: by id or by target.
+    public static func remove(
+        id: String?, target: Mute.Target?, stateDirectory: URL, context: CommandContext
+    ) async throws {
+        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
+        defer { Task { await store.close() } }
+        let removed = try await store.removeMutes(id: id, target: target, at: context.now())
+        guard !removed.isEmpty else {
+            let what = id ?? target.map { "for \($0.kind) \($0.value)" } ?? ""
+            throw NotifyError(
+                "No active mute \(what); `fivetran-notify mute list` shows the active ones (expired mutes end by themselves)."
+            )
+        }
+        for mute in removed {
+            context.output.out("Removed \(mute.id) (\(mute.targetText)); its failures are posted again.")
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// What `fivetran-notify status` shows: the queue, the connectors failing now, the active mutes.
+/// Read straight from the state directory, so it works while a listener runs.
+public struct StatusReport: Encodable, Sendable {
+    public var pending: Int
+    public var failed: Int
+    public var delivered: Int
+    public var failing: [FailingSubject]
+    public var mutes: [MuteEntry]
+
+    /// A connector (or dbt job) with an open incident.
+    public struct FailingSubject: Encodable, Sendable {
+        public var id: String
+        public var name: String
+        public var kind: String
+        public var status: String?
+        public var reason: String?
+        public var firstFailure: String
+        public var lastFailure: String
+        public var count: Int
+        public var muted: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, kind, status, reason, count, muted
+            case firstFailure = "first_failure"
+            case lastFailure = "last_failure"
+        }
+    }
+
+    /// An active mute.
+    public struct MuteEntry: Encodable, Sendable {
+        public var id: String
+        public var kind: String
+        public var value: String
+        public var until: String
+        public var reason: String?
+
+        init(_ mute: Mute) {
+            id = mute.id
+            kind = mute.target.kind
+            value = mute.target.value
+            until = ISO8601Timestamp.string(from: mute.until)
+            reason = mute.reason
+        }
+    }
+
+    /// Reads the report from the store.
+    public static func load(from store: DeliveryStore, now: Date) async throws -> StatusReport {
+        let counts = try await store.counts()
+        let mutes = try await store.activeMutes(at: now)
+        let incidents = try await store.openIncidents()
+        let failing = incidents.map { stored in
+            FailingSubject(
+                id: stored.incident.subject, name: stored.name, kind: stored.incident.family.rawValue,
+                status: stored.incident.status, reason: stored.incident.reason,
+                firstFailure: ISO8601Timestamp.string(from: stored.incident.firstFailureAt),
+                lastFailure: ISO8601Timestamp.string(from: stored.incident.lastFailureAt),
+                count: stored.incident.failures,
+                muted: mutes.contains { $0.matches(stored.lastDelivery) })
+        }
+        return StatusReport(
+            pending: counts.pending, failed: counts.failed, delivered: counts.delivered, failing: failing,
+            mutes: mutes.map(MuteEntry.init))
+    }
+
+    /// The report for people.
+    public func text(now: Date) -> String {
+        var lines = ["Queue: \(pending) pending, \(failed) failed, \(delivered) delivered."]
+        if failed > 0 {
+            lines.append(
+                "  \(failed) failed: Slack refused them for good (see the listener's log). After fixing the Slack "
+                    + "URL, `fivetran-notify replay --failed` sends them again.")
+        }
+        lines.append("")
+        if failing.isEmpty {
+            lines.append("No connector is failing.")
+        } else {
+            lines.append("Failing now:")
+            let rows = failing.map { subject in
+                [
+                    subject.name + (subject.name == subject.id ? "" : " (\(subject.id))"),
+                    subject.kind,
+                    [subject.status, subject.reason].compactMap { $0 }.joined(separator: ": "),
+                    String(subject.count),
+                    subject.firstFailure, subject.lastFailure, subject.muted ? "muted" : "",
+                ]
+            }
+            lines.append(
+                TextTable.render(
+                    header: ["CONNECTOR", "KIND", "STATUS", "FAILURES", "FIRST", "LAST", ""], rows: rows))
+        }
+        lines.append("")
+        if mutes.isEmpty {
+            lines.append("No active mutes.")
+        } else {
+            lines.append("Mutes:")
+            lines.append(
+                TextTable.render(
+                    header: ["ID", "MATCHES", "UNTIL", "REASON"],
+                    rows: mutes.map { ["\($0.id)", "\($0.kind) \($0.value)", $0.until, $0.reason ?? ""] }))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// JSON for scripts: sorted keys, slashes unescaped.
+enum ReportJSON {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import GRDB
+
+/// Noise control inside the store: each connector's (or dbt job's) open incident is a row, updated in
+/// the same transaction that stores the delivery, so what is posted follows from what was stored even
+/// across crashes and restarts.
+extension DeliveryStore {
+    static func createIncidentTables(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE incident (
+                    family TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    status TEXT,
+                    reason TEXT,
+                    firstFailureAt DOUBLE NOT NULL,
+                    lastFailureAt DOUBLE NOT NULL,
+                    failures INTEGER NOT NULL,
+                    lastNoticeAt DOUBLE,
+                    failuresSinceNotice INTEGER NOT NULL,
+                    destination TEXT,
+                    lastDeliveryId INTEGER NOT NULL,
+                    PRIMARY KEY (family, subject)
+                );
+                ALTER TABLE message ADD COLUMN incident TEXT;
+                CREATE INDEX message_incident ON message(incident);
+                ALTER TABLE delivery ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+                """)
+    }
+
+    /// The message rows about an incident carry this key.
+    static func incidentKey(_ family: IncidentSignal.Family, _ subject: String) -> String {
+        "\(family.rawValue)|\(subject)"
+    }
+
+    /// Decides and queues what one newly stored delivery posts, inside the transaction that stored it.
+    /// Returns the id of the message queued, if any.
+    static func applyNoiseControl(
+        _ item: IncomingDelivery, deliveryId: Int64, policy: NoticePolicy, _ db: Database
+    ) throws -> Int64? {
+        let now = item.receivedAt
+        guard let delivery = item.delivery, let signal = item.signal else {
+            guard let destination = item.destination else { return nil }
+            if try isMuted(item, db) {
+                try markMuted(deliveryId, db)
+                return nil
+            }
+            return try queue(.alert, destination: destination, deliveryId: deliveryId, incident: nil, at: now, db)
+        }
+        let key = incidentKey(signal.family, signal.subject)
+        let existing = try incident(signal.family, signal.subject, db)
+        switch signal.kind {
+        case .failure(let status, let reason):
+            guard let destination = item.destination else { return nil }
+            if try isMuted(item, db) {
+                try markMuted(deliveryId, db)
+                let updated = policy.mutedFailure(
+                    existing?.incident, signal: signal, status: status, reason: reason, at: now)
+                try save(updated, destination: destination, lastDeliveryId: deliveryId, db)
+                return nil
+            }
+            let (updated, notice) = policy.failure(
+                existing?.incident, signal: signal, status: status, reason: reason, at: now)
+            try save(updated, destination: destination, lastDeliveryId: deliveryId, db)
+            switch notice {
+            case .alert:
+                return try queue(.alert, destination: destination, deliveryId: deliveryId, incident: key, at: now, db)
+            case .reminder(let failures, let since):
+                let message = AlertRenderer.reminder(delivery, failuresSince: failures, since: since, now: now)
+                return try queue(
+                    .reminder, destination: destination, deliveryId: deliveryId, incident: key, payload: message,
+                    at: now, db)
+            case .quiet:
+                return nil
+            }
+        case .resolution:
+            guard let existing else { return nil }
+            try db.execute(
+                sql: "DELETE FROM incident WHERE family = ? AND subject = ?",
+                arguments: [signal.family.rawValue, signal.subject])
+            let states = try String.fetchAll(
+                db, sql: "SELECT state FROM message WHERE incident = ?", arguments: [key])
+            let decision = policy.resolution(
+                existing.incident, anyNoticeDelivered: states.contains(MessageState.delivered.rawValue),
+                anyNoticePending: states.contains(MessageState.pending.rawValue))
+            if decision != .nothing {
+                // Never a failure alert for something already fixed.
+                try db.execute(
+                    sql:
+                        "DELETE FROM message WHERE incident = ? AND state = 'pending' AND kind IN ('alert', 'reminder')",
+                    arguments: [key])
+            }
+            guard case .resolved(let failingSince, let failures) = decision, !(try isMuted(item, db)) else {
+                return nil
+            }
+            let message = AlertRenderer.resolved(delivery, failingSince: failingSince, failures: failures, now: now)
+            return try queue(
+                .resolved, destination: existing.destination ?? item.destination ?? "", deliveryId: deliveryId,
+                incident: key, payload: message, at: now, db)
+        }
+    }
+
+    private static func isMuted(_ item: IncomingDelivery, _ db: Database) throws -> Bool {
+        guard let delivery = item.delivery else { return false }
+        return try activeMutes(db, at: item.receivedAt).contains { $0.matches(delivery) }
+    }
+
+    private static func markMuted(_ deliveryId: Int64, _ db: Database) throws {
+        try db.execute(sql: "UPDATE delivery SET muted = 1 WHERE id = ?", arguments: [deliveryId])
+    }
+
+    private static func queue(
+        _ kind: MessageKind, destination: String, deliveryId: Int64, incident: String?, payload: SlackMessage? = nil,
+        at date: Date, _ db: Database
+    ) throws -> Int64 {
+        let time = date.timeIntervalSince1970
+        try db.execute(
+            sql: """
+                INSERT INTO message (destination, kind, state, deliveryIds, payload, attempts, nextAttemptAt,
+                    createdAt, incident)
+                VALUES (?, ?, 'pending', ?, ?, 0, ?, ?, ?)
+                """,
+            arguments: [destination, kind.rawValue, String(deliveryId), payload?.jsonBody(), time, time, incident])
+        return db.lastInsertedRowID
+    }
+
+    /// An incident as stored, with where its messages go.
+    struct StoredIncident {
+        var incident: Incident
+        var destination: String?
+        var lastDeliveryId: Int64
+    }
+
+    private static func incident(_ family: IncidentSignal.Family, _ subject: String, _ db: Database) throws
+        -> StoredIncident?
+    {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM incident WHERE family = ? AND subject = ?",
+            arguments: [family.rawValue, subject]
+        ).map(storedIncident)
+    }
+
+    private static func storedIncident(_ row: Row) -> StoredIncident {
+        let lastNotice: Double? = row["lastNoticeAt"]
+        return StoredIncident(
+            incident: Incident(
+                family: IncidentSignal.Family(rawValue: row["family"]) ?? .sync, subject: row["subject"],
+                status: row["status"], reason: row["reason"],
+                firstFailureAt: Date(timeIntervalSince1970: row["firstFailureAt"]),
+                lastFailureAt: Date(timeIntervalSince1970: row["lastFailureAt"]), failures: row["failures"],
+                lastNoticeAt: lastNotice.map(Date.init(timeIntervalSince1970:)),
+                failuresSinceNotice: row["failuresSinceNotice"]),
+            destination: row["destination"], lastDeliveryId: row["lastDeliveryId"])
+    }
+
+    private static func save(_ incident: Incident, destination: String?, lastDeliveryId: Int64, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO incident (family, subject, status, reason, firstFailureAt, lastFailureAt,
+                    failures, lastNoticeAt, failuresSinceNotice, destination, lastDeliveryId)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                incident.family.rawValue, incident.subject, incident.status, incident.reason,
+                incident.firstFailureAt.timeIntervalSince1970, incident.lastFailureAt.timeIntervalSince1970,
+                incident.failures, incident.lastNoticeAt?.timeIntervalSince1970, incident.failuresSinceNotice,
+                destination, lastDeliveryId,
+            ])
+    }
+
+    /// A connector or dbt job failing now, for `status`.
+    public struct OpenIncident: Sendable {
+        public var incident: Incident
+        /// The name people know it by (from its latest failure).
+        public var name: String
+        /// Its latest failure, to check mutes against.
+        public var lastDelivery: Delivery
+    }
+
+    /// Every open incident, longest-failing first.
+    public func openIncidents() async throws -> [OpenIncident] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT incident.*, delivery.body AS lastBody FROM incident
+                    JOIN delivery ON delivery.id = incident.lastDeliveryId
+                    ORDER BY firstFailureAt
+                    """
+            ).compactMap { row in
+                let stored = Self.storedIncident(row)
+                guard let delivery = try? Delivery.parse(row["lastBody"]) else { return nil }
+                return OpenIncident(incident: stored.incident, name: delivery.displayName, lastDelivery: delivery)
+            }
+        }
+    }
+
+    /// Whether any stored delivery came from this connector or group (for `mute add`'s warning).
+    public func hasDeliveries(from target: Mute.Target) async throws -> Bool {
+        try await pool.read { db in
+            switch target {
+            case .connector(let id):
+                return try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM delivery WHERE subject = ?)", arguments: [id])
+                    ?? false
+            case .group(let id):
+                // The group is inside the body; a LIKE on the raw JSON is enough for a warning.
+                return try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM delivery WHERE CAST(body AS TEXT) LIKE ?)",
+                    arguments: ["%\"\(id)\"%"]) ?? false
+            case .event(let name):
+                return try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM delivery WHERE event = ?)", arguments: [name])
+                    ?? false
+            }
+        }
+    }
+}

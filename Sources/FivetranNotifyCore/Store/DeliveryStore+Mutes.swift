@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+
+/// Mutes live in the same SQLite file as the queue, so `mute add` in one process is seen by a running
+/// listener on its next delivery, with SQLite's locking keeping concurrent writers safe.
+extension DeliveryStore {
+    static func createMuteTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE mute (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    until DOUBLE NOT NULL,
+                    reason TEXT,
+                    createdAt DOUBLE NOT NULL
+                );
+                """)
+    }
+
+    /// Stores a mute.
+    public func addMute(_ mute: Mute) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO mute (id, kind, value, until, reason, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    mute.id, mute.target.kind, mute.target.value, mute.until.timeIntervalSince1970, mute.reason,
+                    mute.createdAt.timeIntervalSince1970,
+                ])
+        }
+    }
+
+    /// Mutes still in force at `date`, soonest to end first. Expired ones are deleted on the way.
+    public func activeMutes(at date: Date) async throws -> [Mute] {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM mute WHERE until <= ?", arguments: [date.timeIntervalSince1970])
+            return try Self.activeMutes(db, at: date)
+        }
+    }
+
+    static func activeMutes(_ db: Database, at date: Date) throws -> [Mute] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM mute WHERE until > ? ORDER BY until, id", arguments: [date.timeIntervalSince1970]
+        ).compactMap { row in
+            guard let target = Mute.Target(kind: row["kind"], value: row["value"]) else { return nil }
+            return Mute(
+                id: row["id"], target: target, until: Date(timeIntervalSince1970: row["until"]), reason: row["reason"],
+                createdAt: Date(timeIntervalSince1970: row["createdAt"]))
+        }
+    }
+
+    /// Ends mutes early: the one with this id, or every mute of a target. Returns those removed.
+    public func removeMutes(id: String? = nil, target: Mute.Target? = nil, at date: Date) async throws -> [Mute] {
+        try await pool.write { db in
+            let matching = try Self.activeMutes(db, at: date).filter { mute in
+                (id.map { mute.id == $0 } ?? true) && (target.map { mute.target == $0 } ?? true)
+            }
+            for mute in matching {
+                try db.execute(sql: "DELETE FROM mute WHERE id = ?", arguments: [mute.id])
+            }
+            return matching
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import FivetranNotifyCore
+
+extension FivetranNotifyCommand.Mute {
+    /// `mute add (--connector ID | --group ID | --event E) --for DURATION [--reason TEXT]`
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Mute a connector, a destination group or an event; prints the mute's id.",
+            discussion: """
+                Examples:
+                  fivetran-notify mute add --connector warrant_sheep --for 2h --reason "vendor maintenance"
+                  fivetran-notify mute add --group inappropriate_implode --for 1d
+                  fivetran-notify mute add --event connection_failure --for 30m
+                """)
+
+        @Option(help: ArgumentHelp("A connector id (or dbt job id).", valueName: "id"))
+        var connector: String?
+
+        @Option(help: ArgumentHelp("A destination group id: every connector loading into it.", valueName: "id"))
+        var group: String?
+
+        @Option(
+            help: ArgumentHelp("An event name.", valueName: "event"),
+            completion: .list(SampleDeliveries.eventNames))
+        var event: String?
+
+        @Option(
+            name: .customLong("for"),
+            help: ArgumentHelp("How long: 90s, 15m, 2h, 1d, 1h30m.", valueName: "duration"))
+        var duration: String
+
+        @Option(help: "Why, for whoever reads `mute list` later.")
+        var reason: String?
+
+        @OptionGroup var state: StateOptions
+
+        func validate() throws {
+            let targets = [connector, group, event].compactMap { $0 }
+            guard targets.count == 1 else {
+                throw ValidationError("Give exactly one of --connector, --group or --event.")
+            }
+            guard DurationText.parse(duration) != nil else {
+                throw ValidationError("--for \"\(duration)\" is not a duration; write it like 90s, 15m, 2h or 1d.")
+            }
+        }
+
+        var target: FivetranNotifyCore.Mute.Target {
+            if let connector { return .connector(connector) }
+            if let group { return .group(group) }
+            return .event(event ?? "")
+        }
+
+        func run() async throws {
+            try await run(CommandContext.live())
+        }
+
+        func run(_ ctx: CommandContext) async throws {
+            let status = await runReportingErrors(ctx.output) {
+                try await MuteCommands.add(
+                    target: target, for: try DurationText.parse(duration, for: "--for"), reason: reason,
+                    stateDirectory: state.directory(ctx), context: ctx)
+            }
+            if status != ExitStatus.success { throw ExitCode(status) }
+        }
+    }
+}

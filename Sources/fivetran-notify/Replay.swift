@@ -1,0 +1,34 @@
+import ArgumentParser
+import FivetranNotifyCore
+
+extension FivetranNotifyCommand {
+    /// `replay --failed`: queue permanently failed Slack messages again.
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "replay",
+            abstract: "Put the messages Slack refused for good back in the queue (after fixing the Slack URL).",
+            discussion: """
+                A running listener sends them within a few seconds; otherwise the next `listen` does.
+                """)
+
+        @Flag(help: "Re-queue the permanently failed messages (the only kind there is to replay).")
+        var failed = false
+
+        @OptionGroup var state: StateOptions
+
+        func validate() throws {
+            guard failed else { throw ValidationError("Say what to replay: --failed.") }
+        }
+
+        func run() async throws {
+            try await run(CommandContext.live())
+        }
+
+        func run(_ ctx: CommandContext) async throws {
+            let status = await runReportingErrors(ctx.output) {
+                try await StatusCommand.replayFailed(stateDirectory: state.directory(ctx), context: ctx)
+            }
+            if status != ExitStatus.success { throw ExitCode(status) }
+        }
+    }
+}

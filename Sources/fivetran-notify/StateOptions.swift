@@ -1,0 +1,20 @@
+import ArgumentParser
+import FivetranNotifyCore
+import Foundation
+
+/// `--state-dir`, for the commands that read or change the listener's state directory.
+struct StateOptions: ParsableArguments {
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "The listener's state directory (default: $XDG_STATE_HOME/fivetran-notify, else "
+                + "~/.local/state/fivetran-notify).",
+            valueName: "dir"),
+        completion: .directory)
+    var stateDir: String?
+
+    /// The directory for this context.
+    func directory(_ ctx: CommandContext) -> URL {
+        stateDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? ctx.paths.stateDirectory
+    }
+}

@@ -1,0 +1,261 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import Testing
+
+@testable import FivetranNotifyCore
+@testable import fivetran_notify
+
+/// A wall clock the test moves by hand, for the endpoint's receive times (reminders count hours).
+private final class WallClock: Sendable {
+    private let date = Mutex(Date(timeIntervalSince1970: 1_780_000_000))
+    var now: @Sendable () -> Date { { self.date.withLock { $0 } } }
+    func advance(hours: Double) { date.withLock { $0 += hours * 3600 } }
+}
+
+/// A delivery for one connector, distinct per `n` (its own sync id and created time) so dedup keeps it.
+private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", reason: String? = "password rejected")
+    -> Data
+{
+    var data: [String: JSONValue] = ["status": .string(status)]
+    if let reason { data["reason"] = .string(reason) }
+    let body: JSONValue = [
+        "event": "sync_end", "created": .string("2026-05-22T00:\(10 + n):00.000Z"),
+        "connector_type": "postgres", "connector_id": .string("id_\(connector)"),
+        "connector_name": .string(connector), "sync_id": .string("sync-\(n)"),
+        "destination_group_id": "inappropriate_implode", "data": .object(data),
+    ]
+    return try! JSONEncoder().encode(body)
+}
+
+/// Repeats, reminders, recoveries, routes and mutes, through a real listener, real SQLite and fake
+/// Slack servers over real HTTP.
+@Suite struct NoiseControlListenTests {
+    @Test func repeatsStayQuietThenOneReminderCountsThem() async throws {
+        let slack = try await FakeSlack.start()
+        let clock = WallClock()
+        let listener = try await ListenerHarness.start(
+            slackURL: slack.url, policy: NoticePolicy(remindEvery: .seconds(4 * 3600)), now: clock.now)
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(await eventually { slack.delivered.count == 1 })
+        for n in 2...4 {
+            clock.advance(hours: 1)
+            #expect(try await listener.post(sync("pg", n)).status == 200)
+        }
+        // Stored before each 200: nothing was queued for the repeats.
+        #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
+        #expect(try await listener.store.deliveryCount() == 4)
+        clock.advance(hours: 1)
+        #expect(try await listener.post(sync("pg", 5)).status == 200)
+        #expect(await eventually { slack.delivered.count == 2 })
+        #expect(slack.delivered[1].text.contains("Still failing"))
+        #expect(slack.delivered[1].text.contains("4 more failures"))
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func aDifferentReasonPostsAtOnce() async throws {
+        let slack = try await FakeSlack.start()
+        let listener = try await ListenerHarness.start(slackURL: slack.url)
+        #expect(try await listener.post(sync("pg", 1, reason: "password rejected")).status == 200)
+        #expect(try await listener.post(sync("pg", 2, reason: "disk full")).status == 200)
+        #expect(try await listener.post(sync("pg", 3, status: "FAILURE_WITH_TASK", reason: "disk full")).status == 200)
+        #expect(await eventually { slack.delivered.count == 3 })
+        #expect(slack.delivered[1].text.contains("disk full"))
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func aRecoveryAfterAPostedFailureSaysResolved() async throws {
+        let slack = try await FakeSlack.start()
+        let clock = WallClock()
+        let listener = try await ListenerHarness.start(
+            slackURL: slack.url, policy: NoticePolicy(notifyResolved: true), now: clock.now)
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(await eventually { slack.delivered.count == 1 })
+        clock.advance(hours: 1)
+        #expect(try await listener.post(sync("pg", 2)).status == 200)
+        clock.advance(hours: 1.25)
+        #expect(try await listener.post(sync("pg", 3, status: "SUCCESSFUL", reason: nil)).status == 200)
+        #expect(await eventually { slack.delivered.count == 2 })
+        let resolved = slack.delivered[1].text
+        #expect(resolved.contains("Recovered"))
+        #expect(resolved.contains("2 failed syncs"))
+        // A second success has nothing left to resolve.
+        #expect(try await listener.post(sync("pg", 4, status: "SUCCESSFUL", reason: nil)).status == 200)
+        #expect(try await listener.store.counts() == QueueCounts(delivered: 2))
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func withoutNotifyResolvedARecoveryPostsNothing() async throws {
+        let slack = try await FakeSlack.start()
+        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: false))
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(await eventually { slack.delivered.count == 1 })
+        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+        #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func aFailureFixedBeforeItsMessageWentOutIsNeverPosted() async throws {
+        // Slack is unreachable, so the alert waits (retrying) when Fivetran's retry succeeds.
+        let unreachable = "http://127.0.0.1:9/services/T/B/unreachable"
+        let listener = try await ListenerHarness.start(
+            slackURL: unreachable, policy: NoticePolicy(notifyResolved: true))
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(try await listener.store.counts().pending == 1)
+        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+        #expect(try await listener.store.counts() == QueueCounts())
+        await listener.stop()
+    }
+
+    @Test func routesSendEachFailureToItsOwnSlack() async throws {
+        let defaultSlack = try await FakeSlack.start()
+        let dbtSlack = try await FakeSlack.start(default: .serverError)
+        let routes = [
+            Route(name: "dbt", match: RouteMatch([.event: ["dbt_run_failed"]]), slackWebhookURL: dbtSlack.url)
+        ]
+        let listener = try await ListenerHarness.start(slackURL: defaultSlack.url, routes: routes)
+        #expect(try await listener.post(TestFiles.fixture("events/dbt_run_failed.json")).status == 200)
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        // The dbt channel is broken (500s); the default one is not held up by it.
+        #expect(await eventually { defaultSlack.delivered.count == 1 })
+        #expect(defaultSlack.delivered[0].text.contains("pg"))
+        #expect(await eventually { dbtSlack.posts.count >= 1 })
+        #expect(dbtSlack.posts.allSatisfy { $0.text.contains("at8_30") })
+        await listener.stop()
+        await defaultSlack.stop()
+        await dbtSlack.stop()
+    }
+}
+
+/// `mute`, `status` and `replay` through the real command parser, against a running listener's state.
+@Suite struct MuteStatusReplayTests {
+    private func run(_ arguments: [String], state: URL, now: Date = Date()) async throws -> (Int32, CapturedOutput) {
+        let output = CapturedOutput()
+        let command = try FivetranNotifyCommand.parseAsRoot(arguments + ["--state-dir", state.path])
+        let context = CommandContext(
+            environment: ["HOME": state.path], transport: CurlTransport(), output: output.output, now: { now })
+        do {
+            switch command {
+            case let command as FivetranNotifyCommand.Mute.Add: try await command.run(context)
+            case let command as FivetranNotifyCommand.Mute.List: try await command.run(context)
+            case let command as FivetranNotifyCommand.Mute.Remove: try await command.run(context)
+            case let command as FivetranNotifyCommand.Status: try await command.run(context)
+            case let command as FivetranNotifyCommand.Replay: try await command.run(context)
+            default: Issue.record("unexpected command \(command)")
+            }
+            return (0, output)
+        } catch let exit as ExitCode {
+            return (exit.rawValue, output)
+        }
+    }
+
+    @Test func aMutedConnectorIsStoredAndCountedNotPostedUntilUnmuted() async throws {
+        let slack = try await FakeSlack.start()
+        let listener = try await ListenerHarness.start(slackURL: slack.url)
+        let state = listener.stateDirectory
+        #expect(try await listener.post(sync("other", 1)).status == 200)
+
+        let (added, addOutput) = try await run(
+            ["mute", "add", "--connector", "id_pg", "--for", "2h", "--reason", "vendor maintenance"], state: state)
+        #expect(added == 0)
+        let muteID = addOutput.stdout
+        #expect(muteID.hasPrefix("mute_"))
+        #expect(addOutput.stderr.contains("no delivery from connector id_pg"))
+
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(try await listener.post(sync("pg", 2)).status == 200)
+        #expect(await eventually { slack.delivered.count == 1 })
+        #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
+
+        let (_, status) = try await run(["status", "--json"], state: state)
+        let report = try JSONDecoder().decode(JSONValue.self, from: Data(status.stdout.utf8))
+        guard case .object(let keys) = report, case .array(let failing)? = keys["failing"],
+            case .array(let mutes)? = keys["mutes"]
+        else {
+            Issue.record("status --json: \(status.stdout)")
+            return
+        }
+        #expect(Set(keys.keys) == ["pending", "failed", "delivered", "failing", "mutes"])
+        #expect(keys["delivered"] == .number(1))
+        let pg = failing.first { $0.objectValue?["id"] == "id_pg" }?.objectValue
+        #expect(pg?["count"] == .number(2))
+        #expect(pg?["muted"] == .bool(true))
+        #expect(mutes.count == 1)
+
+        let (text, textOutput) = try await run(["status"], state: state)
+        #expect(text == 0)
+        #expect(textOutput.stdout.contains("Failing now:"))
+        #expect(textOutput.stdout.contains("vendor maintenance"))
+
+        let (overlap, overlapOutput) = try await run(
+            ["mute", "add", "--connector", "id_pg", "--for", "1h"], state: state)
+        #expect(overlap == 0)
+        #expect(overlapOutput.stderr.contains("already muted"))
+
+        let (removed, removeOutput) = try await run(["mute", "remove", "--connector", "id_pg"], state: state)
+        #expect(removed == 0)
+        #expect(removeOutput.stdout.contains(muteID))
+        #expect(try await listener.post(sync("pg", 3)).status == 200)
+        #expect(await eventually { slack.delivered.count == 2 })
+        #expect(slack.delivered[1].text.contains("pg"))
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func mutesExpireByThemselves() async throws {
+        let state = TestFiles.temporaryDirectory()
+        let start = Date()
+        #expect(
+            try await run(["mute", "add", "--event", "connection_failure", "--for", "1m"], state: state, now: start).0
+                == 0)
+        let (_, during) = try await run(["mute", "list", "--json"], state: state, now: start + 30)
+        #expect(during.stdout.contains("connection_failure"))
+        let (_, after) = try await run(["mute", "list"], state: state, now: start + 61)
+        #expect(after.stdout == "No active mutes.")
+    }
+
+    @Test(arguments: [
+        ["mute", "add", "--connector", "a", "--group", "b", "--for", "1h"],
+        ["mute", "add", "--connector", "a", "--for", "2 hours"],
+        ["mute", "add", "--connector", "a"],
+        ["mute", "remove"],
+        ["replay"],
+    ])
+    func badInputIsAUsageError(arguments: [String]) {
+        #expect(throws: (any Error).self) { try FivetranNotifyCommand.parseAsRoot(arguments) }
+    }
+
+    @Test func removingAnUnknownMuteSaysHowToFindOne() async throws {
+        let (status, output) = try await run(
+            ["mute", "remove", "mute_00000000"], state: TestFiles.temporaryDirectory())
+        #expect(status == 1)
+        #expect(output.stderr.contains("mute list"))
+    }
+
+    @Test func replayRequeuesFailedMessagesAndARunningListenerSendsThem() async throws {
+        let slack = try await FakeSlack.start()
+        slack.script([.noService])
+        let listener = try await ListenerHarness.start(
+            slackURL: slack.url, dispatcher: { $0.pollInterval = .milliseconds(50) })
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(await eventually { try await listener.store.counts().failed == 1 })
+
+        let (replayed, output) = try await run(["replay", "--failed"], state: listener.stateDirectory)
+        #expect(replayed == 0)
+        #expect(output.stdout.contains("Re-queued 1 failed message"))
+        #expect(await eventually { slack.delivered.count == 1 })
+        #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func statusWithoutAnyListenerStateSaysSo() async throws {
+        let (status, output) = try await run(["status"], state: TestFiles.temporaryDirectory())
+        #expect(status == 1)
+        #expect(output.stderr.contains("has not run with this state directory"))
+    }
+}
