@@ -36,6 +36,12 @@ extension FivetranNotifyCommand {
         @Option(help: "A file holding the signing key (instead of FIVETRAN_SIGNING_KEY or the keygen key).")
         var signingKeyFile: String?
 
+        @Option(help: "Serve HTTPS with this PEM certificate chain (with --tls-key); SIGHUP reloads it.")
+        var tlsCert: String?
+
+        @Option(help: "The PEM private key of --tls-cert.")
+        var tlsKey: String?
+
         @Option(help: "text (one line per delivery) or json.")
         var logFormat = "text"
 
@@ -64,6 +70,10 @@ extension FivetranNotifyCommand {
             }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
             guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive.") }
+            guard (tlsCert == nil) == (tlsKey == nil) else {
+                throw ValidationError(
+                    "--tls-cert and --tls-key go together: give both to serve HTTPS, or neither for plain HTTP.")
+            }
             if let remindEvery, DurationText.parse(remindEvery) == nil {
                 throw ValidationError(
                     "--remind-every \"\(remindEvery)\" is not a duration; write it like 90s, 15m, 4h or 1d.")
@@ -87,6 +97,8 @@ extension FivetranNotifyCommand {
                 $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             }
             options.signingKeyFile = signingKeyFile
+            options.tlsCertificateFile = tlsCert
+            options.tlsKeyFile = tlsKey
             options.logFormat = LogFormat(rawValue: logFormat) ?? .text
             options.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
             options.bare = bare

@@ -12,13 +12,17 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }()
 
     private let userAgent: String
+    private let caFile: String?
     private let lock = NSLock()
     private var idleHandles: [UnsafeMutableRawPointer] = []
     private let maxIdleHandles = 8
 
-    public init(userAgent: String = "fivetran-notify/\(FivetranNotify.version)") {
+    /// - Parameter caFile: a PEM file of the only certificate authorities to trust (a self-signed
+    ///   certificate is its own); nil trusts the system's store.
+    public init(userAgent: String = "fivetran-notify/\(FivetranNotify.version)", caFile: String? = nil) {
         _ = Self.globalInit
         self.userAgent = userAgent
+        self.caFile = caFile
     }
 
     deinit {
@@ -74,6 +78,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             fn_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
             fn_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
             fn_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            // Trust only `caFile` when given (no CA directory either).
+            if let caFile {
+                fn_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile)
+                fn_curl_easy_setopt_string(handle, CURLOPT_CAPATH, nil)
+            }
             fn_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.milliseconds)
             fn_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.milliseconds)
             fn_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
@@ -110,7 +119,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         }
 
         guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             throw HTTPTransportError(
                 host: request.host,

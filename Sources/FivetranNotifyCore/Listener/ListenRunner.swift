@@ -13,6 +13,9 @@ public struct ListenOptions: Sendable {
     public var dryRun = false
     public var events: [String]?
     public var signingKeyFile: String?
+    /// `--tls-cert` and `--tls-key`: serve HTTPS (both or neither).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
     public var logFormat: LogFormat = .text
     public var idleTimeout: Duration = .seconds(15)
     /// Hidden: serve a bare 200 (benchmark ceiling).
@@ -53,6 +56,15 @@ public enum ListenRunner {
             return
         }
 
+        var tls: ReloadableTLS?
+        var tlsReloader: TLSReloadService?
+        if let certificateFile = options.tlsCertificateFile, let keyFile = options.tlsKeyFile {
+            let loaded = try ReloadableTLS(certificateFile: certificateFile, keyFile: keyFile)
+            if let warning = loaded.current.validityWarning() { logger.warning("\(warning)") }
+            tls = loaded
+            // Traps SIGHUP from here on (its default action would end the process).
+            tlsReloader = await TLSReloadService(tls: loaded, logger: logger)
+        }
         let keys = try signingKeys(options, context: context)
         let settings = try Settings.load(
             flags: SettingFlags(slackWebhookURL: options.slackWebhookURL), context: context)
@@ -103,12 +115,14 @@ public enum ListenRunner {
             : ([SlackURL.redacted(destination)]
                 + routes.routes.map { "\($0.name): \(SlackURL.redacted($0.slackWebhookURL))" })
                 .joined(separator: ", ")
+        let scheme = tls == nil ? "http" : "https"
         let app = buildListenerApplication(
-            router: buildListenerRouter(endpoint: endpoint), configuration: configuration, logger: serverLogger,
+            router: buildListenerRouter(endpoint: endpoint), configuration: configuration, tls: tls,
+            logger: serverLogger,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configured.port
                 logger.info(
-                    "listening on http://\(configured.host):\(port)\(configured.path) → \(target); state in \(stateDirectory.path)"
+                    "listening on \(scheme)://\(configured.host):\(port)\(configured.path) → \(target); state in \(stateDirectory.path)"
                 )
             })
         let group = ServiceGroup(
@@ -116,7 +130,7 @@ public enum ListenRunner {
                 services: [
                     .init(service: dispatcher), .init(service: StorePruner(store: store, logger: logger)),
                     .init(service: app),
-                ],
+                ] + (tlsReloader.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

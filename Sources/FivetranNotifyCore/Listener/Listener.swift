@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -196,12 +197,14 @@ private func addMethodNotAllowed(
 public func buildListenerApplication(
     router: Router<BasicRequestContext>,
     configuration: ListenerConfiguration,
+    tls: ReloadableTLS? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds))
+    return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds))),
+        server: tls.map { .reloadableTLS($0, http1: http1) } ?? .http1(configuration: http1),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "fivetran-notify"),
         onServerRunning: onServerRunning,

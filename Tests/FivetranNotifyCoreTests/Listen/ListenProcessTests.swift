@@ -92,11 +92,14 @@ extension ListenSuites {
 final class ListenProcess: Sendable {
     let process: Process
     let port: Int
+    /// `http`, or `https` with `--tls-cert`.
+    let scheme: String
     private let errors: ErrorsBox
 
-    private init(process: Process, port: Int, errors: ErrorsBox) {
+    private init(process: Process, port: Int, scheme: String, errors: ErrorsBox) {
         self.process = process
         self.port = port
+        self.scheme = scheme
         self.errors = errors
     }
 
@@ -118,12 +121,17 @@ final class ListenProcess: Sendable {
         return candidates[0].appendingPathComponent("fivetran-notify")
     }
 
-    static func start(home: URL, state: URL, slackURL: String) async throws -> ListenProcess {
+    static func start(
+        home: URL, state: URL, slackURL: String, arguments: [String] = []
+    ) async throws -> ListenProcess {
         let process = Process()
         process.executableURL = executable
-        process.arguments = [
-            "listen", "--host", "127.0.0.1", "--port", "0", "--state-dir", state.path, "--slack-webhook-url", slackURL,
-        ]
+        process.arguments =
+            [
+                "listen", "--host", "127.0.0.1", "--port", "0", "--state-dir", state.path, "--slack-webhook-url",
+                slackURL,
+            ] + arguments
+        let scheme = arguments.contains("--tls-cert") ? "https" : "http"
         process.environment = [
             "PATH": "/usr/bin:/bin", "HOME": home.path,
             "XDG_CONFIG_HOME": home.appendingPathComponent("config").path,
@@ -146,7 +154,7 @@ final class ListenProcess: Sendable {
         var port = 0
         _ = await eventually(within: .seconds(20)) {
             let text = box.text
-            guard let range = text.range(of: "listening on http://127.0.0.1:") else { return !process.isRunning }
+            guard let range = text.range(of: "listening on \(scheme)://127.0.0.1:") else { return !process.isRunning }
             let digits = text[range.upperBound...].prefix { $0.isNumber }
             port = Int(digits) ?? 0
             return port > 0
@@ -155,13 +163,14 @@ final class ListenProcess: Sendable {
             process.terminate()
             throw TestServerError(message: "listen did not start: \(box.text)")
         }
-        return ListenProcess(process: process, port: port, errors: box)
+        return ListenProcess(process: process, port: port, scheme: scheme, errors: box)
     }
 
-    func post(_ body: Data) async throws -> HTTPResponse {
-        try await CurlTransport().send(
+    /// Posts a signed delivery; over HTTPS, trusting only `caFile`.
+    func post(_ body: Data, trusting caFile: String? = nil) async throws -> HTTPResponse {
+        try await CurlTransport(caFile: caFile).send(
             HTTPRequest(
-                method: "POST", url: "http://127.0.0.1:\(port)/",
+                method: "POST", url: "\(scheme)://127.0.0.1:\(port)/",
                 headers: [
                     ("Content-Type", "application/json"),
                     ("X-Fivetran-Signature-256", SignatureVerifier.signature(body: body, key: ListenerHarness.key)),
