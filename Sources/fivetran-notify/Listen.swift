@@ -9,7 +9,15 @@ extension FivetranNotifyCommand {
             discussion: """
                 Verifies X-Fivetran-Signature-256, stores each delivery durably before answering 200, and \
                 posts failures to the Slack incoming webhook (paced, retried, deduplicated, storms as digests). \
-                Signing keys: --signing-key-file, else FIVETRAN_SIGNING_KEY, else the keys stored by `keygen`.
+                Signing keys: --signing-key-file, else FIVETRAN_SIGNING_KEY, else the keys stored by `keygen`. \
+                Slack URL: --slack-webhook-url, else SLACK_WEBHOOK_URL, else slack_webhook_url in config.toml; \
+                [[route]] rules in config.toml send matching failures elsewhere. Serves GET /healthz and \
+                GET /metrics beside the deliveries.
+
+                Examples:
+                  fivetran-notify listen --dry-run
+                  SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… fivetran-notify listen --port 8080
+                  fivetran-notify listen --tls-cert fullchain.pem --tls-key privkey.pem --notify-resolved
                 """)
 
         @Option(help: "The address to listen on.")
@@ -21,7 +29,10 @@ extension FivetranNotifyCommand {
         @Option(help: "The path Fivetran posts deliveries to.")
         var path = "/"
 
-        @Option(help: "Where the durable queue lives (default: $XDG_STATE_HOME/fivetran-notify).")
+        @Option(
+            help:
+                "Where the durable queue lives (default: $XDG_STATE_HOME/fivetran-notify, else ~/.local/state/fivetran-notify).",
+            completion: .directory)
         var stateDir: String?
 
         @Option(help: "The Slack incoming-webhook URL (else SLACK_WEBHOOK_URL, else slack_webhook_url in config.toml).")
@@ -30,19 +41,27 @@ extension FivetranNotifyCommand {
         @Flag(help: "Print the Slack payloads on stdout instead of posting them.")
         var dryRun = false
 
-        @Option(help: "Events to forward, comma-separated (default: the failure events).")
+        @Option(
+            help: ArgumentHelp(
+                "Events to forward, comma-separated (default: events in config.toml, else sync_end not SUCCESSFUL, dbt_run_failed, transformation_run_failed, transformation_failed, connection_failure).",
+                valueName: "events"),
+            completion: .list(WebhookEvents.known))
         var events: String?
 
-        @Option(help: "A file holding the signing key (instead of FIVETRAN_SIGNING_KEY or the keygen key).")
+        @Option(
+            help: "A file holding the signing key (default: $FIVETRAN_SIGNING_KEY, else the keys stored by `keygen`).",
+            completion: .file())
         var signingKeyFile: String?
 
-        @Option(help: "Serve HTTPS with this PEM certificate chain (with --tls-key); SIGHUP reloads it.")
+        @Option(
+            help: "Serve HTTPS with this PEM certificate chain (with --tls-key); SIGHUP reloads it.",
+            completion: .file(extensions: ["pem", "crt"]))
         var tlsCert: String?
 
-        @Option(help: "The PEM private key of --tls-cert.")
+        @Option(help: "The PEM private key of --tls-cert.", completion: .file(extensions: ["pem", "key"]))
         var tlsKey: String?
 
-        @Option(help: "text (one line per delivery) or json.")
+        @Option(help: "text (one line per delivery) or json.", completion: .list(["text", "json"]))
         var logFormat = "text"
 
         @Flag(

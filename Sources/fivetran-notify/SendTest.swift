@@ -53,6 +53,13 @@ extension FivetranNotifyCommand {
         @Flag(name: .customLong("print"), help: "Print the request (headers and body) instead of sending it.")
         var printOnly = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Trust only this PEM certificate (or CA) for an https:// listener, e.g. a self-signed --tls-cert.",
+                valueName: "pem"),
+            completion: .file(extensions: ["pem", "crt"]))
+        var cacert: String?
+
         func validate() throws {
             if unsigned && badSignature {
                 throw ValidationError("Give --unsigned or --bad-signature, not both.")
@@ -67,6 +74,8 @@ extension FivetranNotifyCommand {
         }
 
         func run(_ ctx: CommandContext) async throws {
+            var ctx = ctx
+            if let cacert { ctx.transport = CurlTransport(caFile: cacert) }
             let status = await runReportingErrors(ctx.output) {
                 let signing: SendTestRunner.Signing =
                     unsigned ? .unsigned : badSignature ? .badSignature : .signed(lowercase: lowercase)

@@ -27,7 +27,8 @@ extension FivetranNotifyCommand.Webhook {
             help: ArgumentHelp(
                 "An event to subscribe to; repeat it or give a comma list "
                     + "(default: sync_end,dbt_run_failed,connection_failure).",
-                valueName: "event"))
+                valueName: "event"),
+            completion: .list(WebhookEvents.known))
         var events: [String] = []
 
         @Flag(help: "Create it inactive: Fivetran neither checks the URL nor sends events until it is activated.")

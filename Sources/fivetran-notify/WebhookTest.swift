@@ -11,7 +11,9 @@ extension FivetranNotifyCommand.Webhook {
         @Argument(help: ArgumentHelp("The webhook id.", valueName: "id"))
         var id: String
 
-        @Option(help: ArgumentHelp("The event to send.", valueName: "event"))
+        @Option(
+            help: ArgumentHelp("The event Fivetran sends as a test.", valueName: "event"),
+            completion: .list(WebhookEvents.known))
         var event = "sync_end"
 
         @OptionGroup var api: APIOptions

@@ -35,7 +35,8 @@ extension FivetranNotifyCommand.Webhook {
             name: .customLong("event"),
             help: ArgumentHelp(
                 "The events to subscribe to, replacing the current ones; repeat it or give a comma list.",
-                valueName: "event"))
+                valueName: "event"),
+            completion: .list(WebhookEvents.known))
         var events: [String] = []
 
         @Flag var activation: Activation?

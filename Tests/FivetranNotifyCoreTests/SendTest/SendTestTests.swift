@@ -122,6 +122,23 @@ private final class RecordingReceiver: Sendable {
         #expect(output.stderr.contains("could not reach 127.0.0.1"))
     }
 
+    @Test func cacertLetsItReachAListenerWithASelfSignedCertificate() async throws {
+        let tls = try ReloadableTLS(
+            certificateFile: TLSFixture.localhost.caFile,
+            keyFile: Bundle.module.resourceURL!.appendingPathComponent("Fixtures/tls/localhost.key").path)
+        let server = try await TLSTestServer.start(tls: tls)
+        let untrusted = CapturedOutput()
+        let untrustedStatus = try await run(["--url", server.url], untrusted)
+        // Trusted, the TLS handshake succeeds and the (GET-only) test server answers 4xx.
+        let trusted = CapturedOutput()
+        let trustedStatus = try await run(["--url", server.url, "--cacert", TLSFixture.localhost.caFile], trusted)
+        await server.stop()
+        #expect(untrustedStatus == 1)
+        #expect(untrusted.stderr.contains("could not reach 127.0.0.1"))
+        #expect(trustedStatus == 1)
+        #expect(trusted.stderr.contains("The listener answered 4"))
+    }
+
     @Test func printShowsHeadersAndBodyWithoutSending() async throws {
         let output = CapturedOutput()
         let status = try await run(
