@@ -12,10 +12,7 @@ public enum DeduplicationKey {
         if let connectorId = delivery.connectorId, let created = delivery.created {
             return [delivery.event, connectorId, delivery.syncId ?? "", created].joined(separator: "|")
         }
-        return SHA256.hash(data: body).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 0x10 ? "0" + hex : hex
-        }.joined()
+        return Hex.encode(SHA256.hash(data: body))
     }
 }
 

@@ -21,19 +21,7 @@ public struct KeyStore: Sendable {
     /// 32 bytes from the system CSPRNG (swift-crypto's `SymmetricKey`, which reads the operating
     /// system's generator), as 64 lowercase hex characters.
     public static func generateKey() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { hex($0) }
-    }
-
-    /// Lowercase hex of the bytes.
-    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        SymmetricKey(size: .bits256).withUnsafeBytes { Hex.encode($0) }
     }
 
     /// The current key, or nil when none is stored.

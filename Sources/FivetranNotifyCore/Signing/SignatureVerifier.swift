@@ -52,18 +52,8 @@ public struct SignatureVerifier: Sendable {
     /// Fivetran's sample receiver does). Used by `send-test`.
     public static func signature(body: Data, key: String, uppercase: Bool = true) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(key.utf8)))
-        let digits = uppercase ? upperDigits : lowerDigits
-        var out = [UInt8]()
-        out.reserveCapacity(SHA256.byteCount * 2)
-        for byte in mac {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Hex.encode(mac, uppercase: uppercase)
     }
-
-    private static let upperDigits = Array("0123456789ABCDEF".utf8)
-    private static let lowerDigits = Array("0123456789abcdef".utf8)
 
     /// Compares the MAC with the hex text without decoding it into a buffer. Returns nil when the text
     /// is not hex (a format error, not secret-dependent); otherwise whether all 32 bytes are equal,

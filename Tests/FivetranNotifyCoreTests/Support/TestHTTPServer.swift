@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -19,13 +20,17 @@ final class TestHTTPServer: Sendable {
     /// `http://127.0.0.1:PORT`
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts serving the router and returns once the port is bound.
-    static func start(_ router: Router<BasicRequestContext>) async throws -> TestHTTPServer {
+    /// Starts serving the router (over `server`, plain HTTP/1 unless told, with `services` beside it) and
+    /// returns once the port is bound.
+    static func start(
+        _ router: Router<BasicRequestContext>, server: HTTPServerBuilder = .http1(), services: [any Service] = []
+    ) async throws -> TestHTTPServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical
         let app = Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
@@ -34,7 +39,9 @@ final class TestHTTPServer: Sendable {
             logger: logger
         )
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+            configuration: .init(
+                services: [.init(service: app)] + services.map { .init(service: $0) }, gracefulShutdownSignals: [],
+                logger: logger))
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {

@@ -47,17 +47,15 @@ struct TLSFiles {
 /// An HTTPS server on 127.0.0.1 with a port of its own, built as `listen --tls-cert --tls-key` builds its
 /// server: `GET /` answers `ok`.
 final class TLSTestServer: Sendable {
-    let port: Int
     let tls: ReloadableTLS
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    private let server: TestHTTPServer
 
-    private init(port: Int, tls: ReloadableTLS, group: ServiceGroup, task: Task<Void, any Error>) {
-        self.port = port
+    private init(tls: ReloadableTLS, server: TestHTTPServer) {
         self.tls = tls
-        self.group = group
-        self.task = task
+        self.server = server
     }
+
+    var port: Int { server.port }
 
     /// `https://127.0.0.1:PORT/`
     var url: String { "https://127.0.0.1:\(port)/" }
@@ -66,36 +64,14 @@ final class TLSTestServer: Sendable {
     static func start(tls: ReloadableTLS, services: [any Service] = []) async throws -> TLSTestServer {
         let router = Router()
         router.get("/") { _, _ in "ok" }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "tls-test-server")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            server: .reloadableTLS(tls, http1: .init(idleTimeout: .seconds(5))),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: app)] + services.map { .init(service: $0) }, gracefulShutdownSignals: [],
-                logger: logger))
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            task.cancel()
-            throw TestServerError(message: "TLS test server did not start")
-        }
-        return TLSTestServer(port: port, tls: tls, group: group, task: task)
+        let server = try await TestHTTPServer.start(
+            router, server: .reloadableTLS(tls, http1: .init(idleTimeout: .seconds(5))), services: services)
+        return TLSTestServer(tls: tls, server: server)
     }
 
     /// Stops the server and waits until it has.
     func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
+        await server.stop()
     }
 
     /// `GET /` over a new connection, through the product's transport, trusting only `ca`. The connection
