@@ -17,6 +17,8 @@ public enum TextTable {
                     text += cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) + "  "
                 }
             }
+            // An empty last cell would leave the padding of the one before it.
+            while text.last == " " { text.removeLast() }
             return text
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
