@@ -8,8 +8,14 @@ public enum MuteCommands {
     public static func add(
         target: Mute.Target, for duration: Duration, reason: String?, stateDirectory: URL, context: CommandContext
     ) async throws {
-        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
-        defer { Task { await store.close() } }
+        try await DeliveryStore.withStore(stateDirectory: stateDirectory) { store in
+            try await add(target: target, for: duration, reason: reason, store: store, context: context)
+        }
+    }
+
+    private static func add(
+        target: Mute.Target, for duration: Duration, reason: String?, store: DeliveryStore, context: CommandContext
+    ) async throws {
         let now = context.now()
         let seconds = Double(duration.components.seconds)
         let mute = Mute(
@@ -35,9 +41,9 @@ public enum MuteCommands {
 
     /// `mute list`: active mutes, as a table or JSON.
     public static func list(json: Bool, stateDirectory: URL, context: CommandContext) async throws {
-        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
-        defer { Task { await store.close() } }
-        let mutes = try await store.activeMutes(at: context.now())
+        let mutes = try await DeliveryStore.withStore(stateDirectory: stateDirectory) { store in
+            try await store.activeMutes(at: context.now())
+        }
         if json {
             context.output.out(try ReportJSON.encode(mutes.map(StatusReport.MuteEntry.init)))
             return
@@ -61,9 +67,9 @@ public enum MuteCommands {
     public static func remove(
         id: String?, target: Mute.Target?, stateDirectory: URL, context: CommandContext
     ) async throws {
-        let store = try DeliveryStore.open(stateDirectory: stateDirectory)
-        defer { Task { await store.close() } }
-        let removed = try await store.removeMutes(id: id, target: target, at: context.now())
+        let removed = try await DeliveryStore.withStore(stateDirectory: stateDirectory) { store in
+            try await store.removeMutes(id: id, target: target, at: context.now())
+        }
         guard !removed.isEmpty else {
             let what = id ?? target.map { "for \($0.kind) \($0.value)" } ?? ""
             throw NotifyError(

@@ -125,6 +125,30 @@ public final class DeliveryStore: Sendable {
         await committer.close()
     }
 
+    /// Runs `work` with the store of a state directory and closes it afterwards, whatever `work` does
+    /// (for the short-lived commands: mute, status, replay).
+    public static func withStore<T>(
+        stateDirectory: URL, mustExist: Bool = false, _ work: (DeliveryStore) async throws -> T
+    ) async throws -> T {
+        if mustExist {
+            let file = stateDirectory.appendingPathComponent(fileName)
+            guard FileManager.default.fileExists(atPath: file.path) else {
+                throw NotifyError(
+                    "No listener state in \(stateDirectory.path): `fivetran-notify listen` has not run with this "
+                        + "state directory. Pass --state-dir if it uses another.")
+            }
+        }
+        let store = try open(stateDirectory: stateDirectory)
+        do {
+            let result = try await work(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
     // MARK: Schema
 
     private static var migrator: DatabaseMigrator {
