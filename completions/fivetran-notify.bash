@@ -545,12 +545,19 @@ _fivetran-notify_mute_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--connector --state-dir)
+    non_repeating_options=(--connector --group --event --state-dir)
     __fivetran-notify_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--connector')
+        return
+        ;;
+    '--group')
+        return
+        ;;
+    '--event')
+        __fivetran-notify_add_completions -W 'sync_start'$'\n''sync_end'$'\n''status'$'\n''dbt_run_start'$'\n''dbt_run_succeeded'$'\n''dbt_run_failed'$'\n''transformation_run_start'$'\n''transformation_run_succeeded'$'\n''transformation_run_failed'$'\n''transformation_start'$'\n''transformation_succeeded'$'\n''transformation_failed'$'\n''connection_successful'$'\n''connection_failure'$'\n''create_connector'$'\n''pause_connector'$'\n''resume_connector'$'\n''edit_connector'$'\n''delete_connector'$'\n''force_update_connector'$'\n''resync_connector'$'\n''resync_table'$'\n''test_event'
         return
         ;;
     '--state-dir')

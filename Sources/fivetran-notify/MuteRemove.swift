@@ -2,11 +2,11 @@ import ArgumentParser
 import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Mute {
-    /// `mute remove MUTE_ID` / `mute remove --connector ID`
+    /// `mute remove MUTE_ID` / `mute remove --connector ID` (or `--group ID`, `--event E`)
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
-            abstract: "End a mute early, by its id or by the connector it mutes.")
+            abstract: "End a mute early, by its id or by what it mutes.")
 
         @Argument(help: ArgumentHelp("The mute's id (from `mute add` or `mute list`).", valueName: "mute-id"))
         var id: String?
@@ -14,12 +14,27 @@ extension FivetranNotifyCommand.Mute {
         @Option(help: ArgumentHelp("End every mute of this connector.", valueName: "id"))
         var connector: String?
 
+        @Option(help: ArgumentHelp("End every mute of this destination group.", valueName: "id"))
+        var group: String?
+
+        @Option(
+            help: ArgumentHelp("End every mute of this event.", valueName: "event"),
+            completion: .list(SampleDeliveries.eventNames))
+        var event: String?
+
         @OptionGroup var state: StateOptions
 
         func validate() throws {
-            guard (id == nil) != (connector == nil) else {
-                throw ValidationError("Give a mute id or --connector ID (one of them).")
+            guard [id, connector, group, event].compactMap({ $0 }).count == 1 else {
+                throw ValidationError("Give a mute id, or one of --connector ID, --group ID, --event E.")
             }
+        }
+
+        /// What to unmute, when not given by id.
+        var target: FivetranNotifyCore.Mute.Target? {
+            if let connector { return .connector(connector) }
+            if let group { return .group(group) }
+            return event.map { .event($0) }
         }
 
         func run() async throws {
@@ -29,8 +44,7 @@ extension FivetranNotifyCommand.Mute {
         func run(_ ctx: CommandContext) async throws {
             let status = await runReportingErrors(ctx.output) {
                 try await MuteCommands.remove(
-                    id: id, target: connector.map { .connector($0) }, stateDirectory: state.directory(ctx),
-                    context: ctx)
+                    id: id, target: target, stateDirectory: state.directory(ctx), context: ctx)
             }
             if status != ExitStatus.success { throw ExitCode(status) }
         }

@@ -231,10 +231,23 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
         ["mute", "add", "--connector", "a", "--for", "2 hours"],
         ["mute", "add", "--connector", "a"],
         ["mute", "remove"],
+        ["mute", "remove", "mute_1", "--connector", "a"],
         ["replay"],
     ])
     func badInputIsAUsageError(arguments: [String]) {
         #expect(throws: (any Error).self) { try FivetranNotifyCommand.parseAsRoot(arguments) }
+    }
+
+    @Test func mutesCanBeRemovedByGroupOrEvent() async throws {
+        let state = TestFiles.temporaryDirectory()
+        #expect(try await run(["mute", "add", "--group", "grp", "--for", "1h"], state: state).0 == 0)
+        #expect(try await run(["mute", "add", "--event", "sync_end", "--for", "1h"], state: state).0 == 0)
+        let (byGroup, groupOutput) = try await run(["mute", "remove", "--group", "grp"], state: state)
+        #expect(byGroup == 0)
+        #expect(groupOutput.stdout.contains("group grp"))
+        let (byEvent, _) = try await run(["mute", "remove", "--event", "sync_end"], state: state)
+        #expect(byEvent == 0)
+        #expect(try await run(["mute", "list"], state: state).1.stdout == "No active mutes.")
     }
 
     @Test func removingAnUnknownMuteSaysHowToFindOne() async throws {
