@@ -45,7 +45,7 @@ extension DeliveryStore {
                 try markMuted(deliveryId, db)
                 return nil
             }
-            return try queue(.alert, destination: destination, deliveryId: deliveryId, incident: nil, at: now, db)
+            return try queueMessage(.alert, destination: destination, deliveryIds: [deliveryId], at: now, db)
         }
         let key = incidentKey(signal.family, signal.subject)
         let existing = try incident(signal.family, signal.subject, db)
@@ -64,12 +64,13 @@ extension DeliveryStore {
             try save(updated, destination: destination, lastDeliveryId: deliveryId, db)
             switch notice {
             case .alert:
-                return try queue(.alert, destination: destination, deliveryId: deliveryId, incident: key, at: now, db)
+                return try queueMessage(
+                    .alert, destination: destination, deliveryIds: [deliveryId], incident: key, at: now, db)
             case .reminder(let failures, let since):
                 let message = AlertRenderer.reminder(delivery, failuresSince: failures, since: since, now: now)
-                return try queue(
-                    .reminder, destination: destination, deliveryId: deliveryId, incident: key, payload: message,
-                    at: now, db)
+                return try queueMessage(
+                    .reminder, destination: destination, deliveryIds: [deliveryId], payload: message.jsonBody(),
+                    incident: key, at: now, db)
             case .quiet:
                 return nil
             }
@@ -94,9 +95,9 @@ extension DeliveryStore {
                 return nil
             }
             let message = AlertRenderer.resolved(delivery, failingSince: failingSince, failures: failures, now: now)
-            return try queue(
-                .resolved, destination: existing.destination ?? item.destination ?? "", deliveryId: deliveryId,
-                incident: key, payload: message, at: now, db)
+            return try queueMessage(
+                .resolved, destination: existing.destination ?? item.destination ?? "", deliveryIds: [deliveryId],
+                payload: message.jsonBody(), incident: key, at: now, db)
         }
     }
 
@@ -107,21 +108,6 @@ extension DeliveryStore {
 
     private static func markMuted(_ deliveryId: Int64, _ db: Database) throws {
         try db.execute(sql: "UPDATE delivery SET muted = 1 WHERE id = ?", arguments: [deliveryId])
-    }
-
-    private static func queue(
-        _ kind: MessageKind, destination: String, deliveryId: Int64, incident: String?, payload: SlackMessage? = nil,
-        at date: Date, _ db: Database
-    ) throws -> Int64 {
-        let time = date.timeIntervalSince1970
-        try db.execute(
-            sql: """
-                INSERT INTO message (destination, kind, state, deliveryIds, payload, attempts, nextAttemptAt,
-                    createdAt, incident)
-                VALUES (?, ?, 'pending', ?, ?, 0, ?, ?, ?)
-                """,
-            arguments: [destination, kind.rawValue, String(deliveryId), payload?.jsonBody(), time, time, incident])
-        return db.lastInsertedRowID
     }
 
     /// An incident as stored, with where its messages go.

@@ -342,25 +342,38 @@ public final class DeliveryStore: Sendable {
             guard stillPending == messageIds.count else { return [] }
             try db.execute(
                 sql: "DELETE FROM message WHERE id IN (\(marks))", arguments: StatementArguments(messageIds))
-            let ids = deliveryIds.map(String.init).joined(separator: ",")
-            let now = date.timeIntervalSince1970
             var created: [OutgoingMessage] = []
             for part in parts {
-                try db.execute(
-                    sql: """
-                        INSERT INTO message (destination, kind, state, deliveryIds, payload, attempts, nextAttemptAt,
-                            createdAt)
-                        VALUES (?, 'digest', 'pending', ?, ?, 0, ?, ?)
-                        """,
-                    arguments: [destination, ids, part, now, now])
+                let id = try Self.queueMessage(
+                    .digest, destination: destination, deliveryIds: deliveryIds, payload: part, at: date, db)
                 created.append(
                     OutgoingMessage(
-                        id: db.lastInsertedRowID, destination: destination, kind: .digest, state: .pending,
+                        id: id, destination: destination, kind: .digest, state: .pending,
                         deliveryIds: deliveryIds, payload: part, attempts: 0, nextAttemptAt: date, lastError: nil,
                         createdAt: date))
             }
             return created
         }
+    }
+
+    /// Inserts a pending message and returns its id. `payload` is the JSON to post when it was rendered
+    /// ahead of time; `incident` ties it to a connector's incident (see noise control).
+    static func queueMessage(
+        _ kind: MessageKind, destination: String, deliveryIds: [Int64], payload: Data? = nil,
+        incident: String? = nil, at date: Date, _ db: Database
+    ) throws -> Int64 {
+        let time = date.timeIntervalSince1970
+        try db.execute(
+            sql: """
+                INSERT INTO message (destination, kind, state, deliveryIds, payload, attempts, nextAttemptAt,
+                    createdAt, incident)
+                VALUES (?, ?, 'pending', ?, ?, 0, ?, ?, ?)
+                """,
+            arguments: [
+                destination, kind.rawValue, deliveryIds.map(String.init).joined(separator: ","), payload, time, time,
+                incident,
+            ])
+        return db.lastInsertedRowID
     }
 
     /// Puts permanently failed messages back in the queue (after the operator fixed a URL).
