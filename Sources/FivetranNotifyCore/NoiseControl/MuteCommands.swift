@@ -48,11 +48,12 @@ public enum MuteCommands {
             context.output.out(try ReportJSON.encode(mutes.map(StatusReport.MuteEntry.init)))
             return
         }
-        guard !mutes.isEmpty else {
-            context.output.out("No active mutes.")
-            return
-        }
-        let now = context.now()
+        context.output.out(table(mutes, now: context.now()))
+    }
+
+    /// Active mutes for people (`mute list`, `status`): id, what, until when (and how long), why.
+    static func table(_ mutes: [Mute], now: Date) -> String {
+        guard !mutes.isEmpty else { return "No active mutes." }
         let rows = mutes.map { mute in
             [
                 mute.id, mute.targetText,
@@ -60,7 +61,7 @@ public enum MuteCommands {
                 mute.reason ?? "",
             ]
         }
-        context.output.out(TextTable.render(header: ["ID", "MATCHES", "UNTIL", "REASON"], rows: rows))
+        return TextTable.render(header: ["ID", "MATCHES", "UNTIL", "REASON"], rows: rows)
     }
 
     /// `mute remove`: by id or by target.

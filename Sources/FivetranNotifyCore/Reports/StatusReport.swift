@@ -8,6 +8,12 @@ public struct StatusReport: Encodable, Sendable {
     public var delivered: Int
     public var failing: [FailingSubject]
     public var mutes: [MuteEntry]
+    /// The mutes themselves, for the text report.
+    private var activeMutes: [Mute]
+
+    enum CodingKeys: String, CodingKey {
+        case pending, failed, delivered, failing, mutes
+    }
 
     /// A connector (or dbt job) with an open incident.
     public struct FailingSubject: Encodable, Sendable {
@@ -61,7 +67,7 @@ public struct StatusReport: Encodable, Sendable {
         }
         return StatusReport(
             pending: counts.pending, failed: counts.failed, delivered: counts.delivered, failing: failing,
-            mutes: mutes.map(MuteEntry.init))
+            mutes: mutes.map(MuteEntry.init), activeMutes: mutes)
     }
 
     /// The report for people.
@@ -91,15 +97,8 @@ public struct StatusReport: Encodable, Sendable {
                     header: ["CONNECTOR", "KIND", "STATUS", "FAILURES", "FIRST", "LAST", ""], rows: rows))
         }
         lines.append("")
-        if mutes.isEmpty {
-            lines.append("No active mutes.")
-        } else {
-            lines.append("Mutes:")
-            lines.append(
-                TextTable.render(
-                    header: ["ID", "MATCHES", "UNTIL", "REASON"],
-                    rows: mutes.map { ["\($0.id)", "\($0.kind) \($0.value)", $0.until, $0.reason ?? ""] }))
-        }
+        if !activeMutes.isEmpty { lines.append("Mutes:") }
+        lines.append(MuteCommands.table(activeMutes, now: now))
         return lines.joined(separator: "\n")
     }
 }
