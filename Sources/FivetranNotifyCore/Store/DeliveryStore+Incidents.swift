@@ -76,20 +76,19 @@ extension DeliveryStore {
             }
         case .resolution:
             guard let existing else { return nil }
-            try db.execute(
-                sql: "DELETE FROM incident WHERE family = ? AND subject = ?",
-                arguments: [signal.family.rawValue, signal.subject])
+            try db.cachedStatement(sql: "DELETE FROM incident WHERE family = ? AND subject = ?")
+                .execute(arguments: [signal.family.rawValue, signal.subject])
             let states = try String.fetchAll(
-                db, sql: "SELECT state FROM message WHERE incident = ?", arguments: [key])
+                db.cachedStatement(sql: "SELECT state FROM message WHERE incident = ?"), arguments: [key])
             let decision = policy.resolution(
                 existing.incident, anyNoticeDelivered: states.contains(MessageState.delivered.rawValue),
                 anyNoticePending: states.contains(MessageState.pending.rawValue))
             if decision != .nothing {
                 // Never a failure alert for something already fixed.
-                try db.execute(
+                try db.cachedStatement(
                     sql:
-                        "DELETE FROM message WHERE incident = ? AND state = 'pending' AND kind IN ('alert', 'reminder')",
-                    arguments: [key])
+                        "DELETE FROM message WHERE incident = ? AND state = 'pending' AND kind IN ('alert', 'reminder')"
+                ).execute(arguments: [key])
             }
             guard case .resolved(let failingSince, let failures) = decision, !(try isMuted(item, db)) else {
                 return nil
@@ -107,7 +106,7 @@ extension DeliveryStore {
     }
 
     private static func markMuted(_ deliveryId: Int64, _ db: Database) throws {
-        try db.execute(sql: "UPDATE delivery SET muted = 1 WHERE id = ?", arguments: [deliveryId])
+        try db.cachedStatement(sql: "UPDATE delivery SET muted = 1 WHERE id = ?").execute(arguments: [deliveryId])
     }
 
     /// An incident as stored, with where its messages go.
@@ -120,8 +119,9 @@ extension DeliveryStore {
     private static func incident(_ family: IncidentSignal.Family, _ subject: String, _ db: Database) throws
         -> StoredIncident?
     {
+        // Every success looks its connector up here: a cached statement, not a fresh prepare.
         try Row.fetchOne(
-            db, sql: "SELECT * FROM incident WHERE family = ? AND subject = ?",
+            db.cachedStatement(sql: "SELECT * FROM incident WHERE family = ? AND subject = ?"),
             arguments: [family.rawValue, subject]
         ).map(storedIncident)
     }
@@ -140,12 +140,13 @@ extension DeliveryStore {
     }
 
     private static func save(_ incident: Incident, destination: String?, lastDeliveryId: Int64, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO incident (family, subject, status, reason, firstFailureAt, lastFailureAt,
                     failures, lastNoticeAt, failuresSinceNotice, destination, lastDeliveryId)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 incident.family.rawValue, incident.subject, incident.status, incident.reason,
                 incident.firstFailureAt.timeIntervalSince1970, incident.lastFailureAt.timeIntervalSince1970,

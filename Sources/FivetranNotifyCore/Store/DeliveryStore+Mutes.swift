@@ -40,7 +40,8 @@ extension DeliveryStore {
 
     static func activeMutes(_ db: Database, at date: Date) throws -> [Mute] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM mute WHERE until > ? ORDER BY until, id", arguments: [date.timeIntervalSince1970]
+            db.cachedStatement(sql: "SELECT * FROM mute WHERE until > ? ORDER BY until, id"),
+            arguments: [date.timeIntervalSince1970]
         ).compactMap { row in
             guard let target = Mute.Target(kind: row["kind"], value: row["value"]) else { return nil }
             return Mute(

@@ -151,7 +151,7 @@ public final class DeliveryStore: Sendable {
 
     // MARK: Schema
 
-    private static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -187,7 +187,23 @@ public final class DeliveryStore: Sendable {
             try Self.createMuteTable(db)
             try Self.createIncidentTables(db)
         }
+        migrator.registerMigration("v3 time-first deduplication keys") { db in
+            try Self.moveCreatedFirst(db)
+        }
         return migrator
+    }
+
+    /// Rewrites composite keys stored before v3 (`event|connector|sync|created`) in today's order
+    /// (`created|event|connector|sync`), so a redelivery of an event stored earlier is still a duplicate.
+    static func moveCreatedFirst(_ db: Database) throws {
+        let update = try db.makeStatement(sql: "UPDATE delivery SET dedupKey = ? WHERE id = ?")
+        let rows = try Row.fetchAll(db, sql: "SELECT id, dedupKey FROM delivery WHERE dedupKey LIKE '%|%'")
+        for row in rows {
+            let parts = (row["dedupKey"] as String).split(separator: "|", omittingEmptySubsequences: false)
+            guard parts.count == 4 else { continue }
+            let key = [parts[3], parts[0], parts[1], parts[2]].joined(separator: "|")
+            try update.execute(arguments: [key, row["id"] as Int64])
+        }
     }
 
     // MARK: Deliveries
@@ -363,12 +379,13 @@ public final class DeliveryStore: Sendable {
         incident: String? = nil, at date: Date, _ db: Database
     ) throws -> Int64 {
         let time = date.timeIntervalSince1970
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO message (destination, kind, state, deliveryIds, payload, attempts, nextAttemptAt,
                     createdAt, incident)
                 VALUES (?, ?, 'pending', ?, ?, 0, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 destination, kind.rawValue, deliveryIds.map(String.init).joined(separator: ","), payload, time, time,
                 incident,

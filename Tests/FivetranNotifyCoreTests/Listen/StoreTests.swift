@@ -74,6 +74,32 @@ extension ListenSuites {
             await reopened.close()
         }
 
+        @Test func keysStoredBeforeTimeFirstOrderStillDeduplicate() async throws {
+            let directory = TestFiles.temporaryDirectory()
+            let queue = try DatabaseQueue(path: directory.appendingPathComponent(DeliveryStore.fileName).path)
+            try DeliveryStore.migrator.migrate(queue, upTo: "v2 noise control")
+            try await queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
+                        VALUES (?, 'sync_end', 'conn', 'FAILURE', x'7b7d', 0, 1), (?, 'x', 'y', NULL, x'7b7d', 0, 0)
+                        """,
+                    arguments: ["sync_end|conn|sync-1|2026-05-22T01:12:44.102Z", String(repeating: "ab", count: 32)])
+            }
+            try queue.close()
+
+            let store = try DeliveryStore.open(stateDirectory: directory)
+            let body = Data(
+                #"{"event":"sync_end","connector_id":"conn","sync_id":"sync-1","created":"2026-05-22T01:12:44.102Z"}"#
+                    .utf8)
+            let key = Delivery.deduplicationKey(for: try Delivery.parse(body), body: body)
+            #expect(key == "2026-05-22T01:12:44.102Z|sync_end|conn|sync-1")
+            #expect(try await store.record(incoming(key)) == .duplicate)
+            #expect(try await store.record(incoming(String(repeating: "ab", count: 32))) == .duplicate)
+            #expect(try await store.deliveryCount() == 2)
+            await store.close()
+        }
+
         @Test func digestReplacesAlertsInOneTransaction() async throws {
             let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
             for key in ["a", "b", "c"] { _ = try await store.record(incoming(key)) }
