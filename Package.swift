@@ -22,11 +22,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
+        // libcurl's declarations only (libcurl4-openssl-dev); the library is loaded at run time when a
+        // transfer first needs it (LibCurl.swift).
+        .systemLibrary(name: "CCurl"),
         .target(
             name: "FivetranNotifyCore",
             dependencies: [

@@ -7,10 +7,6 @@ import Foundation
 /// reused, so connections (and TLS sessions) to the same host are kept alive between requests.
 /// Proxies come from the environment (`https_proxy`, `no_proxy`, …) as libcurl reads them.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
-    private static let globalInit: Void = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-    }()
-
     private let userAgent: String
     private let caFile: String?
     private let lock = NSLock()
@@ -20,48 +16,52 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     /// - Parameter caFile: a PEM file of the only certificate authorities to trust (a self-signed
     ///   certificate is its own); nil trusts the system's store.
     public init(userAgent: String = "fivetran-notify/\(FivetranNotify.version)", caFile: String? = nil) {
-        _ = Self.globalInit
         self.userAgent = userAgent
         self.caFile = caFile
     }
 
     deinit {
-        for handle in idleHandles { curl_easy_cleanup(handle) }
+        // Handles exist only once libcurl was loaded.
+        guard !idleHandles.isEmpty, let curl = try? LibCurl.shared() else { return }
+        for handle in idleHandles { curl.easyCleanup(handle) }
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                continuation.resume(with: Result { try self.perform(request) })
+                continuation.resume(with: Result { try self.perform(request, curl: LibCurl.shared()) })
             }
             thread.name = "fivetran-notify.curl"
             thread.start()
         }
     }
 
-    private func checkOut() -> UnsafeMutableRawPointer {
+    private func checkOut(_ curl: LibCurl) throws -> UnsafeMutableRawPointer {
         lock.lock()
         defer { lock.unlock() }
         if let handle = idleHandles.popLast() {
-            curl_easy_reset(handle)
+            curl.easyReset(handle)
             return handle
         }
-        return curl_easy_init()
+        guard let handle = curl.easyInit() else {
+            throw NotifyError("libcurl could not start a transfer (out of memory?). Try again.")
+        }
+        return handle
     }
 
-    private func checkIn(_ handle: UnsafeMutableRawPointer) {
+    private func checkIn(_ handle: UnsafeMutableRawPointer, _ curl: LibCurl) {
         lock.lock()
         defer { lock.unlock() }
         if idleHandles.count < maxIdleHandles {
             idleHandles.append(handle)
         } else {
-            curl_easy_cleanup(handle)
+            curl.easyCleanup(handle)
         }
     }
 
-    private func perform(_ request: HTTPRequest) throws -> HTTPResponse {
-        let handle = checkOut()
-        defer { checkIn(handle) }
+    private func perform(_ request: HTTPRequest, curl: LibCurl) throws -> HTTPResponse {
+        let handle = try checkOut(curl)
+        defer { checkIn(handle, curl) }
 
         let transfer = Transfer(body: request.body ?? Data())
         let box = Unmanaged.passRetained(transfer)
@@ -70,65 +70,66 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
+        defer { curl.slistFreeAll(headerList) }
 
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
-            fn_curl_easy_setopt_string(handle, CURLOPT_URL, request.url)
-            fn_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-            fn_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-            fn_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
-            fn_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            curl.set(handle, CURLOPT_URL, request.url)
+            curl.set(handle, CURLOPT_NOSIGNAL, 1)
+            curl.set(handle, CURLOPT_FOLLOWLOCATION, 0)
+            curl.set(handle, CURLOPT_SSL_VERIFYPEER, 1)
+            curl.set(handle, CURLOPT_SSL_VERIFYHOST, 2)
             // Trust only `caFile` when given (no CA directory either).
             if let caFile {
-                fn_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile)
-                fn_curl_easy_setopt_string(handle, CURLOPT_CAPATH, nil)
+                curl.set(handle, CURLOPT_CAINFO, caFile)
+                curl.set(handle, CURLOPT_CAPATH, nil as String?)
             }
-            fn_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.milliseconds)
-            fn_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.milliseconds)
-            fn_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
-            fn_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
-            fn_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            curl.set(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.milliseconds)
+            curl.set(handle, CURLOPT_TIMEOUT_MS, request.timeout.milliseconds)
+            curl.set(handle, CURLOPT_USERAGENT, userAgent)
+            curl.set(handle, CURLOPT_ERRORBUFFER, pointer: errorPointer.baseAddress)
+            curl.set(handle, CURLOPT_CUSTOMREQUEST, request.method)
             if request.method == "HEAD" {
-                fn_curl_easy_setopt_long(handle, CURLOPT_NOBODY, 1)
+                curl.set(handle, CURLOPT_NOBODY, 1)
             }
             if request.body != nil || ["POST", "PUT", "PATCH"].contains(request.method) {
-                fn_curl_easy_setopt_long(handle, CURLOPT_UPLOAD, 0)
-                fn_curl_easy_setopt_long(handle, CURLOPT_POST, 1)
-                fn_curl_easy_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(transfer.requestBody.count))
-                fn_curl_easy_setopt_callback(handle, CURLOPT_READFUNCTION, curlReadCallback)
-                fn_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context)
+                curl.set(handle, CURLOPT_UPLOAD, 0)
+                curl.set(handle, CURLOPT_POST, 1)
+                curl.set(handle, CURLOPT_POSTFIELDSIZE_LARGE, offset: curl_off_t(transfer.requestBody.count))
+                curl.set(handle, CURLOPT_READFUNCTION, curlReadCallback)
+                curl.set(handle, CURLOPT_READDATA, pointer: context)
                 // The method string above wins over POST; POST only switches on sending the body.
-                fn_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+                curl.set(handle, CURLOPT_CUSTOMREQUEST, request.method)
             }
             var names = Set<String>()
             for (name, value) in request.headers {
                 names.insert(name.lowercased())
-                headerList = curl_slist_append(headerList, "\(name): \(value)")
+                headerList = curl.slistAppend(headerList, "\(name): \(value)")
             }
             // libcurl adds these by itself unless told otherwise.
-            if !names.contains("expect") { headerList = curl_slist_append(headerList, "Expect:") }
+            if !names.contains("expect") { headerList = curl.slistAppend(headerList, "Expect:") }
             if !names.contains("content-type") && request.body != nil {
-                headerList = curl_slist_append(headerList, "Content-Type:")
+                headerList = curl.slistAppend(headerList, "Content-Type:")
             }
-            fn_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
-            fn_curl_easy_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback)
-            fn_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-            fn_curl_easy_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
-            fn_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
-            return curl_easy_perform(handle)
+            curl.set(handle, CURLOPT_HTTPHEADER, headerList)
+            curl.set(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback)
+            curl.set(handle, CURLOPT_WRITEDATA, pointer: context)
+            curl.set(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+            curl.set(handle, CURLOPT_HEADERDATA, pointer: context)
+            return curl.easyPerform(handle)
         }
 
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let reason =
+                detail.isEmpty
+                ? curl.easyStrerror(code).map { String(cString: $0) } ?? "curl error \(code.rawValue)" : detail
             throw HTTPTransportError(
                 host: request.host,
                 reason: reason,
                 isTimeout: code == CURLE_OPERATION_TIMEDOUT
             )
         }
-        var status = 0
-        fn_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        let status = curl.info(handle, CURLINFO_RESPONSE_CODE)
         return HTTPResponse(status: status, headers: transfer.responseHeaders, body: transfer.responseBody)
     }
 }

@@ -42,6 +42,25 @@ extension ListenSuites {
             await slack.stop()
         }
 
+        @Test func loadsLibcurlOnlyOnceThereIsSomethingToPost() async throws {
+            let slack = try await FakeSlack.start(default: .ok)
+            let home = TestFiles.temporaryDirectory()
+            let listener = try await ListenProcess.start(
+                home: home, state: home.appendingPathComponent("state"), slackURL: slack.url)
+            let success = try await listener.post(Samples.syncEnd(connector: "healthy_pg", status: "SUCCESSFUL"))
+            #expect(success.status == 200)
+            #expect(listener.maps.contains("fivetran-notify"))
+            #expect(!listener.maps.contains("libcurl"), "a listener with nothing to post loaded libcurl")
+
+            let failure = try await listener.post(Samples.syncEnd(connector: "broken_pg"))
+            #expect(failure.status == 200)
+            #expect(await eventually { slack.delivered.contains { $0.text.contains("broken_pg") } })
+            #expect(listener.maps.contains("libcurl"))
+            listener.kill(SIGTERM)
+            #expect(await listener.waitForExit() == 0)
+            await slack.stop()
+        }
+
         @Test func refusesToStartWithoutAWritableStateDirectory() async throws {
             let home = TestFiles.temporaryDirectory()
             let file = home.appendingPathComponent("a-file")
@@ -175,6 +194,15 @@ final class ListenProcess: Sendable {
                     ("Content-Type", "application/json"),
                     ("X-Fivetran-Signature-256", SignatureVerifier.signature(body: body, key: ListenerHarness.key)),
                 ], body: body))
+    }
+
+    /// The listener's memory map (`/proc/PID/maps`): which files it has loaded.
+    var maps: String {
+        // /proc files report a size of 0: read them to the end instead.
+        let file = FileHandle(forReadingAtPath: "/proc/\(process.processIdentifier)/maps")
+        let maps = (try? file?.readToEnd()).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        try? file?.close()
+        return maps
     }
 
     func kill(_ signal: Int32) {
