@@ -68,11 +68,17 @@ wait_for_port() {
     return 1
 }
 
-# run NAME PID URL: drives the server with wrk, then reads its peak RSS.
-declare -A RPS P99 RSS
+# CPU time (user + system) a process has used, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# run NAME PID URL: drives the server with wrk, then reads its peak RSS and the CPU time it spent per
+# request (which, on a machine whose cores wrk shares, is what bounds the rate).
+declare -A RPS P99 RSS CPU
 run() {
     local name=$1 pid=$2 url=$3
     echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION $url" >&2
+    local before
+    before=$(cpu_ticks "$pid")
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s Benchmarks/listen.lua "$url" \
         >"$work/$name.txt" 2>&1 || true
     cat "$work/$name.txt" >&2
@@ -81,6 +87,10 @@ run() {
     RPS[$name]=$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$line")
     P99[$name]=$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")
     RSS[$name]=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
+    local requests
+    requests=$(sed -n 's/.*RESULT requests=\([0-9]*\).*/\1/p' <<<"$line")
+    CPU[$name]=$(python3 -c "import os, sys; t, n = int(sys.argv[1]), int(sys.argv[2] or 0); print('%.0f' % (t / os.sysconf('SC_CLK_TCK') / n * 1e6) if n else '?')" \
+        "$(($(cpu_ticks "$pid") - before))" "$requests")
     local non2xx
     non2xx=$(sed -n 's/.* non2xx=\([0-9]*\).*/\1/p' <<<"$line")
     if [ "${non2xx:-0}" != "0" ]; then echo "warning: $name answered $non2xx non-2xx responses" >&2; fi
@@ -125,9 +135,9 @@ kill "$bare_pid"
 
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print('%.2f' % (a / b) if b else 'n/a')" "$1" "$2"; }
 echo
-printf '%-22s %12s %10s %14s\n' server 'req/s' 'p99 ms' 'peak RSS MB'
+printf '%-22s %12s %10s %14s %16s\n' server 'req/s' 'p99 ms' 'peak RSS MB' 'CPU µs/request'
 for name in listen webhook bare; do
-    printf '%-22s %12s %10s %14s\n' "$name" "${RPS[$name]:-?}" "${P99[$name]:-?}" "${RSS[$name]:-?}"
+    printf '%-22s %12s %10s %14s %16s\n' "$name" "${RPS[$name]:-?}" "${P99[$name]:-?}" "${RSS[$name]:-?}" "${CPU[$name]:-?}"
 done
 echo
 echo "listen / webhook rate:  $(ratio "${RPS[listen]}" "${RPS[webhook]}")   (target >= 1.2)"

@@ -78,11 +78,25 @@ extension DeliveryStore {
             guard let existing else { return nil }
             try db.cachedStatement(sql: "DELETE FROM incident WHERE family = ? AND subject = ?")
                 .execute(arguments: [signal.family.rawValue, signal.subject])
-            let states = try String.fetchAll(
-                db.cachedStatement(sql: "SELECT state FROM message WHERE incident = ?"), arguments: [key])
-            let decision = policy.resolution(
-                existing.incident, anyNoticeDelivered: states.contains(MessageState.delivered.rawValue),
-                anyNoticePending: states.contains(MessageState.pending.rawValue))
+            let notices = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT kind, state FROM message WHERE incident = ?1
+                        UNION ALL
+                        SELECT kind, state FROM message JOIN digest_incident ON digest_incident.message = message.id
+                        WHERE digest_incident.incident = ?1
+                        """), arguments: [key]
+            ).map { (kind: $0["kind"] as String, state: $0["state"] as String) }
+            // A digest naming the incident cannot be withdrawn (it names others too): once queued it
+            // counts as told.
+            let told = notices.contains {
+                $0.state == MessageState.delivered.rawValue
+                    || ($0.kind == MessageKind.digest.rawValue && $0.state == MessageState.pending.rawValue)
+            }
+            let waiting = notices.contains {
+                $0.kind != MessageKind.digest.rawValue && $0.state == MessageState.pending.rawValue
+            }
+            let decision = policy.resolution(existing.incident, anyNoticeDelivered: told, anyNoticePending: waiting)
             if decision != .nothing {
                 // Never a failure alert for something already fixed.
                 try db.cachedStatement(
@@ -90,14 +104,51 @@ extension DeliveryStore {
                         "DELETE FROM message WHERE incident = ? AND state = 'pending' AND kind IN ('alert', 'reminder')"
                 ).execute(arguments: [key])
             }
+            try detachMessages(fromIncident: key, db)
             guard case .resolved(let failingSince, let failures) = decision, !(try isMuted(item, db)) else {
                 return nil
             }
             let message = AlertRenderer.resolved(delivery, failingSince: failingSince, failures: failures, now: now)
             return try queueMessage(
                 .resolved, destination: existing.destination ?? item.destination ?? "", deliveryIds: [deliveryId],
-                payload: message.jsonBody(), incident: key, at: now, db)
+                payload: message.jsonBody(), at: now, db)
         }
+    }
+
+    /// The incident is over: its messages stay (for status and pruning) but no longer speak for the
+    /// connector, so its next incident is judged by its own messages alone.
+    private static func detachMessages(fromIncident key: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE message SET incident = NULL WHERE incident = ?").execute(arguments: [key])
+        try db.cachedStatement(sql: "DELETE FROM digest_incident WHERE incident = ?").execute(arguments: [key])
+    }
+
+    /// Digests stand for many incidents, so they are tied to them in a table of their own (single
+    /// messages use `message.incident`). Rows go with their message.
+    static func createDigestIncidentTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE digest_incident (
+                    message INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+                    incident TEXT NOT NULL,
+                    PRIMARY KEY (incident, message)
+                );
+                CREATE INDEX digest_incident_message ON digest_incident(message);
+                """)
+    }
+
+    /// The incidents of the single alerts a digest replaces.
+    static func incidents(ofMessages ids: [Int64], _ db: Database) throws -> [String] {
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        return try String.fetchAll(
+            db, sql: "SELECT DISTINCT incident FROM message WHERE incident IS NOT NULL AND id IN (\(marks))",
+            arguments: StatementArguments(ids))
+    }
+
+    /// Ties a digest message to the incidents it names.
+    static func link(message id: Int64, toIncidents keys: [String], _ db: Database) throws {
+        let insert = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO digest_incident (message, incident) VALUES (?, ?)")
+        for key in keys { try insert.execute(arguments: [id, key]) }
     }
 
     private static func isMuted(_ item: IncomingDelivery, _ db: Database) throws -> Bool {

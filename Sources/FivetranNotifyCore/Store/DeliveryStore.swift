@@ -194,6 +194,9 @@ public final class DeliveryStore: Sendable {
         migrator.registerMigration("v3 time-first deduplication keys") { db in
             try Self.moveCreatedFirst(db)
         }
+        migrator.registerMigration("v4 digest incidents") { db in
+            try Self.createDigestIncidentTable(db)
+        }
         return migrator
     }
 
@@ -360,12 +363,14 @@ public final class DeliveryStore: Sendable {
                     sql: "SELECT COUNT(*) FROM message WHERE state = 'pending' AND kind = 'alert' AND id IN (\(marks))",
                     arguments: StatementArguments(messageIds)) ?? 0
             guard stillPending == messageIds.count else { return [] }
+            let incidents = try Self.incidents(ofMessages: messageIds, db)
             try db.execute(
                 sql: "DELETE FROM message WHERE id IN (\(marks))", arguments: StatementArguments(messageIds))
             var created: [OutgoingMessage] = []
             for part in parts {
                 let id = try Self.queueMessage(
                     .digest, destination: destination, deliveryIds: deliveryIds, payload: part, at: date, db)
+                try Self.link(message: id, toIncidents: incidents, db)
                 created.append(
                     OutgoingMessage(
                         id: id, destination: destination, kind: .digest, state: .pending,

@@ -117,6 +117,49 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
         await listener.stop()
     }
 
+    @Test func aRecoveryAfterAStormDigestSaysResolved() async throws {
+        let slack = try await FakeSlack.start()
+        // Slack is down while the storm arrives, so the alerts pile up and go out as a digest.
+        slack.setDefault(.serverError)
+        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: true))
+        let names = (1...8).map { "storm_pg_\($0)" }
+        for name in names {
+            #expect(try await listener.post(sync(name, 1)).status == 200)
+        }
+        slack.setDefault(.ok)
+        #expect(await eventually { try await listener.store.counts().pending == 0 && !slack.delivered.isEmpty })
+        let posted = slack.delivered.count
+        #expect(posted < names.count, "the storm was not folded into a digest")
+
+        #expect(try await listener.post(sync(names[2], 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+        #expect(await eventually { slack.delivered.count == posted + 1 })
+        let recovered = try #require(slack.delivered.last).text
+        #expect(recovered.contains("Recovered"))
+        #expect(recovered.contains(names[2]))
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func aFlappingConnectorsNextIncidentIsJudgedByItsOwnMessages() async throws {
+        let slack = try await FakeSlack.start()
+        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: true))
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(await eventually { try await listener.store.counts().delivered == 1 })
+        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+        #expect(await eventually { try await listener.store.counts().delivered == 2 })
+        #expect(slack.delivered.last?.text.contains("Recovered") == true)
+
+        // It fails again while Slack is down, and recovers before that alert could go out: the alert
+        // is withdrawn, and no "Recovered" follows for a failure nobody was told about.
+        slack.setDefault(.serverError)
+        #expect(try await listener.post(sync("pg", 3)).status == 200)
+        #expect(try await listener.store.counts() == QueueCounts(pending: 1, delivered: 2))
+        #expect(try await listener.post(sync("pg", 4, status: "SUCCESSFUL", reason: nil)).status == 200)
+        #expect(try await listener.store.counts() == QueueCounts(delivered: 2))
+        await listener.stop()
+        await slack.stop()
+    }
+
     @Test func routesSendEachFailureToItsOwnSlack() async throws {
         let defaultSlack = try await FakeSlack.start()
         let dbtSlack = try await FakeSlack.start(default: .serverError)
