@@ -113,8 +113,9 @@ public struct NoticePolicy: Sendable, Equatable {
         case resolved(failingSince: Date, failures: Int)
     }
 
-    /// A success arrived. `anyNoticeDelivered` says whether a message about the incident already reached
-    /// Slack; `anyNoticePending` whether one is still waiting.
+    /// A success arrived. `anyNoticeDelivered` says whether Slack was told of the incident (a message
+    /// about it was delivered, or a digest naming it is queued: a digest cannot be withdrawn);
+    /// `anyNoticePending` whether a message that can still be withdrawn is waiting.
     public func resolution(_ incident: Incident?, anyNoticeDelivered: Bool, anyNoticePending: Bool)
         -> ResolutionNotice
     {

@@ -48,14 +48,22 @@ public final class DeliveryStore: Sendable {
         }
         Foundation.close(fd)
         unlink(probe)
+        let path = stateDirectory.appendingPathComponent(fileName).path
         do {
-            return try DeliveryStore(path: stateDirectory.appendingPathComponent(fileName).path, policy: policy)
+            return try DeliveryStore(path: path, policy: policy)
         } catch let error as NotifyError {
             throw error
+        } catch let error as DatabaseError where unusableFileCodes.contains(error.resultCode) {
+            throw NotifyError(
+                "The listener state \(path) cannot be used: \(reasonText(error)). Move it away to start with an "
+                    + "empty queue (alerts still queued in it would not be sent), or point --state-dir elsewhere.")
         } catch {
             throw unwritable(directory, reason: reasonText(error))
         }
     }
+
+    /// SQLite's answers for a file that is there and writable but not a usable database.
+    private static let unusableFileCodes: [ResultCode] = [.SQLITE_NOTADB, .SQLITE_CORRUPT]
 
     private static func unwritable(_ directory: String, reason: String) -> NotifyError {
         NotifyError(

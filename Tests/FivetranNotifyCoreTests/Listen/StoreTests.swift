@@ -137,6 +137,20 @@ extension ListenSuites {
             await store.close()
         }
 
+        @Test func aDamagedStateFileIsNamedNotCalledUnwritable() throws {
+            let directory = TestFiles.temporaryDirectory()
+            let file = directory.appendingPathComponent(DeliveryStore.fileName)
+            _ = FileManager.default.createFile(
+                atPath: file.path, contents: Data(repeating: UInt8(ascii: "x"), count: 8192))
+            #expect {
+                _ = try DeliveryStore.open(stateDirectory: directory)
+            } throws: { error in
+                let message = (error as? NotifyError)?.message ?? ""
+                return message.contains("\(file.path) cannot be used") && message.contains("not a database")
+                    && !message.contains("not writable")
+            }
+        }
+
         @Test func refusesAStateDirectoryItCannotWrite() throws {
             let base = TestFiles.temporaryDirectory()
             // A regular file where a directory is needed: refused even for root, which ignores mode bits.
