@@ -5,10 +5,11 @@
 # bare 200 (`listen --bare`, hidden, benchmark only: the ceiling of this machine).
 #
 # wrk drives distinct precomputed signed `sync_end` SUCCESSFUL deliveries (Benchmarks/listen.lua), so
-# deduplication makes nothing easy. Prints req/s, p99 and peak RSS for each, and the ratios.
+# deduplication makes nothing easy. Runs the three servers in turn, ROUNDS times, and prints for each
+# the median req/s, p99 and CPU time per request, the highest peak RSS, and the issue's ratios.
 #
-#   Benchmarks/listen.sh                 # 64 connections, 15 s per server
-#   DURATION=30s CONNECTIONS=64 Benchmarks/listen.sh
+#   Benchmarks/listen.sh                 # 64 connections, 15 s per server, 3 rounds
+#   DURATION=30s CONNECTIONS=64 ROUNDS=5 Benchmarks/listen.sh
 #
 # Needs: wrk and webhook (Debian packages of those names), python3. Only 127.0.0.1 is used.
 set -euo pipefail
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-15s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${WRK_THREADS:-2}
+ROUNDS=${ROUNDS:-3}       # each server this many times, interleaved; medians are reported
 BODIES=${BODIES:-400000}  # more than a 15 s run sends, so no delivery repeats
 SCRATCH=${SCRATCH_PATH:-.build-bench}
 BASE_PORT=${BASE_PORT:-18470}
@@ -71,76 +73,95 @@ wait_for_port() {
 # CPU time (user + system) a process has used, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# run NAME PID URL: drives the server with wrk, then reads its peak RSS and the CPU time it spent per
-# request (which, on a machine whose cores wrk shares, is what bounds the rate).
-declare -A RPS P99 RSS CPU
+# run NAME PID URL: drives the server with wrk, then records its rate, p99, peak RSS and the CPU time it
+# spent per request (which, on a machine whose cores wrk shares, is what bounds the rate).
 run() {
     local name=$1 pid=$2 url=$3
-    echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION $url" >&2
+    echo "== round $round, $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION $url" >&2
     local before
     before=$(cpu_ticks "$pid")
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s Benchmarks/listen.lua "$url" \
         >"$work/$name.txt" 2>&1 || true
+    local after line
+    after=$(cpu_ticks "$pid")
     cat "$work/$name.txt" >&2
-    local line
     line=$(grep '^RESULT' "$work/$name.txt" || true)
-    RPS[$name]=$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$line")
-    P99[$name]=$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")
-    RSS[$name]=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
-    local requests
-    requests=$(sed -n 's/.*RESULT requests=\([0-9]*\).*/\1/p' <<<"$line")
-    CPU[$name]=$(python3 -c "import os, sys; t, n = int(sys.argv[1]), int(sys.argv[2] or 0); print('%.0f' % (t / os.sysconf('SC_CLK_TCK') / n * 1e6) if n else '?')" \
-        "$(($(cpu_ticks "$pid") - before))" "$requests")
     local non2xx
     non2xx=$(sed -n 's/.* non2xx=\([0-9]*\).*/\1/p' <<<"$line")
     if [ "${non2xx:-0}" != "0" ]; then echo "warning: $name answered $non2xx non-2xx responses" >&2; fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" \
+        "$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$line")" \
+        "$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")" \
+        "$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")" \
+        "$((after - before))" \
+        "$(sed -n 's/.*RESULT requests=\([0-9]*\).*/\1/p' <<<"$line")" >>"$work/results.tsv"
 }
 
-# fivetran-notify listen --dry-run: verify + durable store (synchronous=FULL) + 200.
-port=$BASE_PORT
-FIVETRAN_SIGNING_KEY=$key XDG_CONFIG_HOME="$work/config" "$binary" listen --dry-run --host 127.0.0.1 \
-    --port "$port" --state-dir "$work/state" >/dev/null 2>"$work/listen.log" &
-pids+=($!)
-listen_pid=$!
-wait_for_port "$port"
-run listen "$listen_pid" "http://127.0.0.1:$port/"
-kill -TERM "$listen_pid"
-wait "$listen_pid" || true
-stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from delivery').fetchone()[0])" \
-    "$work/state/fivetran-notify.sqlite")
-echo "listen stored $stored distinct deliveries" >&2
+for round in $(seq 1 "$ROUNDS"); do
+    # fivetran-notify listen --dry-run: verify + durable store (synchronous=FULL) + 200, on a new state.
+    port=$((BASE_PORT + 3 * round))
+    FIVETRAN_SIGNING_KEY=$key XDG_CONFIG_HOME="$work/config" "$binary" listen --dry-run --host 127.0.0.1 \
+        --port "$port" --state-dir "$work/state-$round" >/dev/null 2>"$work/listen.log" &
+    pids+=($!)
+    listen_pid=$!
+    wait_for_port "$port"
+    run listen "$listen_pid" "http://127.0.0.1:$port/"
+    kill -TERM "$listen_pid"
+    wait "$listen_pid" || true
+    stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from delivery').fetchone()[0])" \
+        "$work/state-$round/fivetran-notify.sqlite")
+    echo "listen stored $stored distinct deliveries" >&2
 
-# adnanh/webhook with an HMAC rule and /bin/true.
-port=$((BASE_PORT + 1))
-cat >"$work/hooks.json" <<JSON
+    # adnanh/webhook with an HMAC rule and /bin/true.
+    port=$((BASE_PORT + 3 * round + 1))
+    cat >"$work/hooks.json" <<JSON
 [{"id": "fivetran", "execute-command": "/bin/true", "response-message": "ok",
   "trigger-rule": {"match": {"type": "payload-hmac-sha256", "secret": "$key",
     "parameter": {"source": "header", "name": "X-Fivetran-Signature-256"}}}}]
 JSON
-webhook -hooks "$work/hooks.json" -ip 127.0.0.1 -port "$port" >"$work/webhook.log" 2>&1 &
-pids+=($!)
-webhook_pid=$!
-wait_for_port "$port"
-run webhook "$webhook_pid" "http://127.0.0.1:$port/hooks/fivetran"
-kill "$webhook_pid"
+    webhook -hooks "$work/hooks.json" -ip 127.0.0.1 -port "$port" >"$work/webhook.log" 2>&1 &
+    pids+=($!)
+    webhook_pid=$!
+    wait_for_port "$port"
+    run webhook "$webhook_pid" "http://127.0.0.1:$port/hooks/fivetran"
+    kill "$webhook_pid"
 
-# The bare Hummingbird ceiling.
-port=$((BASE_PORT + 2))
-XDG_CONFIG_HOME="$work/config" "$binary" listen --bare --host 127.0.0.1 --port "$port" >/dev/null 2>&1 &
-pids+=($!)
-bare_pid=$!
-wait_for_port "$port"
-run bare "$bare_pid" "http://127.0.0.1:$port/"
-kill "$bare_pid"
-
-ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print('%.2f' % (a / b) if b else 'n/a')" "$1" "$2"; }
-echo
-printf '%-22s %12s %10s %14s %16s\n' server 'req/s' 'p99 ms' 'peak RSS MB' 'CPU µs/request'
-for name in listen webhook bare; do
-    printf '%-22s %12s %10s %14s %16s\n' "$name" "${RPS[$name]:-?}" "${P99[$name]:-?}" "${RSS[$name]:-?}" "${CPU[$name]:-?}"
+    # The bare Hummingbird ceiling.
+    port=$((BASE_PORT + 3 * round + 2))
+    XDG_CONFIG_HOME="$work/config" "$binary" listen --bare --host 127.0.0.1 --port "$port" >/dev/null 2>&1 &
+    pids+=($!)
+    bare_pid=$!
+    wait_for_port "$port"
+    run bare "$bare_pid" "http://127.0.0.1:$port/"
+    kill "$bare_pid"
 done
-echo
-echo "listen / webhook rate:  $(ratio "${RPS[listen]}" "${RPS[webhook]}")   (target >= 1.2)"
-echo "listen / bare rate:     $(ratio "${RPS[listen]}" "${RPS[bare]}")   (target >= 0.8)"
-echo "listen / webhook p99:   $(ratio "${P99[listen]}" "${P99[webhook]}")   (target <= 0.33)"
-echo "listen peak RSS:        ${RSS[listen]} MB   (target <= 45)"
+
+# Medians over the rounds (peak RSS: the highest), then the issue's ratios.
+python3 - "$work/results.tsv" "$(getconf CLK_TCK)" <<'PY'
+import statistics, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+ticks = int(sys.argv[2])
+def num(text):
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+summary = {}
+for name in ("listen", "webhook", "bare"):
+    mine = [r for r in rows if r[0] == name]
+    cpu = [num(r[4]) / ticks / num(r[5]) * 1e6 for r in mine if num(r[5]) > 0]
+    summary[name] = dict(
+        rps=statistics.median(num(r[1]) for r in mine), p99=statistics.median(num(r[2]) for r in mine),
+        rss=max(num(r[3]) for r in mine), cpu=statistics.median(cpu) if cpu else float("nan"),
+        rounds=", ".join("%.0f/s %.1f ms" % (num(r[1]), num(r[2])) for r in mine))
+print()
+print("%-10s %12s %10s %14s %16s   %s" % ("server", "req/s", "p99 ms", "peak RSS MB", "CPU us/request", "each round"))
+for name, s in summary.items():
+    print("%-10s %12.1f %10.2f %14.1f %16.0f   %s" % (name, s["rps"], s["p99"], s["rss"], s["cpu"], s["rounds"]))
+listen, webhook, bare = summary["listen"], summary["webhook"], summary["bare"]
+print()
+print("listen / webhook rate:  %.2f   (target >= 1.2)" % (listen["rps"] / webhook["rps"]))
+print("listen / bare rate:     %.2f   (target >= 0.8)" % (listen["rps"] / bare["rps"]))
+print("listen / webhook p99:   %.2f   (target <= 0.33)" % (listen["p99"] / webhook["p99"]))
+print("listen peak RSS:        %.1f MB   (target <= 45)" % listen["rss"])
+PY
