@@ -107,7 +107,11 @@ public struct DeliveryEndpoint: Sendable {
             outcome = try await store.record(incoming)
         } catch {
             metrics.storeErrors.increment()
-            logger.error("--> \(delivery.event) \(delivery.displayName): cannot store the delivery (503): \(error)")
+            logger.error(
+                """
+                --> \(delivery.event) \(delivery.displayName): cannot store the delivery, so it was answered 503 \
+                and Fivetran will send it again: \(store.failureText(error))
+                """)
             return Self.answer(.serviceUnavailable, #"{"error":"the delivery could not be stored; retry later"}"#)
         }
         let status = delivery.status.map { " \($0)" } ?? ""

@@ -116,7 +116,7 @@ public final class SlackDispatcher: Service, Sendable {
                         }
                     }
                 } catch {
-                    logger.error("cannot read the Slack queue: \(error)")
+                    logger.error("cannot read the Slack queue: \(store.failureText(error))")
                 }
                 await store.messagesQueued.wait(timeout: configuration.pollInterval)
             }
@@ -198,7 +198,7 @@ public final class SlackDispatcher: Service, Sendable {
         do {
             return try await store.pendingMessages(destination: destination, limit: configuration.digestLimit)
         } catch {
-            logger.error("cannot read the Slack queue: \(error)")
+            logger.error("cannot read the Slack queue: \(store.failureText(error))")
             try? await clock.sleep(.seconds(1))
             return nil
         }
@@ -207,7 +207,9 @@ public final class SlackDispatcher: Service, Sendable {
     /// Store writes that must happen even while shutting down (a post Slack accepted must be marked).
     private func persist(_ write: @escaping @Sendable () async throws -> Void) async {
         let task = Task {
-            do { try await write() } catch { logger.error("cannot update the Slack queue: \(error)") }
+            do { try await write() } catch {
+                logger.error("cannot update the Slack queue: \(store.failureText(error))")
+            }
         }
         await task.value
     }
@@ -235,7 +237,7 @@ public final class SlackDispatcher: Service, Sendable {
             }
             return created
         } catch {
-            logger.error("cannot form a digest: \(error)")
+            logger.error("cannot form a digest: \(store.failureText(error))")
             return []
         }
     }
@@ -260,7 +262,7 @@ public final class SlackDispatcher: Service, Sendable {
         do {
             body = try await payload(for: message)
         } catch {
-            return .transient(reason: "cannot read the message from the store: \(error)")
+            return .transient(reason: "cannot read the message from the store: \(store.failureText(error))")
         }
         return await send(body, to: destination)
     }

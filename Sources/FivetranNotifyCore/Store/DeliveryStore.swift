@@ -89,6 +89,14 @@ public final class DeliveryStore: Sendable {
         return "permission denied"
     }
 
+    /// Why a write failed, in words for the operator: what happened and, where it is clear, what to do.
+    public func failureText(_ error: any Error) -> String {
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_FULL {
+            return "the disk holding \(path) is full; free space there"
+        }
+        return "SQLite: \(Self.reasonText(error))"
+    }
+
     private static func reasonText(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
         return (error as NSError).localizedDescription

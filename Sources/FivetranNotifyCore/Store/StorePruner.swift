@@ -30,7 +30,7 @@ public struct StorePruner: Service {
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.warning("could not prune old deliveries: \(error)")
+                    logger.warning("could not prune old deliveries: \(store.failureText(error))")
                 }
                 do { try await Task.sleep(for: interval) } catch { return }
             }

@@ -60,6 +60,34 @@ extension ListenSuites {
             await listener.stop()
         }
 
+        @Test func aFullDiskAnswers503AndStoresNothingUntilThereIsRoom() async throws {
+            let listener = try await ListenerHarness.start(slackURL: nil)
+            // SQLite's page limit stands in for a disk that has filled up: a write that needs one more
+            // page fails with SQLITE_FULL, as it does on a full file system.
+            try await listener.store.pool.writeWithoutTransaction { db in
+                let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+            }
+            let failure = try JSONSerialization.jsonObject(with: TestFiles.fixture("events/sync_end_failure.json"))
+            var object = try #require(failure as? [String: Any])
+            object["padding"] = String(repeating: "x", count: 32 << 10)  // needs overflow pages
+            let body = try JSONSerialization.data(withJSONObject: object)
+
+            let refused = try await listener.post(body)
+            #expect(refused.status == 503)
+            #expect(refused.text.contains("could not be stored"))
+            #expect(try await listener.store.deliveryCount() == 0)
+            #expect(listener.logs.stderr.contains("disk holding \(listener.store.path) is full"))
+
+            // Space is freed; Fivetran's retry of the same delivery is stored and answered 200.
+            try await listener.store.pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA max_page_count = 1073741823")
+            }
+            #expect(try await listener.post(body).status == 200)
+            #expect(try await listener.store.deliveryCount() == 1)
+            await listener.stop()
+        }
+
         @Test func answersOtherMethodsAndPaths() async throws {
             let listener = try await ListenerHarness.start(slackURL: nil)
             #expect(try await listener.get("/").status == 405)
