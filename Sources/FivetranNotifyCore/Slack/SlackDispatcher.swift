@@ -90,6 +90,11 @@ public final class SlackDispatcher: Service, Sendable {
     }
 
     public func run() async throws {
+        do {
+            try await store.releaseClaims()
+        } catch {
+            logger.error("cannot read the Slack queue: \(store.failureText(error))")
+        }
         try await cancelWhenGracefulShutdown {
             await self.superviseWorkers()
         }
@@ -146,6 +151,7 @@ public final class SlackDispatcher: Service, Sendable {
                 if let first = await formDigest(alerts, destination: destination).first { chosen = first }
             }
             let message = chosen
+            guard await claim(message) else { continue }
             var outcome = await post(message, destination: destination)
             if case .permanent(400, let reason) = outcome {
                 // Slack refused the layout itself: never resend it unchanged, but try the plain text once.
@@ -182,7 +188,11 @@ public final class SlackDispatcher: Service, Sendable {
                 do { try await clock.sleep(delay) } catch { return }
             case .permanent(let status, let reason):
                 consecutiveFailures = 0
-                await persist { try await self.store.markFailed(message.id, error: reason) }
+                let kept = await persist { try await self.store.markFailed(message.id, error: reason) }
+                if kept == false {
+                    logWithdrawn(message)
+                    continue
+                }
                 metrics?.messagesFailed.increment()
                 logger.error(
                     """
@@ -204,20 +214,43 @@ public final class SlackDispatcher: Service, Sendable {
         }
     }
 
+    /// Marks the message as being posted; false when it was withdrawn meanwhile (or the store failed).
+    private func claim(_ message: OutgoingMessage) async -> Bool {
+        do {
+            return try await store.claim(message.id)
+        } catch {
+            logger.error("cannot update the Slack queue: \(store.failureText(error))")
+            try? await clock.sleep(.seconds(1))
+            return false
+        }
+    }
+
     /// Store writes that must happen even while shutting down (a post Slack accepted must be marked).
-    private func persist(_ write: @escaping @Sendable () async throws -> Void) async {
-        let task = Task {
-            do { try await write() } catch {
+    /// Returns what `write` returned, or nil when it failed (logged).
+    @discardableResult
+    private func persist<T: Sendable>(_ write: @escaping @Sendable () async throws -> T) async -> T? {
+        let task = Task { () -> T? in
+            do { return try await write() } catch {
                 logger.error("cannot update the Slack queue: \(store.failureText(error))")
+                return nil
             }
         }
-        await task.value
+        return await task.value
+    }
+
+    private func logWithdrawn(_ message: OutgoingMessage) {
+        logger.info(
+            "message \(message.id) withdrawn: its connector recovered while it was being posted, and Slack did not take it",
+            metadata: ["message_id": "\(message.id)"])
     }
 
     private func retryLater(_ message: OutgoingMessage, reason: String, after delay: Duration) async {
         metrics?.slackRetries.increment()
         let next = clock.date().addingTimeInterval(delay.seconds)
-        await persist { try await self.store.recordFailedAttempt(message.id, error: reason, nextAttemptAt: next) }
+        let queued = await persist {
+            try await self.store.recordFailedAttempt(message.id, error: reason, nextAttemptAt: next)
+        }
+        if queued == false { logWithdrawn(message) }
     }
 
     /// Replaces waiting alerts with digest parts; returns the parts (empty if it could not).

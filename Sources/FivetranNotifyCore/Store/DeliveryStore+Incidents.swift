@@ -81,37 +81,70 @@ extension DeliveryStore {
             let notices = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT kind, state FROM message WHERE incident = ?1
+                        SELECT id, kind, state, sending FROM message WHERE incident = ?1
                         UNION ALL
-                        SELECT kind, state FROM message JOIN digest_incident ON digest_incident.message = message.id
+                        SELECT id, kind, state, sending FROM message
+                        JOIN digest_incident ON digest_incident.message = message.id
                         WHERE digest_incident.incident = ?1
                         """), arguments: [key]
-            ).map { (kind: $0["kind"] as String, state: $0["state"] as String) }
+            ).map(Notice.init)
             // A digest naming the incident cannot be withdrawn (it names others too): once queued it
             // counts as told.
-            let told = notices.contains {
-                $0.state == MessageState.delivered.rawValue
-                    || ($0.kind == MessageKind.digest.rawValue && $0.state == MessageState.pending.rawValue)
-            }
-            let waiting = notices.contains {
-                $0.kind != MessageKind.digest.rawValue && $0.state == MessageState.pending.rawValue
-            }
-            let decision = policy.resolution(existing.incident, anyNoticeDelivered: told, anyNoticePending: waiting)
+            let told = notices.contains { $0.delivered || ($0.pending && $0.isDigest) }
+            let waiting = notices.contains { $0.pending && !$0.isDigest && !$0.beingPosted }
+            let beingPosted = notices.filter { $0.pending && !$0.isDigest && $0.beingPosted }.map(\.id)
+            let decision = policy.resolution(
+                existing.incident, anyNoticeDelivered: told, anyNoticePending: waiting || !beingPosted.isEmpty)
             if decision != .nothing {
                 // Never a failure alert for something already fixed.
                 try db.cachedStatement(
-                    sql:
-                        "DELETE FROM message WHERE incident = ? AND state = 'pending' AND kind IN ('alert', 'reminder')"
+                    sql: """
+                        DELETE FROM message
+                        WHERE incident = ? AND state = 'pending' AND sending = 0 AND kind IN ('alert', 'reminder')
+                        """
                 ).execute(arguments: [key])
             }
+            let muted = try isMuted(item, db)
+            if !beingPosted.isEmpty {
+                // A post under way cannot be taken back: it is withdrawn if it fails, and if Slack takes
+                // it, the "Recovered" it then needs (unless one is queued now) goes out after it.
+                var followUp: Data?
+                if !told, !muted,
+                    case .resolved(let since, let failures) = policy.resolution(
+                        existing.incident, anyNoticeDelivered: true, anyNoticePending: false)
+                {
+                    followUp = AlertRenderer.resolved(delivery, failingSince: since, failures: failures, now: now)
+                        .jsonBody()
+                }
+                let mark = try db.cachedStatement(sql: "UPDATE message SET sending = 2, followUp = ? WHERE id = ?")
+                for id in beingPosted { try mark.execute(arguments: [followUp, id]) }
+            }
             try detachMessages(fromIncident: key, db)
-            guard case .resolved(let failingSince, let failures) = decision, !(try isMuted(item, db)) else {
+            guard case .resolved(let failingSince, let failures) = decision, !muted else {
                 return nil
             }
             let message = AlertRenderer.resolved(delivery, failingSince: failingSince, failures: failures, now: now)
             return try queueMessage(
                 .resolved, destination: existing.destination ?? item.destination ?? "", deliveryIds: [deliveryId],
                 payload: message.jsonBody(), at: now, db)
+        }
+    }
+
+    /// A message about an incident, as resolution sees it.
+    private struct Notice {
+        var id: Int64
+        var isDigest: Bool
+        var pending: Bool
+        var delivered: Bool
+        /// The dispatcher is posting it right now (see `claim`).
+        var beingPosted: Bool
+
+        init(_ row: Row) {
+            id = row["id"]
+            isDigest = row["kind"] == MessageKind.digest.rawValue
+            pending = row["state"] == MessageState.pending.rawValue
+            delivered = row["state"] == MessageState.delivered.rawValue
+            beingPosted = (row["sending"] as Int) != 0
         }
     }
 

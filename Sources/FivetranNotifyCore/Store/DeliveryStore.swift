@@ -213,6 +213,15 @@ public final class DeliveryStore: Sendable {
         migrator.registerMigration("v4 digest incidents") { db in
             try Self.createDigestIncidentTable(db)
         }
+        migrator.registerMigration("v5 messages being posted") { db in
+            // sending: 0 queued; 1 being posted (see `claim`); 2 being posted while its incident ended:
+            // withdrawn if the post fails, followed by `followUp` (a rendered "Recovered") if it succeeds.
+            try db.execute(
+                sql: """
+                    ALTER TABLE message ADD COLUMN sending INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE message ADD COLUMN followUp BLOB;
+                    """)
+        }
         return migrator
     }
 
@@ -337,31 +346,85 @@ public final class DeliveryStore: Sendable {
             createdAt: Date(timeIntervalSince1970: row["createdAt"]))
     }
 
-    /// Slack said `ok`: the message is never posted again.
+    /// The dispatcher is about to post this message. While it is being posted, a recovery of its
+    /// connector cannot withdraw it (Slack may be showing it already); see `markDelivered` and
+    /// `recordFailedAttempt`. Returns false when the message is no longer pending (withdrawn or folded
+    /// into a digest since it was read): it must not be posted.
+    public func claim(_ id: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE message SET sending = 1 WHERE id = ? AND state = 'pending'", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Settles posts cut short by a stop or crash, when a listener starts: each is posted again, unless
+    /// its incident ended meanwhile (then it is withdrawn).
+    public func releaseClaims() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM message WHERE state = 'pending' AND sending = 2")
+            try db.execute(sql: "UPDATE message SET sending = 0, followUp = NULL WHERE sending != 0")
+        }
+    }
+
+    /// Slack said `ok`: the message is never posted again. If its incident ended while it was being
+    /// posted, the "Recovered" kept for that case is queued now.
     public func markDelivered(_ id: Int64, at date: Date) async throws {
-        try await pool.write { db in
+        let followed = try await pool.write { db -> Bool in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT destination, deliveryIds, followUp FROM message WHERE id = ?", arguments: [id])
             try db.execute(
-                sql: "UPDATE message SET state = 'delivered', attempts = attempts + 1, deliveredAt = ? WHERE id = ?",
+                sql: """
+                    UPDATE message SET state = 'delivered', sending = 0, followUp = NULL, attempts = attempts + 1,
+                        deliveredAt = ?
+                    WHERE id = ?
+                    """,
                 arguments: [date.timeIntervalSince1970, id])
+            guard let row, let followUp = row["followUp"] as Data? else { return false }
+            let ids = (row["deliveryIds"] as String).split(separator: ",").compactMap { Int64($0) }
+            _ = try Self.queueMessage(
+                .resolved, destination: row["destination"], deliveryIds: ids, payload: followUp, at: date, db)
+            return true
         }
+        if followed { messagesQueued.signal() }
     }
 
-    /// An attempt failed and will be retried at `nextAttemptAt`.
-    public func recordFailedAttempt(_ id: Int64, error: String, nextAttemptAt: Date) async throws {
+    /// An attempt failed and will be retried at `nextAttemptAt`; or, when its incident ended while it
+    /// was being posted, it is withdrawn (Slack never showed it). Returns whether it is still queued.
+    @discardableResult
+    public func recordFailedAttempt(_ id: Int64, error: String, nextAttemptAt: Date) async throws -> Bool {
         try await pool.write { db in
+            if try Self.withdrawIfEnded(id, db) { return false }
             try db.execute(
-                sql: "UPDATE message SET attempts = attempts + 1, lastError = ?, nextAttemptAt = ? WHERE id = ?",
+                sql: """
+                    UPDATE message SET sending = 0, attempts = attempts + 1, lastError = ?, nextAttemptAt = ?
+                    WHERE id = ?
+                    """,
                 arguments: [error, nextAttemptAt.timeIntervalSince1970, id])
+            return true
         }
     }
 
-    /// Slack refused the message for good: it is kept, visibly failed, and not retried by itself.
-    public func markFailed(_ id: Int64, error: String) async throws {
+    /// Slack refused the message for good: it is kept, visibly failed, and not retried by itself
+    /// (unless its incident ended while it was being posted: then it is withdrawn).
+    /// Returns whether it was kept.
+    @discardableResult
+    public func markFailed(_ id: Int64, error: String) async throws -> Bool {
         try await pool.write { db in
+            if try Self.withdrawIfEnded(id, db) { return false }
             try db.execute(
-                sql: "UPDATE message SET state = 'failed', attempts = attempts + 1, lastError = ? WHERE id = ?",
+                sql: """
+                    UPDATE message SET state = 'failed', sending = 0, attempts = attempts + 1, lastError = ?
+                    WHERE id = ?
+                    """,
                 arguments: [error, id])
+            return true
         }
+    }
+
+    /// Deletes the message if its incident ended while it was being posted; returns whether it did.
+    private static func withdrawIfEnded(_ id: Int64, _ db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM message WHERE id = ? AND sending = 2", arguments: [id])
+        return db.changesCount > 0
     }
 
     /// Replaces pending single alerts with the parts of a digest, in one transaction: the digest parts

@@ -29,6 +29,9 @@ final class FakeSlack: Sendable {
         var script: [Reply] = []
         var fallback: Reply
         var posts: [Post] = []
+        /// While true, replies wait (the post is received and recorded, the answer is not sent yet).
+        var holding = false
+        var held: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state: Mutex<State>
@@ -47,6 +50,7 @@ final class FakeSlack: Sendable {
             let buffer = try await request.collectBody(upTo: 10 << 20)
             let body = buffer.withUnsafeReadableBytes { Data($0) }
             let reply = fake.next(recording: body)
+            await fake.waitWhileHolding()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain"
             for (name, value) in reply.headers { headers[HTTPField.Name(name)!] = value }
@@ -64,6 +68,29 @@ final class FakeSlack: Sendable {
             let reply = state.script.isEmpty ? state.fallback : state.script.removeFirst()
             state.posts.append(Post(body: body, status: reply.status))
             return reply
+        }
+    }
+
+    /// Replies wait from now on until `releaseReplies()`: a post Slack has received but not answered.
+    func holdReplies() { state.withLock { $0.holding = true } }
+
+    /// Sends the replies held back, and stops holding.
+    func releaseReplies() {
+        let held = state.withLock { state in
+            state.holding = false
+            defer { state.held.removeAll() }
+            return state.held
+        }
+        for waiter in held { waiter.resume() }
+    }
+
+    private func waitWhileHolding() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let wait = state.withLock { state in
+                if state.holding { state.held.append(continuation) }
+                return state.holding
+            }
+            if !wait { continuation.resume() }
         }
     }
 

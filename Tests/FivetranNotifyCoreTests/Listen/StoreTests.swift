@@ -100,6 +100,29 @@ extension ListenSuites {
             await store.close()
         }
 
+        @Test func aPostCutShortByACrashIsPostedAgainUnlessItsIncidentEnded() async throws {
+            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
+            _ = try await store.record(incoming("a"))
+            _ = try await store.record(incoming("b"))
+            let pending = try await store.pendingMessages(destination: "https://hooks.example/x")
+            #expect(try await store.claim(pending[0].id))
+            #expect(try await store.claim(pending[1].id))
+            // The second one's connector recovered while it was being posted.
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE message SET sending = 2 WHERE id = ?", arguments: [pending[1].id])
+            }
+            // The listener restarts: the first is posted again, the second is withdrawn.
+            try await store.releaseClaims()
+            let again = try await store.pendingMessages(destination: "https://hooks.example/x")
+            #expect(again.map(\.id) == [pending[0].id])
+            #expect(try await store.claim(pending[0].id))
+            try await store.markDelivered(pending[0].id, at: Date())
+            // Neither withdrawn nor pending: never posted (claimed) again.
+            #expect(try await store.claim(pending[0].id) == false)
+            #expect(try await store.claim(pending[1].id) == false)
+            await store.close()
+        }
+
         @Test func digestReplacesAlertsInOneTransaction() async throws {
             let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
             for key in ["a", "b", "c"] { _ = try await store.record(incoming(key)) }

@@ -88,7 +88,8 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
         #expect(resolved.contains("2 failed syncs"))
         // A second success has nothing left to resolve.
         #expect(try await listener.post(sync("pg", 4, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(try await listener.store.counts() == QueueCounts(delivered: 2))
+        #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 2) })
+        #expect(slack.delivered.count == 2)
         await listener.stop()
         await slack.stop()
     }
@@ -113,7 +114,8 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
         #expect(try await listener.post(sync("pg", 1)).status == 200)
         #expect(try await listener.store.counts().pending == 1)
         #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(try await listener.store.counts() == QueueCounts())
+        // Withdrawn at once, or, if an attempt is under way, as soon as it fails.
+        #expect(await eventually { try await listener.store.counts() == QueueCounts() })
         await listener.stop()
     }
 
@@ -155,7 +157,41 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
         #expect(try await listener.post(sync("pg", 3)).status == 200)
         #expect(try await listener.store.counts() == QueueCounts(pending: 1, delivered: 2))
         #expect(try await listener.post(sync("pg", 4, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(try await listener.store.counts() == QueueCounts(delivered: 2))
+        #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 2) })
+        #expect(slack.delivered.count == 2)
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func aRecoveryWhileItsFailureIsBeingPostedFollowsItWithResolved() async throws {
+        let slack = try await FakeSlack.start()
+        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: true))
+        slack.holdReplies()
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(await eventually { slack.posts.count == 1 })
+        // Slack has the failure but has not answered when the connector recovers.
+        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+        slack.releaseReplies()
+        #expect(await eventually { slack.delivered.count == 2 })
+        #expect(slack.delivered[1].text.contains("Recovered"))
+        #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 2) })
+        await listener.stop()
+        await slack.stop()
+    }
+
+    @Test func aRecoveryWhileItsFailureIsBeingPostedWithdrawsItIfThatPostFails() async throws {
+        let slack = try await FakeSlack.start(default: .serverError)
+        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: true))
+        slack.holdReplies()
+        #expect(try await listener.post(sync("pg", 1)).status == 200)
+        #expect(await eventually { slack.posts.count == 1 })
+        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+        slack.releaseReplies()
+        // The post failed, so Slack never showed the failure: it is withdrawn (not retried), and no
+        // "Recovered" follows.
+        #expect(await eventually { try await listener.store.counts() == QueueCounts() })
+        #expect(slack.posts.count == 1)
+        #expect(listener.logs.stderr.contains("withdrawn: its connector recovered while it was being posted"))
         await listener.stop()
         await slack.stop()
     }
