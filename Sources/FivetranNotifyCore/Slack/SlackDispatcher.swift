@@ -93,7 +93,7 @@ public final class SlackDispatcher: Service, Sendable {
         do {
             try await store.releaseClaims()
         } catch {
-            logger.error("cannot read the Slack queue: \(store.failureText(error))")
+            logger.error("cannot update the Slack queue: \(store.failureText(error))")
         }
         try await cancelWhenGracefulShutdown {
             await self.superviseWorkers()

@@ -171,10 +171,9 @@ extension DeliveryStore {
 
     /// The incidents of the single alerts a digest replaces.
     static func incidents(ofMessages ids: [Int64], _ db: Database) throws -> [String] {
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        return try String.fetchAll(
-            db, sql: "SELECT DISTINCT incident FROM message WHERE incident IS NOT NULL AND id IN (\(marks))",
-            arguments: StatementArguments(ids))
+        try SQLRequest<String>(
+            literal: "SELECT DISTINCT incident FROM message WHERE incident IS NOT NULL AND id IN \(ids)"
+        ).fetchAll(db)
     }
 
     /// Ties a digest message to the incidents it names.

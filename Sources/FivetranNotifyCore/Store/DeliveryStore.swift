@@ -284,12 +284,10 @@ public final class DeliveryStore: Sendable {
             var result: [StoredDelivery] = []
             for chunk in stride(from: 0, to: ids.count, by: 500) {
                 let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
-                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                let rows = try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT id, event, subject, status, body, receivedAt FROM delivery WHERE id IN (\(marks)) ORDER BY id",
-                    arguments: StatementArguments(part))
+                let rows = try SQLRequest<Row>(
+                    literal:
+                        "SELECT id, event, subject, status, body, receivedAt FROM delivery WHERE id IN \(part) ORDER BY id"
+                ).fetchAll(db)
                 result += rows.map { row in
                     StoredDelivery(
                         id: row["id"], event: row["event"], subject: row["subject"], status: row["status"],
@@ -435,16 +433,14 @@ public final class DeliveryStore: Sendable {
         messageIds: [Int64], destination: String, parts: [Data], deliveryIds: [Int64], at date: Date
     ) async throws -> [OutgoingMessage] {
         try await pool.write { db in
-            let marks = Array(repeating: "?", count: messageIds.count).joined(separator: ",")
             let stillPending =
-                try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM message WHERE state = 'pending' AND kind = 'alert' AND id IN (\(marks))",
-                    arguments: StatementArguments(messageIds)) ?? 0
+                try SQLRequest<Int>(
+                    literal:
+                        "SELECT COUNT(*) FROM message WHERE state = 'pending' AND kind = 'alert' AND id IN \(messageIds)"
+                ).fetchOne(db) ?? 0
             guard stillPending == messageIds.count else { return [] }
             let incidents = try Self.incidents(ofMessages: messageIds, db)
-            try db.execute(
-                sql: "DELETE FROM message WHERE id IN (\(marks))", arguments: StatementArguments(messageIds))
+            try db.execute(literal: "DELETE FROM message WHERE id IN \(messageIds)")
             var created: [OutgoingMessage] = []
             for part in parts {
                 let id = try Self.queueMessage(
