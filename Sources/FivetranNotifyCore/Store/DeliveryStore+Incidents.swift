@@ -91,10 +91,10 @@ extension DeliveryStore {
             // A digest naming the incident cannot be withdrawn (it names others too): once queued it
             // counts as told.
             let told = notices.contains { $0.delivered || ($0.pending && $0.isDigest) }
-            let waiting = notices.contains { $0.pending && !$0.isDigest && !$0.beingPosted }
             let beingPosted = notices.filter { $0.pending && !$0.isDigest && $0.beingPosted }.map(\.id)
             let decision = policy.resolution(
-                existing.incident, anyNoticeDelivered: told, anyNoticePending: waiting || !beingPosted.isEmpty)
+                existing.incident, anyNoticeDelivered: told,
+                anyNoticePending: notices.contains { $0.pending && !$0.isDigest })
             if decision != .nothing {
                 // Never a failure alert for something already fixed.
                 try db.cachedStatement(
@@ -104,29 +104,27 @@ extension DeliveryStore {
                         """
                 ).execute(arguments: [key])
             }
-            let muted = try isMuted(item, db)
+            // The "Recovered" the incident earns: now when Slack was told of it, else once a post under
+            // way is delivered (a muted connector earns none).
+            let earned =
+                told || beingPosted.isEmpty
+                ? decision : policy.resolution(existing.incident, anyNoticeDelivered: true, anyNoticePending: false)
+            var recovered: Data?
+            if case .resolved(let failingSince, let failures) = earned, !(try isMuted(item, db)) {
+                recovered = AlertRenderer.resolved(delivery, failingSince: failingSince, failures: failures, now: now)
+                    .jsonBody()
+            }
             if !beingPosted.isEmpty {
                 // A post under way cannot be taken back: it is withdrawn if it fails, and if Slack takes
                 // it, the "Recovered" it then needs (unless one is queued now) goes out after it.
-                var followUp: Data?
-                if !told, !muted,
-                    case .resolved(let since, let failures) = policy.resolution(
-                        existing.incident, anyNoticeDelivered: true, anyNoticePending: false)
-                {
-                    followUp = AlertRenderer.resolved(delivery, failingSince: since, failures: failures, now: now)
-                        .jsonBody()
-                }
                 let mark = try db.cachedStatement(sql: "UPDATE message SET sending = 2, followUp = ? WHERE id = ?")
-                for id in beingPosted { try mark.execute(arguments: [followUp, id]) }
+                for id in beingPosted { try mark.execute(arguments: [told ? nil : recovered, id]) }
             }
             try detachMessages(fromIncident: key, db)
-            guard case .resolved(let failingSince, let failures) = decision, !muted else {
-                return nil
-            }
-            let message = AlertRenderer.resolved(delivery, failingSince: failingSince, failures: failures, now: now)
+            guard case .resolved = decision, let recovered else { return nil }
             return try queueMessage(
                 .resolved, destination: existing.destination ?? item.destination ?? "", deliveryIds: [deliveryId],
-                payload: message.jsonBody(), at: now, db)
+                payload: recovered, at: now, db)
         }
     }
 
