@@ -333,13 +333,21 @@ public final class DeliveryStore: Sendable {
         }
     }
 
+    /// `message.deliveryIds` holds the ids a message is about as comma-separated text.
+    static func deliveryIdsText(_ ids: [Int64]) -> String {
+        ids.map(String.init).joined(separator: ",")
+    }
+
+    static func deliveryIds(fromText text: String) -> [Int64] {
+        text.split(separator: ",").compactMap { Int64($0) }
+    }
+
     private static func message(_ row: Row) -> OutgoingMessage {
-        let ids = (row["deliveryIds"] as String).split(separator: ",").compactMap { Int64($0) }
-        return OutgoingMessage(
+        OutgoingMessage(
             id: row["id"], destination: row["destination"],
             kind: MessageKind(rawValue: row["kind"]) ?? .alert,
             state: MessageState(rawValue: row["state"]) ?? .pending,
-            deliveryIds: ids, payload: row["payload"], attempts: row["attempts"],
+            deliveryIds: deliveryIds(fromText: row["deliveryIds"]), payload: row["payload"], attempts: row["attempts"],
             nextAttemptAt: Date(timeIntervalSince1970: row["nextAttemptAt"]), lastError: row["lastError"],
             createdAt: Date(timeIntervalSince1970: row["createdAt"]))
     }
@@ -378,15 +386,16 @@ public final class DeliveryStore: Sendable {
                     """,
                 arguments: [date.timeIntervalSince1970, id])
             guard let row, let followUp = row["followUp"] as Data? else { return false }
-            let ids = (row["deliveryIds"] as String).split(separator: ",").compactMap { Int64($0) }
             _ = try Self.queueMessage(
-                .resolved, destination: row["destination"], deliveryIds: ids, payload: followUp, at: date, db)
+                .resolved, destination: row["destination"], deliveryIds: Self.deliveryIds(fromText: row["deliveryIds"]),
+                payload: followUp, at: date, db)
             return true
         }
         if followed { messagesQueued.signal() }
     }
 
-    /// An attempt failed and will be retried at `nextAttemptAt`; or, when its incident ended while it
+    /// An attempt failed; the dispatcher retries it after its backoff (`nextAttemptAt` records when, for
+    /// the operator; after a restart it is retried at once). Or, when its incident ended while it
     /// was being posted, it is withdrawn (Slack never showed it). Returns whether it is still queued.
     @discardableResult
     public func recordFailedAttempt(_ id: Int64, error: String, nextAttemptAt: Date) async throws -> Bool {
@@ -471,8 +480,7 @@ public final class DeliveryStore: Sendable {
                 """
         ).execute(
             arguments: [
-                destination, kind.rawValue, deliveryIds.map(String.init).joined(separator: ","), payload, time, time,
-                incident,
+                destination, kind.rawValue, deliveryIdsText(deliveryIds), payload, time, time, incident,
             ])
         return db.lastInsertedRowID
     }
@@ -516,11 +524,10 @@ public final class DeliveryStore: Sendable {
         let removed = try await pool.write { db -> Int in
             try db.execute(
                 sql: "DELETE FROM message WHERE state = 'delivered' AND createdAt < ?", arguments: [limit])
-            // Delivery ids still referenced by a kept message.
-            var kept = Set<Int64>()
-            for text in try String.fetchAll(db, sql: "SELECT deliveryIds FROM message") {
-                for part in text.split(separator: ",") { if let id = Int64(part) { kept.insert(id) } }
-            }
+            // Delivery ids still referenced by a kept message, or that an open incident shows as its
+            // latest failure (`status`).
+            var kept = Set(try String.fetchAll(db, sql: "SELECT deliveryIds FROM message").flatMap(Self.deliveryIds))
+            kept.formUnion(try Int64.fetchAll(db, sql: "SELECT lastDeliveryId FROM incident"))
             let old = try Int64.fetchAll(db, sql: "SELECT id FROM delivery WHERE receivedAt < ?", arguments: [limit])
             var removed = 0
             let delete = try db.cachedStatement(sql: "DELETE FROM delivery WHERE id = ?")

@@ -160,6 +160,26 @@ extension ListenSuites {
             await store.close()
         }
 
+        @Test func pruningKeepsTheLatestFailureOfAnOpenIncident() async throws {
+            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
+            let body = Samples.syncEnd(connector: "long_broken_pg")
+            let delivery = try Delivery.parse(body)
+            let signal = try #require(IncidentSignal.of(delivery, forwarded: ForwardedEvents(names: nil)))
+            let failure = IncomingDelivery(
+                deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body), event: delivery.event,
+                subject: delivery.subjectKey, status: delivery.status, body: body,
+                receivedAt: Date().addingTimeInterval(-10 * 86_400), destination: "https://hooks.example/x",
+                delivery: delivery, signal: signal)
+            _ = try await store.record(failure)
+            let alert = try #require(try await store.pendingMessages(destination: "https://hooks.example/x").first)
+            try await store.markDelivered(alert.id, at: Date())
+            // The alert is old and delivered, so it goes; the incident is still open, so its failure stays.
+            try await store.prune(before: Date().addingTimeInterval(-7 * 86_400))
+            #expect(try await store.counts() == QueueCounts())
+            #expect(try await store.openIncidents().map(\.name) == ["long_broken_pg"])
+            await store.close()
+        }
+
         @Test func aDamagedStateFileIsNamedNotCalledUnwritable() throws {
             let directory = TestFiles.temporaryDirectory()
             let file = directory.appendingPathComponent(DeliveryStore.fileName)
