@@ -315,7 +315,7 @@ public struct FivetranAPIClient: Sendable {
             let error = Self.error(for: response)
             let retryStatus = response.status == 429 || (500...599).contains(response.status)
             guard call.retryable, retryStatus else { throw error }
-            let requested = retryAfter(response)
+            let requested = response.retryAfter(now: now())
             if let requested, requested > retryPolicy.maxWait {
                 throw error.adding(
                     hint: "Fivetran asks to wait \(Self.format(requested)) before trying again (Retry-After); "
@@ -356,20 +356,6 @@ public struct FivetranAPIClient: Sendable {
     private func backoff(attempt: Int) -> Duration {
         let wait = retryPolicy.baseDelay * (1 << min(attempt - 1, 16))
         return min(wait, retryPolicy.maxWait)
-    }
-
-    /// `Retry-After` as whole seconds or as an HTTP date.
-    private func retryAfter(_ response: HTTPResponse) -> Duration? {
-        guard let value = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces), !value.isEmpty
-        else { return nil }
-        if let seconds = Int(value) { return .seconds(max(0, seconds)) }
-        if let seconds = Double(value), seconds.isFinite { return .milliseconds(Int(max(0, seconds) * 1000)) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .seconds(max(0, Int(date.timeIntervalSince(now()).rounded(.up))))
     }
 
     private static func answer(_ response: HTTPResponse) throws -> Answer {

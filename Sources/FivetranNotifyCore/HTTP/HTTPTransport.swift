@@ -56,6 +56,31 @@ public struct HTTPResponse: Sendable {
         String(decoding: body, as: UTF8.self)
     }
 
+    /// The longest wait a `Retry-After` is read as: larger values, however absurd, mean a day.
+    public static let longestRetryAfter: Double = 86_400
+
+    /// `Retry-After` as seconds (integer or decimal) or as an HTTP date; nil when absent, unreadable
+    /// or a negative number. A date already past means no wait.
+    public func retryAfter(now: Date) -> Duration? {
+        guard let value = header("retry-after")?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            return nil
+        }
+        if let seconds = Double(value) { return Self.wait(seconds: seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return Self.wait(seconds: max(0, date.timeIntervalSince(now)))
+    }
+
+    /// A server-requested wait of `seconds`, rounded up to the millisecond and at most
+    /// `longestRetryAfter`; nil for a negative number or NaN.
+    public static func wait(seconds: Double) -> Duration? {
+        guard seconds >= 0 else { return nil }
+        return .milliseconds(Int64((min(seconds, longestRetryAfter) * 1000).rounded(.up)))
+    }
+
     public var isSuccess: Bool { (200..<300).contains(status) }
 }
 

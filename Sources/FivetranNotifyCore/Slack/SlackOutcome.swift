@@ -34,22 +34,15 @@ public enum SlackOutcome: Sendable, Equatable {
         self = .transient(reason: String(describing: error))
     }
 
-    /// `Retry-After` in seconds (integer or decimal), else a JSON body's `retry_after`.
+    /// `Retry-After`, else a JSON body's `retry_after` (seconds, as a number or a string).
     static func retryAfter(_ response: HTTPResponse) -> Duration? {
-        if let header = response.header("retry-after")?.trimmingCharacters(in: .whitespaces),
-            let seconds = Double(header), seconds >= 0, seconds.isFinite
-        {
-            return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+        if let wait = response.retryAfter(now: Date()) { return wait }
+        let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+        switch object?["retry_after"] {
+        case let seconds as Double: return HTTPResponse.wait(seconds: seconds)
+        case let text as String: return Double(text).flatMap(HTTPResponse.wait(seconds:))
+        default: return nil
         }
-        if let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] {
-            if let seconds = object["retry_after"] as? Double, seconds >= 0, seconds.isFinite {
-                return .milliseconds(Int64((seconds * 1000).rounded(.up)))
-            }
-            if let text = object["retry_after"] as? String, let seconds = Double(text), seconds >= 0 {
-                return .milliseconds(Int64((seconds * 1000).rounded(.up)))
-            }
-        }
-        return nil
     }
 }
 

@@ -214,6 +214,22 @@ extension ListenSuites {
 
 extension ListenSuites {
     @Suite struct SlackPolicyTests {
+        @Test func absurdRetryAfterValuesAreReadAsADayAndNegativeOnesIgnored() {
+            let day = Duration.seconds(86_400)
+            #expect(
+                SlackOutcome(response: HTTPResponse(status: 429, headers: ["retry-after": "1e16"]))
+                    == .rateLimited(retryAfter: day))
+            #expect(
+                SlackOutcome(response: HTTPResponse(status: 429, body: Data(#"{"retry_after":"inf"}"#.utf8)))
+                    == .rateLimited(retryAfter: day))
+            #expect(
+                SlackOutcome(response: HTTPResponse(status: 429, headers: ["retry-after": "-5"]))
+                    == .rateLimited(retryAfter: nil))
+            #expect(
+                HTTPResponse(status: 503, headers: ["retry-after": "0.0015"]).retryAfter(now: Date())
+                    == .milliseconds(2))
+        }
+
         @Test func classifiesSlackAnswers() {
             #expect(SlackOutcome(response: HTTPResponse(status: 200, body: Data("ok".utf8))) == .delivered)
             #expect(
