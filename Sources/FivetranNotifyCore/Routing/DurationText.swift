@@ -1,7 +1,7 @@
 import Foundation
 
 /// Durations as people write them in flags and config.toml: `90s`, `15m`, `4h`, `1d`, or combined
-/// (`1h30m`); and back to words for messages.
+/// (`1h30m`). (`TimeText` writes durations back as words.)
 public enum DurationText {
     /// Parses the text; nil when it is not a positive duration of that form.
     public static func parse(_ text: String) -> Duration? {
@@ -26,8 +26,9 @@ public enum DurationText {
             }
             guard let value = number else { return nil }
             let (product, overflow) = value.multipliedReportingOverflow(by: seconds)
-            guard !overflow else { return nil }
-            total += product
+            let (sum, overflowSum) = total.addingReportingOverflow(product)
+            guard !overflow, !overflowSum else { return nil }
+            total = sum
             number = nil
             sawUnit = true
         }
