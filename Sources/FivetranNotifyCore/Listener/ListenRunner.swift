@@ -154,11 +154,7 @@ public enum ListenRunner {
             guard !key.isEmpty else { throw NotifyError("The signing key file \(file) is empty.") }
             return [key]
         }
-        if let key = context.environment["FIVETRAN_SIGNING_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines),
-            !key.isEmpty
-        {
-            return [key]
-        }
+        if let key = KeyStore.environmentKey(context.environment) { return [key] }
         let keys = try KeyStore(paths: context.paths).acceptedKeys()
         guard !keys.isEmpty else {
             throw NotifyError(

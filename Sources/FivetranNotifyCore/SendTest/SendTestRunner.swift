@@ -118,7 +118,7 @@ public enum SendTestRunner {
 
     /// The key: `FIVETRAN_SIGNING_KEY`, else the one `keygen` stored.
     static func signingKey(context: CommandContext) throws -> String {
-        if let key = context.environment["FIVETRAN_SIGNING_KEY"], !key.isEmpty { return key }
+        if let key = KeyStore.environmentKey(context.environment) { return key }
         guard let key = try KeyStore(paths: context.paths).currentKey() else {
             throw NotifyError(
                 "No signing key: run `fivetran-notify keygen` first, set FIVETRAN_SIGNING_KEY, "

@@ -96,6 +96,15 @@ public struct KeyStore: Sendable {
         return .droppedPrevious
     }
 
+    /// `FIVETRAN_SIGNING_KEY` as `listen` and `send-test` both read it: without surrounding whitespace
+    /// (a trailing newline from `$(cat file)` or a secrets manager is common); nil when unset or blank.
+    public static func environmentKey(_ environment: [String: String]) -> String? {
+        guard let key = environment["FIVETRAN_SIGNING_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !key.isEmpty
+        else { return nil }
+        return key
+    }
+
     private func readKey(_ url: URL) throws -> String? {
         guard let text = try SecretFile.read(url) else { return nil }
         let key = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -35,17 +35,21 @@ private final class RecordingReceiver: Sendable {
 @Suite struct SendTestTests {
     let key = "3f9a1c0e7b2d4e6f8a9b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7"
 
-    private func context(_ output: CapturedOutput, home: URL = TestFiles.temporaryDirectory()) -> CommandContext {
+    private func context(
+        _ output: CapturedOutput, home: URL = TestFiles.temporaryDirectory(), environmentKey: String? = nil
+    ) -> CommandContext {
         CommandContext(
-            environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": key], transport: CurlTransport(),
+            environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": environmentKey ?? key], transport: CurlTransport(),
             output: output.output)
     }
 
-    private func run(_ arguments: [String], _ output: CapturedOutput) async throws -> Int32 {
+    private func run(_ arguments: [String], _ output: CapturedOutput, environmentKey: String? = nil) async throws
+        -> Int32
+    {
         let command = try #require(
             try FivetranNotifyCommand.parseAsRoot(["send-test"] + arguments) as? FivetranNotifyCommand.SendTest)
         do {
-            try await command.run(context(output))
+            try await command.run(context(output, environmentKey: environmentKey))
             return 0
         } catch let exit as ExitCode {
             return exit.rawValue
@@ -67,6 +71,17 @@ private final class RecordingReceiver: Sendable {
         #expect(parsed.status == "FAILURE")
         #expect(parsed.syncId != nil)
         #expect(output.stdout.hasPrefix("200"))
+    }
+
+    @Test func signsWithTheEnvironmentKeyAsListenReadsIt() async throws {
+        // A trailing newline (from `$(cat key)` or a secrets manager) is not part of the key, for
+        // send-test as for listen.
+        let receiver = try await RecordingReceiver.start(key: key)
+        defer { Task { await receiver.server.stop() } }
+        let url = "\(receiver.server.baseURL)/hook"
+        #expect(try await run(["--url", url], CapturedOutput(), environmentKey: " \(key)\n") == 0)
+        let signature = try #require(receiver.deliveries.first?.signature)
+        #expect(SignatureVerifier(keys: [key]).isValid(body: receiver.deliveries[0].body, signature: signature))
     }
 
     @Test func lowercaseSignsInLowercaseHex() async throws {
