@@ -134,12 +134,12 @@ public struct FivetranAPIClient: Sendable {
     public func createGroupWebhook(groupID: String, _ request: WebhookCreateRequest) async throws
         -> APIResponse<Webhook>
     {
-        try await create(path: "/webhooks/group/\(Self.pathComponent(groupID))", request)
+        try await create(path: "/webhooks/group/\(URLComponent.encoded(groupID))", request)
     }
 
     /// `GET /webhooks/{id}`.
     public func getWebhook(id: String) async throws -> APIResponse<Webhook> {
-        let answer = try await send(Call(method: "GET", path: "/webhooks/\(Self.pathComponent(id))"))
+        let answer = try await send(Call(method: "GET", path: "/webhooks/\(URLComponent.encoded(id))"))
         return try answer.response(Webhook.self)
     }
 
@@ -148,7 +148,7 @@ public struct FivetranAPIClient: Sendable {
         var masked = changes
         if masked.secret != nil { masked.secret = "[redacted]" }
         let call = Call(
-            method: "PATCH", path: "/webhooks/\(Self.pathComponent(id))",
+            method: "PATCH", path: "/webhooks/\(URLComponent.encoded(id))",
             body: try Self.encode(changes), tracedBody: try? Self.encode(masked))
         do {
             return try await send(call).response(Webhook.self)
@@ -161,7 +161,7 @@ public struct FivetranAPIClient: Sendable {
 
     /// `DELETE /webhooks/{id}`. Returns the API's message (and the whole answer, which has no `data`).
     public func deleteWebhook(id: String) async throws -> APIResponse<String?> {
-        let answer = try await send(Call(method: "DELETE", path: "/webhooks/\(Self.pathComponent(id))"))
+        let answer = try await send(Call(method: "DELETE", path: "/webhooks/\(URLComponent.encoded(id))"))
         return APIResponse(value: answer.message, data: answer.data ?? answer.envelope, message: answer.message)
     }
 
@@ -170,7 +170,7 @@ public struct FivetranAPIClient: Sendable {
     public func testWebhook(id: String, event: String) async throws -> APIResponse<WebhookTestResult> {
         let body = try Self.encode(["event": event])
         let answer = try await send(
-            Call(method: "POST", path: "/webhooks/\(Self.pathComponent(id))/test", body: body, tracedBody: body))
+            Call(method: "POST", path: "/webhooks/\(URLComponent.encoded(id))/test", body: body, tracedBody: body))
         return try answer.response(WebhookTestResult.self)
     }
 
@@ -338,7 +338,7 @@ public struct FivetranAPIClient: Sendable {
         if !call.query.isEmpty {
             url +=
                 "?"
-                + call.query.map { "\(Self.queryComponent($0.0))=\(Self.queryComponent($0.1))" }
+                + call.query.map { "\(URLComponent.encoded($0.0))=\(URLComponent.encoded($0.1))" }
                 .joined(separator: "&")
         }
         var headers: [(name: String, value: String)] = [
@@ -416,18 +416,6 @@ public struct FivetranAPIClient: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(value)
-    }
-
-    /// Characters left as they are in a path segment or query value (RFC 3986 unreserved).
-    private static let unreserved = CharacterSet(
-        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    static func pathComponent(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
-    }
-
-    private static func queryComponent(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
     }
 
     static func format(_ duration: Duration) -> String {

@@ -72,7 +72,7 @@ public enum ListenRunner {
         if options.dryRun {
             destination = SlackDispatcher.dryRunDestination
         } else if let url = settings.slackWebhookURL {
-            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+            guard SlackURL.isHTTP(url) else {
                 throw NotifyError("The Slack webhook URL is not an http(s) URL (\(SlackURL.redacted(url))).")
             }
             destination = url

@@ -205,7 +205,7 @@ public func buildListenerApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let http1 = HTTP1Channel.Configuration(idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds))
+    let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(configuration.idleTimeout))
     return Application(
         router: router,
         server: tls.map { .reloadableTLS($0, http1: http1) } ?? .http1(configuration: http1),
@@ -226,12 +226,4 @@ public func buildBareRouter(path: String, maxBodySize: Int) -> Router<BasicReque
         return DeliveryEndpoint.stored
     }
     return router
-}
-
-extension Duration {
-    /// Whole nanoseconds, for NIO's `TimeAmount`.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
 }

@@ -52,7 +52,7 @@ public final class ReloadableTLS: Sendable {
             return .kept(old, because: error)
         }
         if new.isExpired(at: now) && !old.isExpired(at: now) {
-            let ended = TLSCertificatePair.text(new.notValidAfter)
+            let ended = TimeText.absolute(new.notValidAfter)
             return .kept(
                 old,
                 because: NotifyError(
@@ -95,10 +95,10 @@ public enum TLSReloadOutcome: Sendable {
         switch self {
         case .reloaded(let pair, _):
             return "reloaded the TLS certificate \(pair.certificateFile) (valid until "
-                + "\(TLSCertificatePair.text(pair.notValidAfter))): new connections use it"
+                + "\(TimeText.absolute(pair.notValidAfter))): new connections use it"
         case .kept(let pair, let error):
             return "TLS reload failed; still serving the previous certificate (until "
-                + "\(TLSCertificatePair.text(pair.notValidAfter))): \(error.message)"
+                + "\(TimeText.absolute(pair.notValidAfter))): \(error.message)"
         }
     }
 

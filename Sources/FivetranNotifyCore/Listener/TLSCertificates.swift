@@ -66,30 +66,24 @@ public struct TLSCertificatePair: Sendable {
     public func validityWarning(at now: Date = Date()) -> String? {
         let reload = "then send listen a SIGHUP (kill -HUP \(ProcessInfo.processInfo.processIdentifier)) to load it"
         if isExpired(at: now) {
-            return "The TLS certificate \(certificateFile) expired on \(Self.text(notValidAfter)). listen serves it "
+            return
+                "The TLS certificate \(certificateFile) expired on \(TimeText.absolute(notValidAfter)). listen serves it "
                 + "anyway, but Fivetran will not deliver to an expired certificate: renew it, \(reload)."
         }
         if now < notValidBefore {
-            return "The TLS certificate \(certificateFile) is not valid before \(Self.text(notValidBefore)); is this "
+            return
+                "The TLS certificate \(certificateFile) is not valid before \(TimeText.absolute(notValidBefore)); is this "
                 + "machine's clock right? listen serves it anyway, but Fivetran will refuse it until then."
         }
         let left = notValidAfter.timeIntervalSince(now)
         if left < Self.renewalWarningWindow {
             let days = Int(left / (24 * 60 * 60))
             let when = days == 0 ? "within a day" : days == 1 ? "in 1 day" : "in \(days) days"
-            return "The TLS certificate \(certificateFile) expires \(when), on \(Self.text(notValidAfter)). Renew it, "
+            return
+                "The TLS certificate \(certificateFile) expires \(when), on \(TimeText.absolute(notValidAfter)). Renew it, "
                 + "\(reload)."
         }
         return nil
-    }
-
-    /// `2021-01-01 00:00 UTC`: for the messages above.
-    static func text(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return formatter.string(from: date)
     }
 
     // MARK: - Reading the files

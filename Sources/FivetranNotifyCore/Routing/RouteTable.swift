@@ -79,7 +79,7 @@ public struct RouteTable: Sendable, Equatable {
                 "\(label): no Slack URL; add slack_webhook_url = \"https://hooks.slack.com/…\" or "
                     + "slack_webhook_url_env = \"VARIABLE\"", section: section)
         }
-        guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+        guard SlackURL.isHTTP(url) else {
             throw config.error(
                 "\(label): the Slack URL must start with https://", key: "slack_webhook_url", section: section)
         }

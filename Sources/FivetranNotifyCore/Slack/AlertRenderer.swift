@@ -349,36 +349,11 @@ public enum AlertRenderer {
         if d.isTransformationEvent {
             let base = "https://fivetran.com/dashboard/dbt-transformations"
             guard let group = d.destinationGroupId else { return base }
-            return base + "?groupId=" + percentEncoded(group)
+            return base + "?groupId=" + URLComponent.encoded(group)
         }
         if let id = d.connectorId {
-            return "https://fivetran.com/dashboard/connectors/\(percentEncoded(id))/status"
+            return "https://fivetran.com/dashboard/connectors/\(URLComponent.encoded(id))/status"
         }
         return "https://fivetran.com/dashboard"
-    }
-
-    /// Percent-encodes everything but unreserved characters, so an id cannot end the link (`|`, `>`).
-    static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (byte < 0x10 ? "0" + hex : hex)
-            }
-        }
-        return out
-    }
-}
-
-extension SlackMessage {
-    static func compactJSON(_ value: JSONValue) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data()
     }
 }

@@ -102,7 +102,7 @@ public final class SlackDispatcher: Service, Sendable {
 
     private func handles(_ destination: String) -> Bool {
         if configuration.dryRun { return destination == Self.dryRunDestination }
-        return destination.hasPrefix("https://") || destination.hasPrefix("http://")
+        return SlackURL.isHTTP(destination)
     }
 
     /// Starts a worker for every destination with pending messages and wakes them when more arrive.
