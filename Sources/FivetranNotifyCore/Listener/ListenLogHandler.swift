@@ -41,12 +41,16 @@ public struct ListenLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var all = metadata
-        if let extra = event.metadata { all.merge(extra) { _, new in new } }
+        // The handler's metadata with the line's own; built only where it is printed (not for the
+        // per-delivery info lines of the text format).
+        func allMetadata() -> Logger.Metadata {
+            guard let extra = event.metadata else { return metadata }
+            return metadata.merging(extra) { _, new in new }
+        }
         switch format {
         case .text:
             var line = event.level >= .warning ? "\(event.level.textPrefix)\(event.message)" : "\(event.message)"
-            if event.level >= .warning || event.level <= .debug, !all.isEmpty {
+            if event.level >= .warning || event.level <= .debug, case let all = allMetadata(), !all.isEmpty {
                 line += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             }
             write(line)
@@ -56,7 +60,7 @@ public struct ListenLogHandler: LogHandler {
                 "level": event.level.rawValue,
                 "message": "\(event.message)",
             ]
-            for (key, value) in all where object[key] == nil {
+            for (key, value) in allMetadata() where object[key] == nil {
                 object[key] = Self.json(value)
             }
             if let data = try? JSONSerialization.data(
