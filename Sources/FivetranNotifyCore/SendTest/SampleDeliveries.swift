@@ -11,8 +11,8 @@ public enum SampleDeliveries {
     /// Every event name a sample exists for: Fivetran's known events plus its creation-time `test_event`.
     public static var eventNames: [String] { WebhookEvents.known + ["test_event"] }
 
-    /// The sample for an event. `status` applies to `sync_end` (default `FAILURE`) and is set as
-    /// `data.status` on other events that carry one. Unknown events get a connector-shaped body.
+    /// The sample for an event. `status` is its `data.status`, whatever the event (a `sync_end` sample,
+    /// `FAILURE` by default, is also shaped by it). Unknown events get a connector-shaped body.
     public static func sample(event: String, status: String?, now: Date, syncId: UUID = UUID()) -> JSONValue {
         let created = ISO8601Timestamp.string(from: now)
         var body: [String: JSONValue] = ["event": .string(event), "created": .string(created)]
@@ -54,7 +54,12 @@ public enum SampleDeliveries {
             body["data"] = ["schema": "salesforce", "table": "opportunity"]
         default:
             body.merge(connector) { $1 }
-            body["data"] = status.map { ["status": .string($0)] } ?? .object([:])
+            body["data"] = .object([:])
+        }
+        if let status {
+            var data = body["data"]?.objectValue ?? [:]
+            data["status"] = .string(status)
+            body["data"] = .object(data)
         }
         return .object(body)
     }

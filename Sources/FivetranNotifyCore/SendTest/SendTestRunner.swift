@@ -46,9 +46,6 @@ public enum SendTestRunner {
                 "warning: \"\(options.event)\" is not an event Fivetran is known to send; sending a generic sample.")
         }
         var body = SampleDeliveries.sample(event: options.event, status: options.status, now: context.now())
-        if let status = options.status, options.event != "sync_end" {
-            body = try JSONOverride(parsing: "data.status=\"\(status)\"").apply(to: body)
-        }
         for override in options.overrides {
             body = try override.apply(to: body)
         }

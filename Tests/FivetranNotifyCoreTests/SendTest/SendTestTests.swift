@@ -84,6 +84,16 @@ private final class RecordingReceiver: Sendable {
         #expect(SignatureVerifier(keys: [key]).isValid(body: receiver.deliveries[0].body, signature: signature))
     }
 
+    @Test func statusIsDataStatusOnEveryEventWhateverItsCharacters() throws {
+        let status = #"WEIRD "quoted" \ STATUS"#
+        for event in ["connection_failure", "dbt_run_failed", "test_event", "some_future_event", "sync_end"] {
+            let request = try SendTestRunner.request(
+                SendTestRunner.Options(event: event, status: status), context: context(CapturedOutput()))
+            let delivery = try Delivery.parse(try #require(request.body))
+            #expect(delivery.status == status, "\(event)")
+        }
+    }
+
     @Test func lowercaseSignsInLowercaseHex() async throws {
         let receiver = try await RecordingReceiver.start(key: key)
         defer { Task { await receiver.server.stop() } }
