@@ -53,23 +53,16 @@ public struct Delivery: Sendable, Equatable {
         } catch {
             throw DeliveryParseError.notJSON
         }
-        guard let dictionary = object as? [String: Any] else {
-            let found: String
-            switch JSONValue(jsonObject: object) {
-            case .array: found = "array"
-            case .string: found = "string"
-            case .number: found = "number"
-            case .bool: found = "boolean"
-            case .null: found = "null"
-            case .object: found = "object"
-            }
-            throw DeliveryParseError.notAnObject(found: found)
+        let found: String
+        switch JSONValue(jsonObject: object) {
+        case .object(let raw): return Delivery(raw: raw)
+        case .array: found = "array"
+        case .string: found = "string"
+        case .number: found = "number"
+        case .bool: found = "boolean"
+        case .null: found = "null"
         }
-        var raw = [String: JSONValue](minimumCapacity: dictionary.count)
-        for (key, value) in dictionary {
-            raw[key] = JSONValue(jsonObject: value)
-        }
-        return Delivery(raw: raw)
+        throw DeliveryParseError.notAnObject(found: found)
     }
 
     /// A delivery from an already decoded top-level object (e.g. one read back from the store).

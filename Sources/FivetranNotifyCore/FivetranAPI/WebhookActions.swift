@@ -75,8 +75,6 @@ public enum WebhookActions {
             self.active = active
             self.secret = secret
         }
-
-        public var isEmpty: Bool { url == nil && events.isEmpty && active == nil && secret == nil }
     }
 
     // MARK: - create
@@ -89,7 +87,7 @@ public enum WebhookActions {
 
         let client = try makeClient(api, context: context)
         let secret: String?
-        var secretNote: String
+        let secretNote: String
         switch options.secret {
         case .given(let value):
             secret = value
@@ -126,7 +124,6 @@ public enum WebhookActions {
             case .group(let groupID): kind = "group webhook for group \(groupID),"
             }
             output.out("Created \(kind) \(webhook.id) (\(webhook.active ? "active" : "INACTIVE")).")
-            if secret == nil { secretNote = "none: deliveries are not signed" }
             output.out(WebhookFormat.detail(webhook, secretNote: secretNote))
             if !webhook.active {
                 output.out(

@@ -69,8 +69,7 @@ public struct DeliveryEndpoint: Sendable {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: configuration.maxBodySize)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+        } catch is NIOTooManyBytesError {
             return tooLarge()
         } catch {
             return Self.answer(.badRequest, #"{"error":"could not read the request body"}"#)

@@ -21,13 +21,10 @@ public enum SendTestRunner {
         public var signing: Signing
         /// Show the request instead of sending it.
         public var printOnly: Bool
-        /// The key to sign with; nil means the key stored by `keygen` (or `FIVETRAN_SIGNING_KEY`).
-        public var key: String?
 
         public init(
             url: String = "http://127.0.0.1:8080/", event: String = "sync_end", status: String? = nil,
-            overrides: [JSONOverride] = [], signing: Signing = .signed(lowercase: false), printOnly: Bool = false,
-            key: String? = nil
+            overrides: [JSONOverride] = [], signing: Signing = .signed(lowercase: false), printOnly: Bool = false
         ) {
             self.url = url
             self.event = event
@@ -35,7 +32,6 @@ public enum SendTestRunner {
             self.overrides = overrides
             self.signing = signing
             self.printOnly = printOnly
-            self.key = key
         }
     }
 
@@ -59,7 +55,7 @@ public enum SendTestRunner {
         ]
         switch options.signing {
         case .signed(let lowercase):
-            let key = try options.key ?? signingKey(context: context)
+            let key = try signingKey(context: context)
             let signature = SignatureVerifier.signature(body: bytes, key: key, uppercase: !lowercase)
             headers.append(("X-Fivetran-Signature-256", signature))
         case .badSignature:

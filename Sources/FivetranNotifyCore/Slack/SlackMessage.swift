@@ -55,9 +55,6 @@ extension SlackMessage {
         .object(["type": .string("context"), "elements": .array(elements.map(mrkdwn))])
     }
 
-    /// A `divider` block.
-    static var divider: JSONValue { .object(["type": .string("divider")]) }
-
     private static func mrkdwn(_ text: String) -> JSONValue {
         .object(["type": .string("mrkdwn"), "text": .string(text)])
     }
