@@ -112,9 +112,7 @@ extension FivetranNotifyCommand {
             options.stateDirectory = stateDir
             options.slackWebhookURL = slackWebhookUrl
             options.dryRun = dryRun
-            options.events = events.map {
-                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            }
+            options.events = events.map { WebhookEvents.parse([$0]) }
             options.signingKeyFile = signingKeyFile
             options.tlsCertificateFile = tlsCert
             options.tlsKeyFile = tlsKey

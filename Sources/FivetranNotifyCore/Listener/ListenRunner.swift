@@ -91,9 +91,8 @@ public enum ListenRunner {
         // Routes are checked even under --dry-run, so a mistake shows before going live.
         let routes = try RouteTable.load(
             from: settings.configFile, defaultURL: destination, environment: context.environment)
-        configuration.routes = options.dryRun ? [] : routes.routes
+        configuration.routeTable = options.dryRun ? RouteTable(defaultURL: destination) : routes
         configuration.forwardedEvents = ForwardedEvents(names: events)
-        configuration.destination = destination
 
         let stateDirectory =
             options.stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? context.paths.stateDirectory

@@ -19,14 +19,9 @@ public struct ListenerConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(15)
     /// Which events become Slack messages.
     public var forwardedEvents: ForwardedEvents = ForwardedEvents(names: nil)
-    /// The default Slack webhook URL messages are queued for (`SlackDispatcher.dryRunDestination` for
-    /// --dry-run).
-    public var destination: String = SlackDispatcher.dryRunDestination
-    /// The `[[route]]` rules tried before the default destination.
-    public var routes: [Route] = []
-
-    /// The routing: the rules, then the default destination.
-    public var routeTable: RouteTable { RouteTable(routes: routes, defaultURL: destination) }
+    /// Where forwarded events go: the `[[route]]` rules, then the default Slack webhook URL
+    /// (`SlackDispatcher.dryRunDestination`, with no rules, for --dry-run).
+    public var routeTable = RouteTable(defaultURL: SlackDispatcher.dryRunDestination)
 
     public init() {}
 }
@@ -42,7 +37,6 @@ public struct DeliveryEndpoint: Sendable {
     let metrics: ListenerMetrics
     let logger: Logger
     let now: @Sendable () -> Date
-    let routeTable: RouteTable
 
     public init(
         verifier: SignatureVerifier,
@@ -58,7 +52,6 @@ public struct DeliveryEndpoint: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.now = now
-        routeTable = configuration.routeTable
     }
 
     func handle(_ request: Request) async -> Response {
@@ -98,7 +91,7 @@ public struct DeliveryEndpoint: Sendable {
             status: delivery.status,
             body: body,
             receivedAt: now(),
-            destination: forward ? routeTable.destination(for: delivery) : nil,
+            destination: forward ? configuration.routeTable.destination(for: delivery) : nil,
             delivery: delivery,
             signal: signal)
         let outcome: RecordOutcome

@@ -49,8 +49,7 @@ final class ListenerHarness: Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.idleTimeout = idleTimeout
-        configuration.destination = slackURL ?? SlackDispatcher.dryRunDestination
-        configuration.routes = routes
+        configuration.routeTable = RouteTable(routes: routes, defaultURL: slackURL ?? SlackDispatcher.dryRunDestination)
         var dispatcherConfiguration = SlackDispatcherConfiguration()
         dispatcherConfiguration.dryRun = slackURL == nil
         tune(&dispatcherConfiguration)
