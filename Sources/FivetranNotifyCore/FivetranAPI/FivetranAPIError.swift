@@ -25,9 +25,6 @@ public struct FivetranAPIError: Error, Sendable, Equatable, CustomStringConverti
 
     public var description: String { message }
 
-    /// The same failure as the error type that commands report.
-    public var notifyError: NotifyError { NotifyError(message, exitCode: exitCode) }
-
     /// True when Fivetran rejected the API key or secret (401) or refused access (403).
     public var isCredentialsError: Bool { status == 401 || status == 403 }
 

@@ -108,11 +108,10 @@ public enum WebhookActions {
         }
 
         let request = WebhookCreateRequest(url: options.url, events: events, active: options.active, secret: secret)
-        let created = try await withAPIErrors {
-            switch options.scope {
-            case .account: return try await client.createAccountWebhook(request)
-            case .group(let groupID): return try await client.createGroupWebhook(groupID: groupID, request)
-            }
+        let created: APIResponse<Webhook>
+        switch options.scope {
+        case .account: created = try await client.createAccountWebhook(request)
+        case .group(let groupID): created = try await client.createGroupWebhook(groupID: groupID, request)
         }
         let webhook = created.value
         if api.json {
@@ -137,7 +136,7 @@ public enum WebhookActions {
         var failures: [String] = []
         for event in testedEvents {
             do {
-                let result = try await withAPIErrors { try await client.testWebhook(id: webhook.id, event: event) }
+                let result = try await client.testWebhook(id: webhook.id, event: event)
                 let line = WebhookFormat.testLine(event: event, result: result.value)
                 if result.value.succeed {
                     (api.json ? output.err : output.out)(line)
@@ -145,9 +144,10 @@ public enum WebhookActions {
                     failures.append(event)
                     output.err(line)
                 }
-            } catch let error as NotifyError {
+            } catch let error where !(error is CancellationError) {
+                // Whatever stopped this test (the API, the network), the others still run.
                 failures.append(event)
-                output.err("test \(event): could not run: \(error.message)")
+                output.err("test \(event): could not run: \(FailureReport(error).message)")
             }
         }
         if !failures.isEmpty {
@@ -162,7 +162,7 @@ public enum WebhookActions {
 
     public static func list(pageSize: Int?, api: APICallOptions, context: CommandContext) async throws {
         let client = try makeClient(api, context: context)
-        let listing = try await withAPIErrors { try await client.listWebhooks(pageSize: pageSize) }
+        let listing = try await client.listWebhooks(pageSize: pageSize)
         if api.json {
             try printJSON(.array(listing.items), output: context.output)
         } else {
@@ -174,7 +174,7 @@ public enum WebhookActions {
 
     public static func get(id: String, api: APICallOptions, context: CommandContext) async throws {
         let client = try makeClient(api, context: context)
-        let answer = try await withAPIErrors { try await client.getWebhook(id: id) }
+        let answer = try await client.getWebhook(id: id)
         if api.json {
             try printJSON(answer.data, output: context.output)
         } else {
@@ -219,7 +219,7 @@ public enum WebhookActions {
                 "Nothing to update: give --url, --event, --active/--inactive or --secret.",
                 exitCode: ExitStatus.usage)
         }
-        let answer = try await withAPIErrors { try await client.updateWebhook(id: id, changes) }
+        let answer = try await client.updateWebhook(id: id, changes)
         if api.json {
             try printJSON(answer.data, output: output)
         } else {
@@ -246,7 +246,7 @@ public enum WebhookActions {
         }
         let client = try makeClient(api, context: context)
         if !yes {
-            let webhook = try await withAPIErrors { try await client.getWebhook(id: id) }.value
+            let webhook = try await client.getWebhook(id: id).value
             let target = webhook.url.map { " (\($0))" } ?? ""
             output.err("Delete webhook \(id)\(target)? Fivetran stops sending its events at once. [y/N]")
             let answer = context.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
@@ -254,7 +254,7 @@ public enum WebhookActions {
                 throw NotifyError("Not deleted: webhook \(id) is unchanged.")
             }
         }
-        let answer = try await withAPIErrors { try await client.deleteWebhook(id: id) }
+        let answer = try await client.deleteWebhook(id: id)
         if api.json {
             try printJSON(answer.data ?? .object([:]), output: output)
         } else {
@@ -268,7 +268,7 @@ public enum WebhookActions {
         let output = context.output
         warnAboutUnknownEvents([event], output: output)
         let client = try makeClient(api, context: context)
-        let answer = try await withAPIErrors { try await client.testWebhook(id: id, event: event) }
+        let answer = try await client.testWebhook(id: id, event: event)
         if api.json {
             try printJSON(answer.data, output: output)
         } else {
@@ -304,15 +304,6 @@ public enum WebhookActions {
             trace: trace,
             notice: { output.err("note: \($0)") }
         )
-    }
-
-    /// Runs API calls, turning `FivetranAPIError` into the error commands report.
-    static func withAPIErrors<T>(_ work: () async throws -> T) async throws -> T {
-        do {
-            return try await work()
-        } catch let error as FivetranAPIError {
-            throw error.notifyError
-        }
     }
 
     static func warnAboutUnknownEvents(_ events: [String], output: Output) {

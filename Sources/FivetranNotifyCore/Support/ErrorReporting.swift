@@ -6,17 +6,33 @@ public func runReportingErrors(_ output: Output, _ work: () async throws -> Void
     do {
         try await work()
         return ExitStatus.success
-    } catch let error as NotifyError {
-        output.err("error: \(error.message)")
-        return error.exitCode
-    } catch let error as HTTPTransportError {
-        output.err("error: \(error.description). Check the address and your network, then try again.")
-        return ExitStatus.failure
-    } catch is CancellationError {
-        output.err("error: interrupted.")
-        return ExitStatus.failure
     } catch {
-        output.err("error: \(String(describing: error))")
-        return ExitStatus.failure
+        let failure = FailureReport(error)
+        output.err("error: \(failure.message)")
+        return failure.exitCode
+    }
+}
+
+/// What a person reads about a failure, and the exit status a command ends with because of it.
+public struct FailureReport: Sendable {
+    public var message: String
+    public var exitCode: Int32
+
+    public init(_ error: any Error) {
+        exitCode = ExitStatus.failure
+        switch error {
+        case let error as NotifyError:
+            message = error.message
+            exitCode = error.exitCode
+        case let error as FivetranAPIError:
+            message = error.message
+            exitCode = error.exitCode
+        case let error as HTTPTransportError:
+            message = "\(error.description). Check the address and your network, then try again."
+        case is CancellationError:
+            message = "interrupted."
+        default:
+            message = String(describing: error)
+        }
     }
 }
