@@ -152,16 +152,7 @@ public final class SlackDispatcher: Service, Sendable {
             }
             let message = chosen
             guard await claim(message) else { continue }
-            var outcome = await post(message, destination: destination)
-            if case .permanent(400, let reason) = outcome {
-                // Slack refused the layout itself: never resend it unchanged, but try the plain text once.
-                outcome = await postPlainText(message, destination: destination)
-                if outcome == .delivered {
-                    logger.warning(
-                        "<-- slack 400 (\(reason)) for the Block Kit layout; the plain-text fallback was delivered",
-                        metadata: ["destination": "\(redacted)", "message_id": "\(message.id)"])
-                }
-            }
+            let outcome = await post(message, destination: destination)
             switch outcome {
             case .delivered:
                 consecutiveFailures = 0
@@ -297,13 +288,21 @@ public final class SlackDispatcher: Service, Sendable {
         } catch {
             return .transient(reason: "cannot read the message from the store: \(store.failureText(error))")
         }
-        return await send(body, to: destination)
+        let outcome = await send(body, to: destination)
+        guard case .permanent(400, let reason) = outcome else { return outcome }
+        // Slack refused the layout itself: never resend it unchanged, but try the plain text once.
+        let fallback = await postPlainText(of: body, destination: destination)
+        if fallback == .delivered {
+            logger.warning(
+                "<-- slack 400 (\(reason)) for the Block Kit layout; the plain-text fallback was delivered",
+                metadata: ["destination": "\(SlackURL.redacted(destination))", "message_id": "\(message.id)"])
+        }
+        return fallback
     }
 
-    /// The message's `text` alone, for a layout Slack refused with 400.
-    private func postPlainText(_ message: OutgoingMessage, destination: String) async -> SlackOutcome {
-        guard let body = try? await payload(for: message),
-            let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+    /// The `text` of a payload alone, for a layout Slack refused with 400.
+    private func postPlainText(of body: Data, destination: String) async -> SlackOutcome {
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
             let text = object["text"] as? String, !text.isEmpty, object["blocks"] != nil
         else { return .permanent(status: 400, reason: "HTTP 400 (no plain-text fallback to try)") }
         return await send(SlackMessage(text: text).jsonBody(), to: destination)
