@@ -30,12 +30,9 @@ extension DeliveryStore {
         }
     }
 
-    /// Mutes still in force at `date`, soonest to end first. Expired ones are deleted on the way.
+    /// Mutes still in force at `date`, soonest to end first. (Expired ones are deleted by `prune`.)
     public func activeMutes(at date: Date) async throws -> [Mute] {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM mute WHERE until <= ?", arguments: [date.timeIntervalSince1970])
-            return try Self.activeMutes(db, at: date)
-        }
+        try await pool.read { db in try Self.activeMutes(db, at: date) }
     }
 
     static func activeMutes(_ db: Database, at date: Date) throws -> [Mute] {

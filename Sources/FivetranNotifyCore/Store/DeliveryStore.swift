@@ -515,15 +515,16 @@ public final class DeliveryStore: Sendable {
         }
     }
 
-    /// Deletes delivered messages and deliveries received before `cutoff` (a delivery is kept while
-    /// any message about it is pending or failed, and for deduplication until the cutoff), then
-    /// checkpoints the WAL. Returns how many deliveries were removed.
+    /// Deletes delivered messages, deliveries received and mutes ended before `cutoff` (a delivery is
+    /// kept while any message about it is pending or failed, while an open incident shows it, and for
+    /// deduplication until the cutoff), then checkpoints the WAL. Returns how many deliveries were removed.
     @discardableResult
     public func prune(before cutoff: Date) async throws -> Int {
         let limit = cutoff.timeIntervalSince1970
         let removed = try await pool.write { db -> Int in
             try db.execute(
                 sql: "DELETE FROM message WHERE state = 'delivered' AND createdAt < ?", arguments: [limit])
+            try db.execute(sql: "DELETE FROM mute WHERE until <= ?", arguments: [limit])
             // Delivery ids still referenced by a kept message, or that an open incident shows as its
             // latest failure (`status`).
             var kept = Set(try String.fetchAll(db, sql: "SELECT deliveryIds FROM message").flatMap(Self.deliveryIds))

@@ -160,6 +160,21 @@ extension ListenSuites {
             await store.close()
         }
 
+        @Test func pruningDeletesMutesThatEndedBeforeTheCutoff() async throws {
+            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
+            let now = Date()
+            for (id, end) in [("ended", now - 8 * 86_400), ("ending", now - 60), ("active", now + 3600)] {
+                try await store.addMute(
+                    Mute(id: id, target: .event("sync_end"), until: end, reason: nil, createdAt: now - 9 * 86_400))
+            }
+            #expect(try await store.activeMutes(at: now).map(\.id) == ["active"])
+            try await store.prune(before: now - 7 * 86_400)
+            let kept = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM mute ORDER BY id")
+            }
+            #expect(kept == ["active", "ending"])
+            await store.close()
+        }
+
         @Test func pruningKeepsTheLatestFailureOfAnOpenIncident() async throws {
             let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
             let body = Samples.syncEnd(connector: "long_broken_pg")
