@@ -70,7 +70,7 @@ public enum ListenRunner {
             flags: SettingFlags(slackWebhookURL: options.slackWebhookURL), context: context)
         let destination: String
         if options.dryRun {
-            destination = SlackDispatcher.dryRunDestination
+            destination = SlackDestination.dryRunTarget
         } else if let url = settings.slackWebhookURL {
             guard SlackURL.isHTTP(url) else {
                 throw NotifyError("The Slack webhook URL is not an http(s) URL (\(SlackURL.redacted(url))).")
@@ -96,17 +96,6 @@ public enum ListenRunner {
 
         let stateDirectory =
             options.stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? context.paths.stateDirectory
-        let store = try DeliveryStore.open(stateDirectory: stateDirectory, policy: policy)
-        let metrics = ListenerMetrics()
-        var dispatcherConfiguration = SlackDispatcherConfiguration()
-        dispatcherConfiguration.dryRun = options.dryRun
-        let dispatcher = SlackDispatcher(
-            store: store,
-            transport: options.dryRun ? DryRunSlackTransport(output: context.output) : context.transport,
-            configuration: dispatcherConfiguration, logger: logger, metrics: metrics)
-        let endpoint = DeliveryEndpoint(
-            verifier: SignatureVerifier(keys: keys), store: store, configuration: configuration, metrics: metrics,
-            logger: logger, now: context.now)
         let configured = configuration
         let target =
             options.dryRun
@@ -115,21 +104,26 @@ public enum ListenRunner {
                 + routes.routes.map { "\($0.name): \(SlackURL.redacted($0.slackWebhookURL))" })
                 .joined(separator: ", ")
         let scheme = tls == nil ? "http" : "https"
-        let app = buildListenerApplication(
-            router: buildListenerRouter(endpoint: endpoint), configuration: configuration, tls: tls,
-            logger: serverLogger,
+        let listener = try ListenerAssembly(
+            .init(
+                configuration: configuration, keys: keys, policy: policy, stateDirectory: stateDirectory,
+                slackTransport: options.dryRun ? DryRunSlackTransport(output: context.output) : context.transport,
+                dryRun: options.dryRun, tls: tls,
+                clock: ServiceClock(
+                    now: ServiceClock.live.now, sleep: context.sleep, date: context.now,
+                    random: ServiceClock.live.random),
+                logger: logger),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configured.port
                 logger.info(
                     "listening on \(scheme)://\(configured.host):\(port)\(configured.path) → \(target); state in \(stateDirectory.path)"
                 )
             })
+        let store = listener.store
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: dispatcher), .init(service: StorePruner(store: store, logger: logger)),
-                    .init(service: app),
-                ] + (tlsReloader.map { [.init(service: $0)] } ?? []),
+                services: listener.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                    + (tlsReloader.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

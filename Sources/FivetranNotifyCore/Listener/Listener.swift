@@ -20,8 +20,8 @@ public struct ListenerConfiguration: Sendable {
     /// Which events become Slack messages.
     public var forwardedEvents: ForwardedEvents = ForwardedEvents(names: nil)
     /// Where forwarded events go: the `[[route]]` rules, then the default Slack webhook URL
-    /// (`SlackDispatcher.dryRunDestination`, with no rules, for --dry-run).
-    public var routeTable = RouteTable(defaultURL: SlackDispatcher.dryRunDestination)
+    /// (`SlackDestination.dryRunTarget`, with no rules, for --dry-run).
+    public var routeTable = RouteTable(defaultURL: SlackDestination.dryRunTarget)
 
     public init() {}
 }

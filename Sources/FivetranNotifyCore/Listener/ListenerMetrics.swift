@@ -63,3 +63,14 @@ public final class ListenerMetrics: Sendable {
         return buffer
     }
 }
+
+extension ListenerMetrics: DispatchMetrics {
+    public func sent(latency: Duration) {
+        messagesSent.increment()
+        slackLatency.record(latency)
+    }
+
+    public func failed() { messagesFailed.increment() }
+
+    public func retried() { slackRetries.increment() }
+}

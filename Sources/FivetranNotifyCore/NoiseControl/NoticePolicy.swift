@@ -40,7 +40,10 @@ public struct NoticePolicy: Sendable, Equatable {
     public var remindEvery: Duration
     public var notifyResolved: Bool
 
-    public init(remindEvery: Duration = ListenConfig.defaultRemindEvery, notifyResolved: Bool = false) {
+    /// Reminders every 4 hours unless configured otherwise.
+    public static let defaultRemindEvery: Duration = .seconds(4 * 3600)
+
+    public init(remindEvery: Duration = defaultRemindEvery, notifyResolved: Bool = false) {
         self.remindEvery = remindEvery
         self.notifyResolved = notifyResolved
     }

@@ -9,7 +9,7 @@ public struct ListenConfig: Sendable, Equatable {
     /// The events forwarded (nil: the default failure events).
     public var events: [String]?
 
-    public static let defaultRemindEvery: Duration = .seconds(4 * 3600)
+    public static let defaultRemindEvery = NoticePolicy.defaultRemindEvery
 
     public init(notifyResolved: Bool = false, remindEvery: Duration = defaultRemindEvery, events: [String]? = nil) {
         self.notifyResolved = notifyResolved

@@ -5,180 +5,136 @@ import GRDB
 /// the same transaction that stores the delivery, so what is posted follows from what was stored even
 /// across crashes and restarts.
 extension DeliveryStore {
-    static func createIncidentTables(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE incident (
-                    family TEXT NOT NULL,
-                    subject TEXT NOT NULL,
-                    status TEXT,
-                    reason TEXT,
-                    firstFailureAt DOUBLE NOT NULL,
-                    lastFailureAt DOUBLE NOT NULL,
-                    failures INTEGER NOT NULL,
-                    lastNoticeAt DOUBLE,
-                    failuresSinceNotice INTEGER NOT NULL,
-                    destination TEXT,
-                    lastDeliveryId INTEGER NOT NULL,
-                    PRIMARY KEY (family, subject)
-                );
-                ALTER TABLE message ADD COLUMN incident TEXT;
-                CREATE INDEX message_incident ON message(incident);
-                ALTER TABLE delivery ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
-                """)
-    }
-
-    /// The message rows about an incident carry this key.
+    /// The message rows about an incident are linked to this key (`message_incident`).
     static func incidentKey(_ family: IncidentSignal.Family, _ subject: String) -> String {
         "\(family.rawValue)|\(subject)"
     }
 
-    /// Decides and queues what one newly stored delivery posts, inside the transaction that stored it.
-    /// Returns the id of the message queued, if any.
+    /// Decides (`IncidentDecision`) and applies what one newly stored delivery tells, inside the
+    /// transaction that stored it. Returns the id of the message queued, if any.
     static func applyNoiseControl(
         _ item: IncomingDelivery, deliveryId: Int64, policy: NoticePolicy, _ db: Database
     ) throws -> Int64? {
-        let now = item.receivedAt
-        guard let delivery = item.delivery, let signal = item.signal else {
+        guard item.delivery != nil, let signal = item.signal else {
             guard let destination = item.destination else { return nil }
-            if try isMuted(item, db) {
-                try markMuted(deliveryId, db)
-                return nil
-            }
-            return try queueMessage(.alert, destination: destination, deliveryIds: [deliveryId], at: now, db)
+            let muted = try isMuted(item, db)
+            if muted { try markMuted(deliveryId, db) }
+            let decision = IncidentDecision.decide(
+                incident: nil, signal: nil, muted: muted, policy: policy, now: item.receivedAt)
+            return try apply(decision, key: nil, destination: destination, deliveryId: deliveryId, item.receivedAt, db)
         }
         let key = incidentKey(signal.family, signal.subject)
         let existing = try incident(signal.family, signal.subject, db)
+        let destination: String
+        var history = NoticeHistory()
         switch signal.kind {
-        case .failure(let status, let reason):
-            guard let destination = item.destination else { return nil }
-            if try isMuted(item, db) {
-                try markMuted(deliveryId, db)
-                let updated = policy.mutedFailure(
-                    existing?.incident, signal: signal, status: status, reason: reason, at: now)
-                try save(updated, destination: destination, lastDeliveryId: deliveryId, db)
-                return nil
-            }
-            let (updated, notice) = policy.failure(
-                existing?.incident, signal: signal, status: status, reason: reason, at: now)
-            try save(updated, destination: destination, lastDeliveryId: deliveryId, db)
-            switch notice {
-            case .alert:
-                return try queueMessage(
-                    .alert, destination: destination, deliveryIds: [deliveryId], incident: key, at: now, db)
-            case .reminder(let failures, let since):
-                let message = AlertRenderer.reminder(delivery, failuresSince: failures, since: since, now: now)
-                return try queueMessage(
-                    .reminder, destination: destination, deliveryIds: [deliveryId], payload: message.jsonBody(),
-                    incident: key, at: now, db)
-            case .quiet:
-                return nil
-            }
+        case .failure:
+            guard let forwardedTo = item.destination else { return nil }
+            destination = forwardedTo
         case .resolution:
             guard let existing else { return nil }
+            destination = existing.destination ?? item.destination ?? ""
+            history = try noticeHistory(key, db)
+        }
+        let muted = try isMuted(item, db)
+        if muted, case .failure = signal.kind { try markMuted(deliveryId, db) }
+        let decision = IncidentDecision.decide(
+            incident: existing?.incident, signal: signal, muted: muted, history: history, policy: policy,
+            now: item.receivedAt)
+        switch decision.change {
+        case .unchanged: break
+        case .save(let incident): try save(incident, destination: destination, lastDeliveryId: deliveryId, db)
+        case .close:
             try db.cachedStatement(sql: "DELETE FROM incident WHERE family = ? AND subject = ?")
                 .execute(arguments: [signal.family.rawValue, signal.subject])
-            let notices = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT id, kind, state, sending FROM message WHERE incident = ?1
-                        UNION ALL
-                        SELECT id, kind, state, sending FROM message
-                        JOIN digest_incident ON digest_incident.message = message.id
-                        WHERE digest_incident.incident = ?1
-                        """), arguments: [key]
-            ).map(Notice.init)
-            // A digest naming the incident cannot be withdrawn (it names others too): once queued it
-            // counts as told.
-            let told = notices.contains { $0.delivered || ($0.pending && $0.isDigest) }
-            let beingPosted = notices.filter { $0.pending && !$0.isDigest && $0.beingPosted }.map(\.id)
-            let decision = policy.resolution(
-                existing.incident, anyNoticeDelivered: told,
-                anyNoticePending: notices.contains { $0.pending && !$0.isDigest })
-            if decision != .nothing {
-                // Never a failure alert for something already fixed.
+        }
+        return try apply(decision, key: key, destination: destination, deliveryId: deliveryId, item.receivedAt, db)
+    }
+
+    /// Carries out a decision's intents; returns the id of the pending message it queued, if any.
+    private static func apply(
+        _ decision: IncidentDecision, key: String?, destination: String, deliveryId: Int64, _ now: Date,
+        _ db: Database
+    ) throws -> Int64? {
+        var queued: Int64?
+        let incidents = key.map { [$0] } ?? []
+        for intent in decision.intents {
+            switch intent {
+            case .alert:
+                queued = try queueMessage(
+                    .alert, destination: destination, deliveryIds: [deliveryId], incidents: incidents, at: now, db)
+            case .remind(let failures, let since):
+                queued = try queueMessage(
+                    .reminder, destination: destination, deliveryIds: [deliveryId], incidents: incidents,
+                    failures: failures, since: since, at: now, db)
+            case .recover(let recovery):
+                queued = try queueMessage(
+                    .resolved, destination: destination, deliveryIds: [deliveryId], failures: recovery.failures,
+                    since: recovery.failingSince, at: now, db)
+            case .withdrawWaiting:
+                guard let key else { continue }
                 try db.cachedStatement(
                     sql: """
                         DELETE FROM message
-                        WHERE incident = ? AND state = 'pending' AND sending = 0 AND kind IN ('alert', 'reminder')
+                        WHERE state = ? AND claim = ? AND kind IN (?, ?)
+                            AND id IN (SELECT message FROM message_incident WHERE incident = ?)
                         """
-                ).execute(arguments: [key])
+                ).execute(arguments: [
+                    MessageState.pending.rawValue, MessageClaim.none.rawValue, NoticeKind.alert.rawValue,
+                    NoticeKind.reminder.rawValue, key,
+                ])
+            case .settleBeingSent(let followUp):
+                guard let key else { continue }
+                for sending in try beingSent(key, db) {
+                    try db.cachedStatement(sql: "UPDATE message SET claim = ? WHERE id = ?")
+                        .execute(arguments: [MessageClaim.sendingAfterIncidentEnded.rawValue, sending])
+                    if let followUp {
+                        _ = try queueMessage(
+                            .resolved, destination: destination, deliveryIds: [deliveryId],
+                            failures: followUp.failures, since: followUp.failingSince, heldFor: sending, at: now, db)
+                    }
+                }
+            case .detach:
+                guard let key else { continue }
+                try db.cachedStatement(sql: "DELETE FROM message_incident WHERE incident = ?").execute(arguments: [key])
             }
-            // The "Recovered" the incident earns: now when Slack was told of it, else once a post under
-            // way is delivered (a muted connector earns none).
-            let earned =
-                told || beingPosted.isEmpty
-                ? decision : policy.resolution(existing.incident, anyNoticeDelivered: true, anyNoticePending: false)
-            var recovered: Data?
-            if case .resolved(let failingSince, let failures) = earned, !(try isMuted(item, db)) {
-                recovered = AlertRenderer.resolved(delivery, failingSince: failingSince, failures: failures, now: now)
-                    .jsonBody()
-            }
-            if !beingPosted.isEmpty {
-                // A post under way cannot be taken back: it is withdrawn if it fails, and if Slack takes
-                // it, the "Recovered" it then needs (unless one is queued now) goes out after it.
-                let mark = try db.cachedStatement(sql: "UPDATE message SET sending = 2, followUp = ? WHERE id = ?")
-                for id in beingPosted { try mark.execute(arguments: [told ? nil : recovered, id]) }
-            }
-            try detachMessages(fromIncident: key, db)
-            guard case .resolved = decision, let recovered else { return nil }
-            return try queueMessage(
-                .resolved, destination: existing.destination ?? item.destination ?? "", deliveryIds: [deliveryId],
-                payload: recovered, at: now, db)
         }
+        return queued
     }
 
-    /// A message about an incident, as resolution sees it.
-    private struct Notice {
-        var id: Int64
-        var isDigest: Bool
-        var pending: Bool
-        var delivered: Bool
-        /// The dispatcher is posting it right now (see `claim`).
-        var beingPosted: Bool
-
-        init(_ row: Row) {
-            id = row["id"]
-            isDigest = row["kind"] == MessageKind.digest.rawValue
-            pending = row["state"] == MessageState.pending.rawValue
-            delivered = row["state"] == MessageState.delivered.rawValue
-            beingPosted = (row["sending"] as Int) != 0
+    /// What the incident's notices so far mean for its resolution.
+    private static func noticeHistory(_ key: String, _ db: Database) throws -> NoticeHistory {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT message.kind, message.state, message.claim FROM message_incident
+                    JOIN message ON message.id = message_incident.message
+                    WHERE message_incident.incident = ?
+                    """), arguments: [key])
+        var history = NoticeHistory()
+        for row in rows {
+            let isDigest = row["kind"] == NoticeKind.digest.rawValue
+            let state = MessageState(rawValue: row["state"])
+            let pending = state == .pending
+            if state == .delivered || (pending && isDigest) { history.told = true }
+            if pending && !isDigest {
+                history.pending = true
+                if (row["claim"] as Int) != MessageClaim.none.rawValue { history.beingSent = true }
+            }
         }
+        return history
     }
 
-    /// The incident is over: its messages stay (for status and pruning) but no longer speak for the
-    /// connector, so its next incident is judged by its own messages alone.
-    private static func detachMessages(fromIncident key: String, _ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE message SET incident = NULL WHERE incident = ?").execute(arguments: [key])
-        try db.cachedStatement(sql: "DELETE FROM digest_incident WHERE incident = ?").execute(arguments: [key])
-    }
-
-    /// Digests stand for many incidents, so they are tied to them in a table of their own (single
-    /// messages use `message.incident`). Rows go with their message.
-    static func createDigestIncidentTable(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE digest_incident (
-                    message INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
-                    incident TEXT NOT NULL,
-                    PRIMARY KEY (incident, message)
-                );
-                CREATE INDEX digest_incident_message ON digest_incident(message);
-                """)
-    }
-
-    /// The incidents of the single alerts a digest replaces.
-    static func incidents(ofMessages ids: [Int64], _ db: Database) throws -> [String] {
-        try SQLRequest<String>(
-            literal: "SELECT DISTINCT incident FROM message WHERE incident IS NOT NULL AND id IN \(ids)"
-        ).fetchAll(db)
-    }
-
-    /// Ties a digest message to the incidents it names.
-    static func link(message id: Int64, toIncidents keys: [String], _ db: Database) throws {
-        let insert = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO digest_incident (message, incident) VALUES (?, ?)")
-        for key in keys { try insert.execute(arguments: [id, key]) }
+    /// The incident's single notices being sent right now.
+    private static func beingSent(_ key: String, _ db: Database) throws -> [Int64] {
+        try Int64.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT message.id FROM message_incident JOIN message ON message.id = message_incident.message
+                    WHERE message_incident.incident = ? AND message.state = ? AND message.kind != ?
+                        AND message.claim != ?
+                    """),
+            arguments: [key, MessageState.pending.rawValue, NoticeKind.digest.rawValue, MessageClaim.none.rawValue])
     }
 
     private static func isMuted(_ item: IncomingDelivery, _ db: Database) throws -> Bool {

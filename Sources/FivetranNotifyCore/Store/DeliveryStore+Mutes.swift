@@ -4,20 +4,6 @@ import GRDB
 /// Mutes live in the same SQLite file as the queue, so `mute add` in one process is seen by a running
 /// listener on its next delivery, with SQLite's locking keeping concurrent writers safe.
 extension DeliveryStore {
-    static func createMuteTable(_ db: Database) throws {
-        try db.execute(
-            sql: """
-                CREATE TABLE mute (
-                    id TEXT PRIMARY KEY,
-                    kind TEXT NOT NULL,
-                    value TEXT NOT NULL,
-                    until DOUBLE NOT NULL,
-                    reason TEXT,
-                    createdAt DOUBLE NOT NULL
-                );
-                """)
-    }
-
     /// Stores a mute.
     public func addMute(_ mute: Mute) async throws {
         try await pool.write { db in

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// The durable queue: every verified delivery and every Slack message still to post, in SQLite
+/// The durable queue: every verified delivery and every notice still to send (the outbox), in SQLite
 /// (`<state dir>/fivetran-notify.sqlite`, WAL journal).
 ///
 /// Durability: the writer connection runs with `synchronous = FULL`, so every commit fsyncs the WAL
@@ -57,6 +57,8 @@ public final class DeliveryStore: Sendable {
             throw NotifyError(
                 "The listener state \(path) cannot be used: \(reasonText(error)). Move it away to start with an "
                     + "empty queue (alerts still queued in it would not be sent), or point --state-dir elsewhere.")
+        } catch let error as DatabaseError where busyOrBrokenCodes.contains(error.resultCode.primaryResultCode) {
+            throw StoreFailure.error(error, path: path)
         } catch {
             throw unwritable(directory, reason: reasonText(error))
         }
@@ -64,6 +66,8 @@ public final class DeliveryStore: Sendable {
 
     /// SQLite's answers for a file that is there and writable but not a usable database.
     private static let unusableFileCodes: [ResultCode] = [.SQLITE_NOTADB, .SQLITE_CORRUPT]
+    /// SQLite's answers for a usable file it could not work on now: locked, full, failing disk.
+    private static let busyOrBrokenCodes: [ResultCode] = [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR]
 
     private static func unwritable(_ directory: String, reason: String) -> NotifyError {
         NotifyError(
@@ -89,16 +93,13 @@ public final class DeliveryStore: Sendable {
         return "permission denied"
     }
 
-    /// Why a write failed, in words for the operator: what happened and, where it is clear, what to do.
+    /// Why a read or write failed, in words for the operator: what happened and what to do.
     public func failureText(_ error: any Error) -> String {
-        if let error = error as? DatabaseError, error.resultCode == .SQLITE_FULL {
-            return "the disk holding \(path) is full; free space there"
-        }
-        return "SQLite: \(Self.reasonText(error))"
+        StoreFailure.text(error, path: path)
     }
 
     private static func reasonText(_ error: any Error) -> String {
-        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        if let error = error as? DatabaseError { return StoreFailure.reason(error) }
         return (error as NSError).localizedDescription
     }
 
@@ -122,8 +123,8 @@ public final class DeliveryStore: Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
             try db.execute(sql: "PRAGMA journal_size_limit = 16777216")
         }
-        try Self.migrator.migrate(pool)
-        // The queue holds Slack webhook URLs (secrets): owner-only, whatever the umask.
+        try StoreSchema.migrator.migrate(pool)
+        // The queue holds destination URLs (secrets): owner-only, whatever the umask.
         for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
         self.pool = pool
         let signal = WakeSignal()
@@ -163,84 +164,18 @@ public final class DeliveryStore: Sendable {
             let result = try await work(store)
             await store.close()
             return result
+        } catch let error as DatabaseError {
+            await store.close()
+            throw StoreFailure.error(error, path: store.path)
         } catch {
             await store.close()
             throw error
         }
     }
 
-    // MARK: Schema
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE delivery (
-                        id INTEGER PRIMARY KEY,
-                        dedupKey TEXT NOT NULL UNIQUE,
-                        event TEXT NOT NULL,
-                        subject TEXT NOT NULL,
-                        status TEXT,
-                        body BLOB NOT NULL,
-                        receivedAt DOUBLE NOT NULL,
-                        forwarded INTEGER NOT NULL
-                    );
-                    CREATE INDEX delivery_receivedAt ON delivery(receivedAt);
-                    CREATE TABLE message (
-                        id INTEGER PRIMARY KEY,
-                        destination TEXT NOT NULL,
-                        kind TEXT NOT NULL,
-                        state TEXT NOT NULL,
-                        deliveryIds TEXT NOT NULL,
-                        payload BLOB,
-                        attempts INTEGER NOT NULL DEFAULT 0,
-                        nextAttemptAt DOUBLE NOT NULL,
-                        lastError TEXT,
-                        createdAt DOUBLE NOT NULL,
-                        deliveredAt DOUBLE
-                    );
-                    CREATE INDEX message_state ON message(state, destination, id);
-                    """)
-        }
-        migrator.registerMigration("v2 noise control") { db in
-            try Self.createMuteTable(db)
-            try Self.createIncidentTables(db)
-        }
-        migrator.registerMigration("v3 time-first deduplication keys") { db in
-            try Self.moveCreatedFirst(db)
-        }
-        migrator.registerMigration("v4 digest incidents") { db in
-            try Self.createDigestIncidentTable(db)
-        }
-        migrator.registerMigration("v5 messages being posted") { db in
-            // sending: 0 queued; 1 being posted (see `claim`); 2 being posted while its incident ended:
-            // withdrawn if the post fails, followed by `followUp` (a rendered "Recovered") if it succeeds.
-            try db.execute(
-                sql: """
-                    ALTER TABLE message ADD COLUMN sending INTEGER NOT NULL DEFAULT 0;
-                    ALTER TABLE message ADD COLUMN followUp BLOB;
-                    """)
-        }
-        return migrator
-    }
-
-    /// Rewrites composite keys stored before v3 (`event|connector|sync|created`) in today's order
-    /// (`created|event|connector|sync`), so a redelivery of an event stored earlier is still a duplicate.
-    static func moveCreatedFirst(_ db: Database) throws {
-        let update = try db.makeStatement(sql: "UPDATE delivery SET dedupKey = ? WHERE id = ?")
-        let rows = try Row.fetchAll(db, sql: "SELECT id, dedupKey FROM delivery WHERE dedupKey LIKE '%|%'")
-        for row in rows {
-            let parts = (row["dedupKey"] as String).split(separator: "|", omittingEmptySubsequences: false)
-            guard parts.count == 4 else { continue }
-            let key = [parts[3], parts[0], parts[1], parts[2]].joined(separator: "|")
-            try update.execute(arguments: [key, row["id"] as Int64])
-        }
-    }
-
     // MARK: Deliveries
 
-    /// Stores a verified delivery (and queues its Slack message when it has a destination), returning
+    /// Stores a verified delivery (and queues its notice when it has a destination), returning
     /// once that is committed to disk. A delivery whose deduplication key is already stored changes
     /// nothing and returns `.duplicate`.
     public func record(_ delivery: IncomingDelivery) async throws -> RecordOutcome {
@@ -303,201 +238,6 @@ public final class DeliveryStore: Sendable {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery") ?? 0 }
     }
 
-    // MARK: Messages
-
-    /// The destinations that have pending messages.
-    public func destinationsWithPendingMessages() async throws -> [String] {
-        try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT destination FROM message WHERE state = 'pending'")
-        }
-    }
-
-    /// Pending messages for one destination, oldest first.
-    public func pendingMessages(destination: String, limit: Int = 1000) async throws -> [OutgoingMessage] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM message WHERE state = 'pending' AND destination = ? ORDER BY id LIMIT ?",
-                arguments: [destination, limit]
-            ).map(Self.message)
-        }
-    }
-
-    /// Every message in a state (all destinations), oldest first.
-    public func messages(state: MessageState, limit: Int = 10_000) async throws -> [OutgoingMessage] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM message WHERE state = ? ORDER BY id LIMIT ?",
-                arguments: [state.rawValue, limit]
-            ).map(Self.message)
-        }
-    }
-
-    /// `message.deliveryIds` holds the ids a message is about as comma-separated text.
-    static func deliveryIdsText(_ ids: [Int64]) -> String {
-        ids.map(String.init).joined(separator: ",")
-    }
-
-    static func deliveryIds(fromText text: String) -> [Int64] {
-        text.split(separator: ",").compactMap { Int64($0) }
-    }
-
-    private static func message(_ row: Row) -> OutgoingMessage {
-        OutgoingMessage(
-            id: row["id"], destination: row["destination"],
-            kind: MessageKind(rawValue: row["kind"]) ?? .alert,
-            state: MessageState(rawValue: row["state"]) ?? .pending,
-            deliveryIds: deliveryIds(fromText: row["deliveryIds"]), payload: row["payload"], attempts: row["attempts"],
-            nextAttemptAt: Date(timeIntervalSince1970: row["nextAttemptAt"]), lastError: row["lastError"],
-            createdAt: Date(timeIntervalSince1970: row["createdAt"]))
-    }
-
-    /// The dispatcher is about to post this message. While it is being posted, a recovery of its
-    /// connector cannot withdraw it (Slack may be showing it already); see `markDelivered` and
-    /// `recordFailedAttempt`. Returns false when the message is no longer pending (withdrawn or folded
-    /// into a digest since it was read): it must not be posted.
-    public func claim(_ id: Int64) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE message SET sending = 1 WHERE id = ? AND state = 'pending'", arguments: [id])
-            return db.changesCount > 0
-        }
-    }
-
-    /// Settles posts cut short by a stop or crash, when a listener starts: each is posted again, unless
-    /// its incident ended meanwhile (then it is withdrawn).
-    public func releaseClaims() async throws {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM message WHERE state = 'pending' AND sending = 2")
-            try db.execute(sql: "UPDATE message SET sending = 0, followUp = NULL WHERE sending != 0")
-        }
-    }
-
-    /// Slack said `ok`: the message is never posted again. If its incident ended while it was being
-    /// posted, the "Recovered" kept for that case is queued now.
-    public func markDelivered(_ id: Int64, at date: Date) async throws {
-        let followed = try await pool.write { db -> Bool in
-            let row = try Row.fetchOne(
-                db, sql: "SELECT destination, deliveryIds, followUp FROM message WHERE id = ?", arguments: [id])
-            try db.execute(
-                sql: """
-                    UPDATE message SET state = 'delivered', sending = 0, followUp = NULL, attempts = attempts + 1,
-                        deliveredAt = ?
-                    WHERE id = ?
-                    """,
-                arguments: [date.timeIntervalSince1970, id])
-            guard let row, let followUp = row["followUp"] as Data? else { return false }
-            _ = try Self.queueMessage(
-                .resolved, destination: row["destination"], deliveryIds: Self.deliveryIds(fromText: row["deliveryIds"]),
-                payload: followUp, at: date, db)
-            return true
-        }
-        if followed { messagesQueued.signal() }
-    }
-
-    /// An attempt failed; the dispatcher retries it after its backoff (`nextAttemptAt` records when, for
-    /// the operator; after a restart it is retried at once). Or, when its incident ended while it
-    /// was being posted, it is withdrawn (Slack never showed it). Returns whether it is still queued.
-    @discardableResult
-    public func recordFailedAttempt(_ id: Int64, error: String, nextAttemptAt: Date) async throws -> Bool {
-        try await pool.write { db in
-            if try Self.withdrawIfEnded(id, db) { return false }
-            try db.execute(
-                sql: """
-                    UPDATE message SET sending = 0, attempts = attempts + 1, lastError = ?, nextAttemptAt = ?
-                    WHERE id = ?
-                    """,
-                arguments: [error, nextAttemptAt.timeIntervalSince1970, id])
-            return true
-        }
-    }
-
-    /// Slack refused the message for good: it is kept, visibly failed, and not retried by itself
-    /// (unless its incident ended while it was being posted: then it is withdrawn).
-    /// Returns whether it was kept.
-    @discardableResult
-    public func markFailed(_ id: Int64, error: String) async throws -> Bool {
-        try await pool.write { db in
-            if try Self.withdrawIfEnded(id, db) { return false }
-            try db.execute(
-                sql: """
-                    UPDATE message SET state = 'failed', sending = 0, attempts = attempts + 1, lastError = ?
-                    WHERE id = ?
-                    """,
-                arguments: [error, id])
-            return true
-        }
-    }
-
-    /// Deletes the message if its incident ended while it was being posted; returns whether it did.
-    private static func withdrawIfEnded(_ id: Int64, _ db: Database) throws -> Bool {
-        try db.execute(sql: "DELETE FROM message WHERE id = ? AND sending = 2", arguments: [id])
-        return db.changesCount > 0
-    }
-
-    /// Replaces pending single alerts with the parts of a digest, in one transaction: the digest parts
-    /// carry their rendered payloads and every delivery id, the alerts they stand for are removed.
-    /// Returns the new digest messages. Alerts that are no longer pending are left alone (and the
-    /// digest is not formed) so nothing is posted twice.
-    public func replaceWithDigest(
-        messageIds: [Int64], destination: String, parts: [Data], deliveryIds: [Int64], at date: Date
-    ) async throws -> [OutgoingMessage] {
-        try await pool.write { db in
-            let stillPending =
-                try SQLRequest<Int>(
-                    literal:
-                        "SELECT COUNT(*) FROM message WHERE state = 'pending' AND kind = 'alert' AND id IN \(messageIds)"
-                ).fetchOne(db) ?? 0
-            guard stillPending == messageIds.count else { return [] }
-            let incidents = try Self.incidents(ofMessages: messageIds, db)
-            try db.execute(literal: "DELETE FROM message WHERE id IN \(messageIds)")
-            var created: [OutgoingMessage] = []
-            for part in parts {
-                let id = try Self.queueMessage(
-                    .digest, destination: destination, deliveryIds: deliveryIds, payload: part, at: date, db)
-                try Self.link(message: id, toIncidents: incidents, db)
-                created.append(
-                    OutgoingMessage(
-                        id: id, destination: destination, kind: .digest, state: .pending,
-                        deliveryIds: deliveryIds, payload: part, attempts: 0, nextAttemptAt: date, lastError: nil,
-                        createdAt: date))
-            }
-            return created
-        }
-    }
-
-    /// Inserts a pending message and returns its id. `payload` is the JSON to post when it was rendered
-    /// ahead of time; `incident` ties it to a connector's incident (see noise control).
-    static func queueMessage(
-        _ kind: MessageKind, destination: String, deliveryIds: [Int64], payload: Data? = nil,
-        incident: String? = nil, at date: Date, _ db: Database
-    ) throws -> Int64 {
-        let time = date.timeIntervalSince1970
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO message (destination, kind, state, deliveryIds, payload, attempts, nextAttemptAt,
-                    createdAt, incident)
-                VALUES (?, ?, 'pending', ?, ?, 0, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                destination, kind.rawValue, deliveryIdsText(deliveryIds), payload, time, time, incident,
-            ])
-        return db.lastInsertedRowID
-    }
-
-    /// Puts permanently failed messages back in the queue (after the operator fixed a URL).
-    @discardableResult
-    public func requeueFailed(now: Date) async throws -> Int {
-        let count = try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE message SET state = 'pending', nextAttemptAt = ? WHERE state = 'failed'",
-                arguments: [now.timeIntervalSince1970])
-            return db.changesCount
-        }
-        if count > 0 { messagesQueued.signal() }
-        return count
-    }
-
     /// Message counts by state.
     public func counts() async throws -> QueueCounts {
         try await pool.read { db in
@@ -508,7 +248,7 @@ public final class DeliveryStore: Sendable {
                 case .pending: counts.pending = n
                 case .delivered: counts.delivered = n
                 case .failed: counts.failed = n
-                case nil: break
+                case .held, nil: break
                 }
             }
             return counts
@@ -523,19 +263,18 @@ public final class DeliveryStore: Sendable {
         let limit = cutoff.timeIntervalSince1970
         let removed = try await pool.write { db -> Int in
             try db.execute(
-                sql: "DELETE FROM message WHERE state = 'delivered' AND createdAt < ?", arguments: [limit])
+                sql: "DELETE FROM message WHERE state = ? AND createdAt < ?",
+                arguments: [MessageState.delivered.rawValue, limit])
             try db.execute(sql: "DELETE FROM mute WHERE until <= ?", arguments: [limit])
-            // Delivery ids still referenced by a kept message, or that an open incident shows as its
-            // latest failure (`status`).
-            var kept = Set(try String.fetchAll(db, sql: "SELECT deliveryIds FROM message").flatMap(Self.deliveryIds))
-            kept.formUnion(try Int64.fetchAll(db, sql: "SELECT lastDeliveryId FROM incident"))
-            let old = try Int64.fetchAll(db, sql: "SELECT id FROM delivery WHERE receivedAt < ?", arguments: [limit])
-            var removed = 0
-            let delete = try db.cachedStatement(sql: "DELETE FROM delivery WHERE id = ?")
-            for id in old where !kept.contains(id) {
-                try delete.execute(arguments: [id])
-                removed += 1
-            }
+            // Kept: deliveries a kept message is about, or that an open incident shows as its latest
+            // failure (`status`).
+            try db.execute(
+                sql: """
+                    DELETE FROM delivery WHERE receivedAt < ?
+                        AND id NOT IN (SELECT delivery FROM message_delivery)
+                        AND id NOT IN (SELECT lastDeliveryId FROM incident)
+                    """, arguments: [limit])
+            let removed = db.changesCount
             return removed
         }
         try await pool.writeWithoutTransaction { db in

@@ -10,14 +10,17 @@ public struct StorePruner: Service {
     let store: DeliveryStore
     let retention: TimeInterval
     let interval: Duration
+    let clock: ServiceClock
     let logger: Logger
 
     public init(
-        store: DeliveryStore, retention: TimeInterval = 7 * 86_400, interval: Duration = .seconds(3600), logger: Logger
+        store: DeliveryStore, retention: TimeInterval = 7 * 86_400, interval: Duration = .seconds(3600),
+        clock: ServiceClock = .live, logger: Logger
     ) {
         self.store = store
         self.retention = retention
         self.interval = interval
+        self.clock = clock
         self.logger = logger
     }
 
@@ -25,13 +28,14 @@ public struct StorePruner: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let removed = try await store.prune(before: Date().addingTimeInterval(-retention))
+                    let removed = try await store.prune(before: clock.date().addingTimeInterval(-retention))
                     if removed > 0 { logger.debug("pruned \(removed) old deliveries") }
                 } catch is CancellationError {
                     return
                 } catch {
                     logger.warning("could not prune old deliveries: \(store.failureText(error))")
                 }
+                // Housekeeping runs on real time even under a test clock, whose sleeps return at once.
                 do { try await Task.sleep(for: interval) } catch { return }
             }
         }

@@ -13,7 +13,8 @@ public struct IncomingDelivery: Sendable, Equatable {
     /// The raw body, byte for byte as signed.
     public var body: Data
     public var receivedAt: Date
-    /// The Slack webhook URL this delivery is forwarded to, or nil when it is stored only.
+    /// The destination target (a Slack webhook URL) this delivery is forwarded to, or nil when it is
+    /// stored only.
     public var destination: String?
     /// The parsed delivery, for mutes and the messages noise control renders.
     public var delivery: Delivery?
@@ -45,45 +46,52 @@ public struct IncomingDelivery: Sendable, Equatable {
 
 /// What storing a delivery did.
 public enum RecordOutcome: Sendable, Equatable {
-    /// Newly stored (and committed to disk); `messageId` is set when a Slack message was queued.
+    /// Newly stored (and committed to disk); `messageId` is set when a notice was queued.
     case stored(deliveryId: Int64, messageId: Int64?)
     /// The same event was stored before: nothing changed.
     case duplicate
 }
 
-/// Where an outgoing Slack message is in its life.
+/// Where an outbox message is in its life. The raw values are stored.
 public enum MessageState: String, Sendable, Equatable, CaseIterable {
-    /// Waiting to be posted (or to be retried).
+    /// Waiting to be sent (or to be retried).
     case pending
-    /// Slack answered `ok`: never posted again.
+    /// Its destination accepted it: never sent again.
     case delivered
-    /// Slack refused it for good (400/403/404/410): kept for the operator, never retried by itself.
+    /// Refused for good (e.g. Slack's 400/403/404/410): kept for the operator, never retried by itself.
     case failed
+    /// A "Recovered" waiting for the outcome of the notice being sent when its incident ended
+    /// (`heldFor`): pending once that one is delivered, withdrawn with it if it is not.
+    case held
 }
 
-/// What kind of Slack message a row is.
-public enum MessageKind: String, Sendable, Equatable {
-    /// One delivery, rendered when it is posted.
-    case alert
-    /// One part of a storm digest, rendered when the digest was formed (payload stored).
-    case digest
-    /// "Still failing": rendered when queued (payload stored).
-    case reminder
-    /// "Recovered": rendered when queued (payload stored).
-    case resolved
+/// Whether a pending message is being sent right now. The raw values are stored (`message.claim`).
+public enum MessageClaim: Int, Sendable, Equatable {
+    /// Queued: nobody is sending it.
+    case none = 0
+    /// The dispatcher is sending it: its incident's recovery can no longer withdraw it.
+    case sending = 1
+    /// Being sent while its incident ended: withdrawn if the send fails, followed by its held
+    /// "Recovered" if it succeeds.
+    case sendingAfterIncidentEnded = 2
 }
 
-/// One queued Slack message, as read back from the store.
+/// One outbox message, as read back from the store: a notice's facts for one destination target.
 public struct OutgoingMessage: Sendable, Equatable {
     public var id: Int64
-    /// The Slack webhook URL (a secret: never log it whole).
+    /// Where it goes: a Slack webhook URL (a secret: never log it whole).
     public var destination: String
-    public var kind: MessageKind
+    public var kind: NoticeKind
     public var state: MessageState
-    /// The deliveries this message is about.
+    /// The deliveries it is about, in id order.
     public var deliveryIds: [Int64]
-    /// The exact JSON to post, when it was rendered ahead of time (digests).
-    public var payload: Data?
+    /// See `Notice.failures` and `Notice.since`.
+    public var failures: Int?
+    public var since: Date?
+    /// Slack JSON queued by 0.1.0, before notices were neutral: sent as it is.
+    public var legacyPayload: Data?
+    /// How many bodies of it were already sent (a digest may need several).
+    public var partsSent: Int
     public var attempts: Int
     public var nextAttemptAt: Date
     public var lastError: String?

@@ -63,6 +63,13 @@ final class FakeSlack: Sendable {
         return fake
     }
 
+    /// A fake Slack for the length of `body`, stopped afterwards even when `body` throws.
+    static func with<Result>(default fallback: Reply = .ok, _ body: (FakeSlack) async throws -> Result)
+        async throws -> Result
+    {
+        try await withStarted({ try await start(default: fallback) }, stop: { await $0.stop() }, body)
+    }
+
     private func next(recording body: Data) -> Reply {
         state.withLock { state in
             let reply = state.script.isEmpty ? state.fallback : state.script.removeFirst()

@@ -185,6 +185,22 @@ final class ListenProcess: Sendable {
         return ListenProcess(process: process, port: port, scheme: scheme, errors: box)
     }
 
+    /// A listener process for the length of `body`; killed afterwards if it is still running, even when
+    /// `body` throws.
+    static func with<Result>(
+        home: URL, state: URL, slackURL: String, arguments: [String] = [],
+        _ body: (ListenProcess) async throws -> Result
+    ) async throws -> Result {
+        try await withStarted(
+            { try await start(home: home, state: state, slackURL: slackURL, arguments: arguments) },
+            stop: { listener in
+                if listener.process.isRunning {
+                    listener.kill(SIGKILL)
+                    _ = await listener.waitForExit()
+                }
+            }, body)
+    }
+
     /// Posts a signed delivery; over HTTPS, trusting only `caFile`.
     func post(_ body: Data, trusting caFile: String? = nil) async throws -> HTTPResponse {
         try await CurlTransport(caFile: caFile).send(

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// A real listener in this process: the router `listen` builds, on 127.0.0.1 with a port of its own,
 /// a real store in a temporary directory and the dispatcher on a virtual clock, posting through the
-/// real CurlTransport.
+/// real CurlTransport. Built by `ListenerAssembly`, exactly as `listen` builds it.
 final class ListenerHarness: Sendable {
     static let key = "test-signing-key-0123456789abcdef"
 
@@ -37,38 +37,35 @@ final class ListenerHarness: Sendable {
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
-        dispatcher tune: (inout SlackDispatcherConfiguration) -> Void = { _ in }
+        dispatcher tune: (inout DispatcherConfiguration) -> Void = { _ in }
     ) async throws -> ListenerHarness {
         let stateDirectory = TestFiles.temporaryDirectory().appendingPathComponent("state")
-        let store = try DeliveryStore.open(stateDirectory: stateDirectory, policy: policy)
         let logs = CapturedOutput()
         let logger = ListenLogHandler.logger(format: .text, write: logs.output.err)
-        let clock = TestClock()
-        let metrics = ListenerMetrics()
+        let clock = TestClock(date: now)
         var configuration = ListenerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.idleTimeout = idleTimeout
-        configuration.routeTable = RouteTable(routes: routes, defaultURL: slackURL ?? SlackDispatcher.dryRunDestination)
-        var dispatcherConfiguration = SlackDispatcherConfiguration()
-        dispatcherConfiguration.dryRun = slackURL == nil
+        configuration.routeTable = RouteTable(routes: routes, defaultURL: slackURL ?? SlackDestination.dryRunTarget)
+        var dispatcherConfiguration = DispatcherConfiguration()
         tune(&dispatcherConfiguration)
-        let dispatcher = SlackDispatcher(
-            store: store,
-            transport: slackURL == nil ? DryRunSlackTransport(output: logs.output) : CurlTransport(),
-            configuration: dispatcherConfiguration, clock: clock.dispatchClock, logger: logger, metrics: metrics)
-        let endpoint = DeliveryEndpoint(
-            verifier: SignatureVerifier(keys: [key]), store: store, configuration: configuration, metrics: metrics,
-            logger: logger, now: now)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = buildListenerApplication(
-            router: buildListenerRouter(endpoint: endpoint), configuration: configuration, logger: logger,
+        let listener = try ListenerAssembly(
+            .init(
+                configuration: configuration, keys: [key], policy: policy, stateDirectory: stateDirectory,
+                slackTransport: slackURL == nil ? DryRunSlackTransport(output: logs.output) : CurlTransport(),
+                dryRun: slackURL == nil, dispatcher: dispatcherConfiguration, clock: clock.serviceClock,
+                logger: logger),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
             })
+        let store = listener.store
         let group = ServiceGroup(
-            configuration: .init(services: [dispatcher, app], gracefulShutdownSignals: [], logger: logger))
+            configuration: .init(
+                services: listener.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
@@ -78,6 +75,24 @@ final class ListenerHarness: Sendable {
         return ListenerHarness(
             store: store, port: port, clock: clock, logs: logs, stateDirectory: stateDirectory, group: group,
             task: task)
+    }
+
+    /// A listener for the length of `body`, stopped afterwards even when `body` throws.
+    static func with<Result>(
+        slackURL: String?,
+        idleTimeout: Duration = .seconds(15),
+        routes: [Route] = [],
+        policy: NoticePolicy = NoticePolicy(),
+        now: @escaping @Sendable () -> Date = { Date() },
+        dispatcher tune: (inout DispatcherConfiguration) -> Void = { _ in },
+        _ body: (ListenerHarness) async throws -> Result
+    ) async throws -> Result {
+        try await withStarted(
+            {
+                try await start(
+                    slackURL: slackURL, idleTimeout: idleTimeout, routes: routes, policy: policy, now: now,
+                    dispatcher: tune)
+            }, stop: { await $0.stop() }, body)
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }

@@ -133,6 +133,33 @@ extension ListenSuites {
             await slack.stop()
         }
 
+        @Test func aFailedWriteAfterSlacksOkIsRetriedAsAWriteNeverAsAPost() async throws {
+            let slack = try await FakeSlack.start()
+            slack.holdReplies()
+            let listener = try await ListenerHarness.start(slackURL: slack.url)
+            #expect(try await listener.post(Samples.syncEnd(connector: "written_once")).status == 200)
+            #expect(await eventually { slack.posts.count == 1 })
+            // While Slack is answering, recording "delivered" starts to fail (a real trigger in the real
+            // file stands in for a failing disk).
+            try await listener.store.pool.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER refuse_delivered BEFORE UPDATE OF state ON message
+                        WHEN NEW.state = 'delivered' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END
+                        """)
+            }
+            slack.releaseReplies()
+            #expect(
+                await eventually {
+                    listener.logs.stderr.components(separatedBy: "cannot update the outbox").count > 3
+                })
+            try await listener.store.pool.write { db in try db.execute(sql: "DROP TRIGGER refuse_delivered") }
+            #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 1) })
+            #expect(slack.posts.count == 1)
+            await listener.stop()
+            await slack.stop()
+        }
+
         @Test func aStormGoesOutAsDigestsNamingEveryFailure() async throws {
             let slack = try await FakeSlack.start()
             // Slack is down while the storm arrives, so the failures pile up behind the retries.

@@ -77,7 +77,7 @@ extension ListenSuites {
         @Test func keysStoredBeforeTimeFirstOrderStillDeduplicate() async throws {
             let directory = TestFiles.temporaryDirectory()
             let queue = try DatabaseQueue(path: directory.appendingPathComponent(DeliveryStore.fileName).path)
-            try DeliveryStore.migrator.migrate(queue, upTo: "v2 noise control")
+            try StoreSchema.migrator.migrate(queue, upTo: "v2 noise control")
             try await queue.write { db in
                 try db.execute(
                     sql: """
@@ -109,7 +109,9 @@ extension ListenSuites {
             #expect(try await store.claim(pending[1].id))
             // The second one's connector recovered while it was being posted.
             try await store.pool.write { db in
-                try db.execute(sql: "UPDATE message SET sending = 2 WHERE id = ?", arguments: [pending[1].id])
+                try db.execute(
+                    sql: "UPDATE message SET claim = ? WHERE id = ?",
+                    arguments: [MessageClaim.sendingAfterIncidentEnded.rawValue, pending[1].id])
             }
             // The listener restarts: the first is posted again, the second is withdrawn.
             try await store.releaseClaims()
@@ -127,18 +129,15 @@ extension ListenSuites {
             let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
             for key in ["a", "b", "c"] { _ = try await store.record(incoming(key)) }
             let alerts = try await store.pendingMessages(destination: "https://hooks.example/x")
-            let parts = try await store.replaceWithDigest(
-                messageIds: alerts.map(\.id), destination: "https://hooks.example/x", parts: [Data("{}".utf8)],
-                deliveryIds: alerts.flatMap(\.deliveryIds), at: Date())
-            #expect(parts.count == 1)
-            #expect(parts[0].deliveryIds.count == 3)
+            let digest = try await store.replaceWithDigest(
+                messageIds: alerts.map(\.id), destination: "https://hooks.example/x", at: Date())
+            #expect(digest?.deliveryIds.count == 3)
             let pending = try await store.pendingMessages(destination: "https://hooks.example/x")
             #expect(pending.map(\.kind) == [.digest])
             // Forming it again from the same (now gone) alerts does nothing.
             let again = try await store.replaceWithDigest(
-                messageIds: alerts.map(\.id), destination: "https://hooks.example/x", parts: [Data("{}".utf8)],
-                deliveryIds: [], at: Date())
-            #expect(again.isEmpty)
+                messageIds: alerts.map(\.id), destination: "https://hooks.example/x", at: Date())
+            #expect(again == nil)
             await store.close()
         }
 
@@ -232,13 +231,13 @@ extension ListenSuites {
         @Test func absurdRetryAfterValuesAreReadAsADayAndNegativeOnesIgnored() {
             let day = Duration.seconds(86_400)
             #expect(
-                SlackOutcome(response: HTTPResponse(status: 429, headers: ["retry-after": "1e16"]))
+                SendOutcome(slackResponse: HTTPResponse(status: 429, headers: ["retry-after": "1e16"]))
                     == .rateLimited(retryAfter: day))
             #expect(
-                SlackOutcome(response: HTTPResponse(status: 429, body: Data(#"{"retry_after":"inf"}"#.utf8)))
+                SendOutcome(slackResponse: HTTPResponse(status: 429, body: Data(#"{"retry_after":"inf"}"#.utf8)))
                     == .rateLimited(retryAfter: day))
             #expect(
-                SlackOutcome(response: HTTPResponse(status: 429, headers: ["retry-after": "-5"]))
+                SendOutcome(slackResponse: HTTPResponse(status: 429, headers: ["retry-after": "-5"]))
                     == .rateLimited(retryAfter: nil))
             #expect(
                 HTTPResponse(status: 503, headers: ["retry-after": "0.0015"]).retryAfter(now: Date())
@@ -246,22 +245,22 @@ extension ListenSuites {
         }
 
         @Test func classifiesSlackAnswers() {
-            #expect(SlackOutcome(response: HTTPResponse(status: 200, body: Data("ok".utf8))) == .delivered)
+            #expect(SendOutcome(slackResponse: HTTPResponse(status: 200, body: Data("ok".utf8))) == .delivered)
             #expect(
-                SlackOutcome(response: HTTPResponse(status: 429, headers: ["retry-after": "30"]))
+                SendOutcome(slackResponse: HTTPResponse(status: 429, headers: ["retry-after": "30"]))
                     == .rateLimited(retryAfter: .seconds(30)))
             #expect(
-                SlackOutcome(response: HTTPResponse(status: 429, body: Data(#"{"ok":false,"retry_after":2}"#.utf8)))
+                SendOutcome(slackResponse: HTTPResponse(status: 429, body: Data(#"{"ok":false,"retry_after":2}"#.utf8)))
                     == .rateLimited(retryAfter: .seconds(2)))
-            #expect(SlackOutcome(response: HTTPResponse(status: 429)) == .rateLimited(retryAfter: nil))
+            #expect(SendOutcome(slackResponse: HTTPResponse(status: 429)) == .rateLimited(retryAfter: nil))
             for status in [400, 403, 404, 410] {
-                guard case .permanent(status, _) = SlackOutcome(response: HTTPResponse(status: status)) else {
+                guard case .permanent(status, _) = SendOutcome(slackResponse: HTTPResponse(status: status)) else {
                     Issue.record("\(status) should be permanent")
                     continue
                 }
             }
             for status in [500, 502, 503] {
-                guard case .transient = SlackOutcome(response: HTTPResponse(status: status)) else {
+                guard case .transient = SendOutcome(slackResponse: HTTPResponse(status: status)) else {
                     Issue.record("\(status) should be retried")
                     continue
                 }

@@ -7,11 +7,17 @@ import Testing
 /// 5-minute backoff takes no time and the test can assert on what was waited.
 final class TestClock: Sendable {
     private let state = Mutex<(now: Duration, sleeps: [Duration])>((.zero, []))
+    private let date: @Sendable () -> Date
+
+    /// - Parameter date: the wall clock the listener's services read.
+    init(date: @escaping @Sendable () -> Date = { Date() }) {
+        self.date = date
+    }
 
     var sleeps: [Duration] { state.withLock { $0.sleeps } }
 
-    var dispatchClock: DispatchClock {
-        DispatchClock(
+    var serviceClock: ServiceClock {
+        ServiceClock(
             now: { self.state.withLock { $0.now } },
             sleep: { duration in
                 try Task.checkCancellation()
@@ -22,6 +28,7 @@ final class TestClock: Sendable {
                 // Let other tasks run, as a real sleep would, and keep a runaway retry loop from spinning.
                 try await Task.sleep(for: .milliseconds(5))
             },
+            date: date,
             random: { 0.5 })
     }
 }

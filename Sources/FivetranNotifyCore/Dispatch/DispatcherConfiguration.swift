@@ -1,0 +1,21 @@
+/// How the dispatcher paces, retries and groups.
+public struct DispatcherConfiguration: Sendable {
+    /// Average spacing of sends to one target (Slack allows about one a second per webhook).
+    public var pacingInterval: Duration = .seconds(1)
+    /// Sends allowed back to back before pacing starts.
+    public var burst: Int = 3
+    /// With this many single alerts waiting for one target, they go out as a digest instead.
+    public var digestThreshold: Int = 5
+    /// At most this many alerts are folded into one digest.
+    public var digestLimit: Int = 1000
+    /// Waits after 5xx and network errors.
+    public var backoff = Backoff()
+    /// The wait after a 429 that gave no Retry-After.
+    public var defaultRetryAfter: Duration = .seconds(1)
+    /// How often the store is looked at even without a wake-up (changes by other processes).
+    public var pollInterval: Duration = .seconds(5)
+    /// Send unpaced (`listen --dry-run` prints instead of sending).
+    public var unpaced = false
+
+    public init() {}
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// What resolution needs to know of the notices already queued or sent about an incident.
+public struct NoticeHistory: Sendable, Equatable {
+    /// People were told of the incident: a notice about it was delivered, or a digest naming it is
+    /// queued (a digest names others too, so it cannot be withdrawn: once queued it counts as told).
+    public var told: Bool
+    /// A single notice about it (not a digest) is still pending, waiting or being sent.
+    public var pending: Bool
+    /// One of those is being sent right now: it can no longer be withdrawn.
+    public var beingSent: Bool
+
+    public init(told: Bool = false, pending: Bool = false, beingSent: Bool = false) {
+        self.told = told
+        self.pending = pending
+        self.beingSent = beingSent
+    }
+}
+
+/// What the outbox does because of one delivery, in the order given.
+public enum NoticeIntent: Sendable, Equatable {
+    /// Queue an alert about the delivery.
+    case alert
+    /// Queue a "still failing" about the delivery: `failures` more since the last notice at `since`.
+    case remind(failures: Int, since: Date)
+    /// Queue a "Recovered" about the (successful) delivery.
+    case recover(Recovery)
+    /// Withdraw the incident's alerts and reminders that are still waiting (not being sent): never a
+    /// failure alert for something already fixed.
+    case withdrawWaiting
+    /// The incident ended while a notice about it is being sent: withdraw that notice if the send
+    /// fails; if it is delivered, queue `followUp` (the "Recovered" it then needs) after it.
+    case settleBeingSent(followUp: Recovery?)
+    /// The incident is over: its notices stay (for status and pruning) but no longer speak for it, so
+    /// its next incident is judged by its own notices alone.
+    case detach
+}
+
+/// The facts of a "Recovered" notice.
+public struct Recovery: Sendable, Equatable {
+    public var failingSince: Date
+    public var failures: Int
+
+    public init(failingSince: Date, failures: Int) {
+        self.failingSince = failingSince
+        self.failures = failures
+    }
+}
+
+/// What happens to the incident's stored state.
+public enum IncidentChange: Sendable, Equatable {
+    case unchanged
+    /// Store this state (opened or updated).
+    case save(Incident)
+    /// The incident is over: forget it.
+    case close
+}
+
+/// Noise control as a pure decision: (incident state, signal, whether a mute covers the delivery, the
+/// notices so far, policy, now) → (new state, intents). No database: the store reads the inputs and
+/// applies the result in the transaction that stores the delivery.
+public struct IncidentDecision: Sendable, Equatable {
+    public var change: IncidentChange
+    public var intents: [NoticeIntent]
+
+    public init(change: IncidentChange = .unchanged, intents: [NoticeIntent] = []) {
+        self.change = change
+        self.intents = intents
+    }
+
+    /// Decides for a forwarded delivery. `signal` is nil for a forwarded event that opens no incident
+    /// (one picked with `--events` that neither fails nor resolves anything): it is told unless muted.
+    /// `history` matters only for a resolution.
+    public static func decide(
+        incident: Incident?, signal: IncidentSignal?, muted: Bool, history: NoticeHistory = NoticeHistory(),
+        policy: NoticePolicy, now: Date
+    ) -> IncidentDecision {
+        guard let signal else {
+            return IncidentDecision(intents: muted ? [] : [.alert])
+        }
+        switch signal.kind {
+        case .failure(let status, let reason):
+            if muted {
+                let updated = policy.mutedFailure(incident, signal: signal, status: status, reason: reason, at: now)
+                return IncidentDecision(change: .save(updated))
+            }
+            let (updated, notice) = policy.failure(incident, signal: signal, status: status, reason: reason, at: now)
+            switch notice {
+            case .alert:
+                return IncidentDecision(change: .save(updated), intents: [.alert])
+            case .reminder(let failures, let since):
+                return IncidentDecision(
+                    change: .save(updated), intents: [.remind(failures: failures, since: since)])
+            case .quiet:
+                return IncidentDecision(change: .save(updated))
+            }
+        case .resolution:
+            guard let incident else { return IncidentDecision() }
+            return resolve(incident, muted: muted, history: history, policy: policy)
+        }
+    }
+
+    private static func resolve(
+        _ incident: Incident, muted: Bool, history: NoticeHistory, policy: NoticePolicy
+    ) -> IncidentDecision {
+        var intents: [NoticeIntent] = []
+        let decision = policy.resolution(
+            incident, anyNoticeDelivered: history.told, anyNoticePending: history.pending)
+        if decision != .nothing { intents.append(.withdrawWaiting) }
+        // The "Recovered" the incident earns: now when people were told of it, else once the send under
+        // way is delivered. A muted success earns none.
+        let earned =
+            history.told || !history.beingSent
+            ? decision : policy.resolution(incident, anyNoticeDelivered: true, anyNoticePending: false)
+        var recovery: Recovery?
+        if case .resolved(let failingSince, let failures) = earned, !muted {
+            recovery = Recovery(failingSince: failingSince, failures: failures)
+        }
+        if history.beingSent {
+            intents.append(.settleBeingSent(followUp: history.told ? nil : recovery))
+        }
+        intents.append(.detach)
+        if case .resolved = decision, let recovery {
+            intents.append(.recover(recovery))
+        }
+        return IncidentDecision(change: .close, intents: intents)
+    }
+}
