@@ -10,6 +10,8 @@
 #
 #   Benchmarks/listen.sh                 # 64 connections, 15 s per server, 3 rounds
 #   DURATION=30s CONNECTIONS=64 ROUNDS=5 Benchmarks/listen.sh
+#   COMPARE_BINARY=/path/to/older/fivetran-notify Benchmarks/listen.sh   # also runs an older build in
+#                                        # each round, as "before", for before/after figures in one run
 #
 # Needs: wrk and webhook (Debian packages of those names), python3. Only 127.0.0.1 is used.
 set -euo pipefail
@@ -97,23 +99,30 @@ run() {
         "$(sed -n 's/.*RESULT requests=\([0-9]*\).*/\1/p' <<<"$line")" >>"$work/results.tsv"
 }
 
+# listen_round NAME BINARY PORT: one wrk run against `BINARY listen --dry-run` on a new state directory.
+listen_round() {
+    local name=$1 bin=$2 port=$3
+    FIVETRAN_SIGNING_KEY=$key XDG_CONFIG_HOME="$work/config" "$bin" listen --dry-run --host 127.0.0.1 \
+        --port "$port" --state-dir "$work/state-$name-$round" >/dev/null 2>"$work/$name.log" &
+    pids+=($!)
+    local pid=$!
+    wait_for_port "$port"
+    run "$name" "$pid" "http://127.0.0.1:$port/"
+    kill -TERM "$pid"
+    wait "$pid" || true
+    local stored
+    stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from delivery').fetchone()[0])" \
+        "$work/state-$name-$round/fivetran-notify.sqlite")
+    echo "$name stored $stored distinct deliveries" >&2
+}
+
 for round in $(seq 1 "$ROUNDS"); do
     # fivetran-notify listen --dry-run: verify + durable store (synchronous=FULL) + 200, on a new state.
-    port=$((BASE_PORT + 3 * round))
-    FIVETRAN_SIGNING_KEY=$key XDG_CONFIG_HOME="$work/config" "$binary" listen --dry-run --host 127.0.0.1 \
-        --port "$port" --state-dir "$work/state-$round" >/dev/null 2>"$work/listen.log" &
-    pids+=($!)
-    listen_pid=$!
-    wait_for_port "$port"
-    run listen "$listen_pid" "http://127.0.0.1:$port/"
-    kill -TERM "$listen_pid"
-    wait "$listen_pid" || true
-    stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from delivery').fetchone()[0])" \
-        "$work/state-$round/fivetran-notify.sqlite")
-    echo "listen stored $stored distinct deliveries" >&2
+    listen_round listen "$binary" $((BASE_PORT + 4 * round))
+    if [ -n "${COMPARE_BINARY:-}" ]; then listen_round before "$COMPARE_BINARY" $((BASE_PORT + 4 * round + 3)); fi
 
     # adnanh/webhook with an HMAC rule and /bin/true.
-    port=$((BASE_PORT + 3 * round + 1))
+    port=$((BASE_PORT + 4 * round + 1))
     cat >"$work/hooks.json" <<JSON
 [{"id": "fivetran", "execute-command": "/bin/true", "response-message": "ok",
   "trigger-rule": {"match": {"type": "payload-hmac-sha256", "secret": "$key",
@@ -127,7 +136,7 @@ JSON
     kill "$webhook_pid"
 
     # The bare Hummingbird ceiling.
-    port=$((BASE_PORT + 3 * round + 2))
+    port=$((BASE_PORT + 4 * round + 2))
     XDG_CONFIG_HOME="$work/config" "$binary" listen --bare --host 127.0.0.1 --port "$port" >/dev/null 2>&1 &
     pids+=($!)
     bare_pid=$!
@@ -147,8 +156,10 @@ def num(text):
     except ValueError:
         return float("nan")
 summary = {}
-for name in ("listen", "webhook", "bare"):
+for name in ("listen", "before", "webhook", "bare"):
     mine = [r for r in rows if r[0] == name]
+    if not mine:
+        continue
     cpu = [num(r[4]) / ticks / num(r[5]) * 1e6 for r in mine if num(r[5]) > 0]
     summary[name] = dict(
         rps=statistics.median(num(r[1]) for r in mine), p99=statistics.median(num(r[2]) for r in mine),
@@ -164,4 +175,7 @@ print("listen / webhook rate:  %.2f   (target >= 1.2)" % (listen["rps"] / webhoo
 print("listen / bare rate:     %.2f   (target >= 0.8)" % (listen["rps"] / bare["rps"]))
 print("listen / webhook p99:   %.2f   (target <= 0.33)" % (listen["p99"] / webhook["p99"]))
 print("listen peak RSS:        %.1f MB   (target <= 45)" % listen["rss"])
+if "before" in summary:
+    before = summary["before"]
+    print("listen / before rate:   %.2f   CPU per request: %.2f" % (listen["rps"] / before["rps"], listen["cpu"] / before["cpu"]))
 PY
