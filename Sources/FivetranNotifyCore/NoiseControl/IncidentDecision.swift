@@ -62,21 +62,32 @@ public enum IncidentChange: Sendable, Equatable {
 public struct IncidentDecision: Sendable, Equatable {
     public var change: IncidentChange
     public var intents: [NoticeIntent]
+    /// The delivery is older than the newest one already applied to its incident: it changes nothing.
+    public var isLate: Bool
 
-    public init(change: IncidentChange = .unchanged, intents: [NoticeIntent] = []) {
+    public init(change: IncidentChange = .unchanged, intents: [NoticeIntent] = [], isLate: Bool = false) {
         self.change = change
         self.intents = intents
+        self.isLate = isLate
     }
 
     /// Decides for a forwarded delivery. `signal` is nil for a forwarded event that opens no incident
     /// (one picked with `--events` that neither fails nor resolves anything): it is told unless muted.
     /// `history` matters only for a resolution.
+    ///
+    /// No order of arrival is assumed: `created` (the delivery's signed time) is compared with
+    /// `lastApplied`, the newest `created` already applied to the incident (kept after it closes). An
+    /// older delivery changes nothing: a late success never resolves a newer failure, a late failure
+    /// never reopens what a newer success closed. Equal times keep arrival order.
     public static func decide(
         incident: Incident?, signal: IncidentSignal?, muted: Bool, history: NoticeHistory = NoticeHistory(),
-        policy: NoticePolicy, now: Date
+        policy: NoticePolicy, now: Date, created: Date? = nil, lastApplied: Date? = nil
     ) -> IncidentDecision {
         guard let signal else {
             return IncidentDecision(intents: muted ? [] : [.alert])
+        }
+        if isLate(created: created ?? now, lastApplied: lastApplied) {
+            return IncidentDecision(isLate: true)
         }
         switch signal.kind {
         case .failure(let status, let reason):
@@ -98,6 +109,12 @@ public struct IncidentDecision: Sendable, Equatable {
             guard let incident else { return IncidentDecision() }
             return resolve(incident, muted: muted, history: history, policy: policy)
         }
+    }
+
+    /// True when a delivery created at `created` is older than the newest one applied to its incident.
+    public static func isLate(created: Date, lastApplied: Date?) -> Bool {
+        guard let lastApplied else { return false }
+        return created < lastApplied
     }
 
     private static func resolve(

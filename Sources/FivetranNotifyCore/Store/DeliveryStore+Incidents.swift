@@ -24,6 +24,11 @@ extension DeliveryStore {
             return try apply(decision, key: nil, destination: destination, deliveryId: deliveryId, item.receivedAt, db)
         }
         let key = incidentKey(signal.family, signal.subject)
+        let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
+        let lastApplied = try lastApplied(signal, db)
+        // A late delivery is stored and changes nothing (the decision says the same; this skips the reads).
+        if IncidentDecision.isLate(created: created, lastApplied: lastApplied) { return nil }
+        try recordApplied(signal, created: created, db)
         let existing = try incident(signal.family, signal.subject, db)
         let destination: String
         var history = NoticeHistory()
@@ -40,7 +45,7 @@ extension DeliveryStore {
         if muted, case .failure = signal.kind { try markMuted(deliveryId, db) }
         let decision = IncidentDecision.decide(
             incident: existing?.incident, signal: signal, muted: muted, history: history, policy: policy,
-            now: item.receivedAt)
+            now: item.receivedAt, created: created, lastApplied: lastApplied)
         switch decision.change {
         case .unchanged: break
         case .save(let incident): try save(incident, destination: destination, lastDeliveryId: deliveryId, db)
@@ -147,6 +152,23 @@ extension DeliveryStore {
     }
 
     /// An incident as stored, with where its messages go.
+    /// The newest signed `created` applied to the signal's incident, if any.
+    private static func lastApplied(_ signal: IncidentSignal, _ db: Database) throws -> Date? {
+        try Double.fetchOne(
+            db.cachedStatement(sql: "SELECT lastCreated FROM incident_order WHERE family = ? AND subject = ?"),
+            arguments: [signal.family.rawValue, signal.subject]
+        ).map(Date.init(timeIntervalSince1970:))
+    }
+
+    private static func recordApplied(_ signal: IncidentSignal, created: Date, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO incident_order (family, subject, lastCreated) VALUES (?, ?, ?)
+                ON CONFLICT (family, subject) DO UPDATE SET lastCreated = max(lastCreated, excluded.lastCreated)
+                """
+        ).execute(arguments: [signal.family.rawValue, signal.subject, created.timeIntervalSince1970])
+    }
+
     struct StoredIncident {
         var incident: Incident
         var destination: String?

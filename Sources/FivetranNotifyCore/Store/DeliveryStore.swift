@@ -275,6 +275,13 @@ public final class DeliveryStore: Sendable {
                         AND id NOT IN (SELECT lastDeliveryId FROM incident)
                     """, arguments: [limit])
             let removed = db.changesCount
+            // The order of incidents no delivery can reach any more (older ones are stale on arrival).
+            try db.execute(
+                sql: """
+                    DELETE FROM incident_order WHERE lastCreated < ?
+                        AND NOT EXISTS (SELECT 1 FROM incident
+                            WHERE incident.family = incident_order.family AND incident.subject = incident_order.subject)
+                    """, arguments: [limit])
             return removed
         }
         try await pool.writeWithoutTransaction { db in

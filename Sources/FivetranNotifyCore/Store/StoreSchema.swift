@@ -5,7 +5,7 @@ import GRDB
 /// A state directory written by any earlier release upgrades in place when a listener or command
 /// opens it, and keeps what it held.
 ///
-/// Tables (as of v6):
+/// Tables (as of v7):
 /// - `delivery`: every verified delivery, byte for byte (`dedupKey` makes redeliveries no-ops).
 /// - `message`: the outbox. One row a notice for one destination target, in a `MessageState`, with the
 ///   facts the destination renders when it sends it (`kind`, `failures`, `since`), and a `MessageClaim`
@@ -14,6 +14,8 @@ import GRDB
 /// - `message_incident`: the incidents a message speaks for (one for an alert or reminder, many for a
 ///   digest), until the incident ends.
 /// - `incident`: each connector's or dbt job's open incident.
+/// - `incident_order`: per incident (open or closed), the newest signed `created` applied to it, so a
+///   late delivery changes nothing.
 /// - `mute`: the operator's silences.
 enum StoreSchema {
     static var migrator: DatabaseMigrator {
@@ -103,6 +105,17 @@ enum StoreSchema {
         }
         migrator.registerMigration("v6 neutral notices") { db in
             try neutralNotices(db)
+        }
+        migrator.registerMigration("v7 incident order") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE incident_order (
+                        family TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        lastCreated DOUBLE NOT NULL,
+                        PRIMARY KEY (family, subject)
+                    ) WITHOUT ROWID;
+                    """)
         }
         return migrator
     }

@@ -31,6 +31,10 @@ import Testing
         var intents: [NoticeIntent]
         /// nil: the incident is saved (opened or updated); true: closed; false: unchanged.
         var closes: Bool?
+        /// The delivery's signed time (default: now) and the newest one applied to the incident.
+        var created: Date? = nil
+        var lastApplied: Date? = nil
+        var isLate = false
 
         var testDescription: String { name }
     }
@@ -73,13 +77,32 @@ import Testing
         Case(
             name: "a muted success after a told failure says nothing", incident: open(), signal: success, muted: true,
             history: NoticeHistory(told: true), intents: [.withdrawWaiting, .detach], closes: true),
+        // Order: the signed `created` decides, not arrival.
+        Case(
+            name: "a late success never resolves a newer failure", incident: open(), signal: success,
+            history: NoticeHistory(pending: true), intents: [], closes: false, created: start - 300,
+            lastApplied: start, isLate: true),
+        Case(
+            name: "a late failure never reopens what a newer success closed", incident: nil, signal: failure,
+            intents: [], closes: false, created: start - 300, lastApplied: start, isLate: true),
+        Case(
+            name: "a late repeat of an open incident changes nothing", incident: open(), signal: failure,
+            intents: [], closes: false, created: start - 1, lastApplied: start, isLate: true),
+        Case(
+            name: "equal times keep arrival order", incident: open(), signal: success,
+            history: NoticeHistory(told: true), intents: [.withdrawWaiting, .detach, .recover(recovery)],
+            closes: true, created: start, lastApplied: start),
+        Case(
+            name: "a newer failure after a closed incident opens a new one", incident: nil, signal: failure,
+            intents: [.alert], closes: nil, created: start + 30, lastApplied: start),
     ]
 
     @Test(arguments: cases) func decides(_ c: Case) {
         let decision = IncidentDecision.decide(
             incident: c.incident, signal: c.signal, muted: c.muted, history: c.history, policy: c.policy,
-            now: Self.start + 60)
+            now: Self.start + 60, created: c.created, lastApplied: c.lastApplied)
         #expect(decision.intents == c.intents)
+        #expect(decision.isLate == c.isLate)
         switch (c.closes, decision.change) {
         case (nil, .save), (true, .close), (false, .unchanged): break
         default: Issue.record("change \(decision.change) for \(c.name)")
