@@ -77,6 +77,12 @@ extension FivetranNotifyCommand {
                 valueName: "duration"))
         var remindEvery: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Deliveries created longer ago than this are stored but not forwarded, so late retries and replays stay quiet: 12h, 3d (default: max_age in config.toml, else 3d).",
+                valueName: "duration"))
+        var maxAge: String?
+
         @Option(help: .hidden)
         var idleTimeout: Double = 15
 
@@ -96,6 +102,9 @@ extension FivetranNotifyCommand {
             if let remindEvery, DurationText.parse(remindEvery) == nil {
                 throw ValidationError(
                     "--remind-every \"\(remindEvery)\" is not a duration; write it like 90s, 15m, 4h or 1d.")
+            }
+            if let maxAge, DurationText.parse(maxAge) == nil {
+                throw ValidationError("--max-age \"\(maxAge)\" is not a duration; write it like 12h, 3d or 7d.")
             }
         }
 
@@ -121,6 +130,7 @@ extension FivetranNotifyCommand {
             options.bare = bare
             options.notifyResolved = notifyResolved
             options.remindEvery = remindEvery.flatMap(DurationText.parse)
+            options.maxAge = maxAge.flatMap(DurationText.parse)
             return await runReportingErrors(context.output) {
                 try await ListenRunner.run(options, context: context)
             }

@@ -24,6 +24,8 @@ public struct ListenOptions: Sendable {
     public var notifyResolved: Bool?
     /// `--remind-every` (nil: config.toml's `remind_every`, else 4 h).
     public var remindEvery: Duration?
+    /// `--max-age` (nil: config.toml's `max_age`, else 3 days).
+    public var maxAge: Duration?
 
     public init() {}
 }
@@ -93,6 +95,7 @@ public enum ListenRunner {
             from: settings.configFile, defaultURL: destination, environment: context.environment)
         configuration.routeTable = options.dryRun ? RouteTable(defaultURL: destination) : routes
         configuration.forwardedEvents = ForwardedEvents(names: events)
+        configuration.maxAge = options.maxAge ?? listenConfig.maxAge ?? ListenerConfiguration.defaultMaxAge
 
         let stateDirectory =
             options.stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? context.paths.stateDirectory

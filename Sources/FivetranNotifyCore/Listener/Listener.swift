@@ -22,6 +22,11 @@ public struct ListenerConfiguration: Sendable {
     /// Where forwarded events go: the `[[route]]` rules, then the default Slack webhook URL
     /// (`SlackDestination.dryRunTarget`, with no rules, for --dry-run).
     public var routeTable = RouteTable(defaultURL: SlackDestination.dryRunTarget)
+    /// A delivery created longer ago than this is stored but never forwarded (`--max-age`): a late
+    /// retry or a captured delivery replayed.
+    public var maxAge: Duration = ListenerConfiguration.defaultMaxAge
+
+    public static let defaultMaxAge: Duration = .seconds(3 * 86_400)
 
     public init() {}
 }
@@ -82,15 +87,17 @@ public struct DeliveryEndpoint: Sendable {
             logger.warning("--> rejected: signed body is not a JSON object (400): \(error)")
             return Self.answer(.badRequest, #"{"error":"the body is not a JSON object"}"#)
         }
-        let forward = configuration.forwardedEvents.shouldForward(delivery)
-        let signal = IncidentSignal.of(delivery, forwarded: configuration.forwardedEvents)
+        let receivedAt = now()
+        let stale = delivery.isStale(receivedAt: receivedAt, maxAge: configuration.maxAge.seconds)
+        let forward = !stale && configuration.forwardedEvents.shouldForward(delivery)
+        let signal = stale ? nil : IncidentSignal.of(delivery, forwarded: configuration.forwardedEvents)
         let incoming = IncomingDelivery(
             deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body),
             event: delivery.event,
             subject: delivery.subjectKey,
             status: delivery.status,
             body: body,
-            receivedAt: now(),
+            receivedAt: receivedAt,
             destination: forward ? configuration.routeTable.destination(for: delivery) : nil,
             delivery: delivery,
             signal: signal)
@@ -111,6 +118,16 @@ public struct DeliveryEndpoint: Sendable {
         if let value = delivery.status { fields["status"] = "\(value)" }
         if forward { fields["forwarded"] = "true" }
         switch outcome {
+        case .stored where stale:
+            metrics.deliveriesReceived.increment()
+            metrics.deliveriesStale.increment()
+            fields["stale"] = "true"
+            logger.warning(
+                """
+                --> \(delivery.event) \(delivery.displayName)\(status) (stale: created \(delivery.created ?? "?"), \
+                older than --max-age \(TimeText.duration(configuration.maxAge.seconds)); stored, not forwarded)
+                """, metadata: fields)
+            return Self.stored
         case .stored:
             metrics.deliveriesReceived.increment()
             logger.info("--> \(delivery.event) \(delivery.displayName)\(status)", metadata: fields)

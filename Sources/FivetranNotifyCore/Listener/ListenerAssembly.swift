@@ -71,8 +71,11 @@ public struct ListenerAssembly: Sendable {
             logger: serverLogger, onServerRunning: onServerRunning)
         self.store = store
         self.metrics = metrics
+        // Deduplication records outlive --max-age by a day, so a replayed delivery is never posted again.
+        let retention = max(StorePruner.defaultRetention, inputs.configuration.maxAge.seconds + 86_400)
         services = [
-            dispatcher, StorePruner(store: store, clock: inputs.clock, logger: inputs.logger), app,
+            dispatcher, StorePruner(store: store, retention: retention, clock: inputs.clock, logger: inputs.logger),
+            app,
         ]
     }
 }

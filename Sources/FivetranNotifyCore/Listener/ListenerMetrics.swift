@@ -8,6 +8,7 @@ public final class ListenerMetrics: Sendable {
 
     let deliveriesReceived: Counter
     let deliveriesDuplicate: Counter
+    let deliveriesStale: Counter
     let rejectedSignature: Counter
     let rejectedNotJSON: Counter
     let rejectedTooLarge: Counter
@@ -28,6 +29,9 @@ public final class ListenerMetrics: Sendable {
             descriptor: name("deliveries", "received", "total", "Verified deliveries stored."))
         deliveriesDuplicate = registry.makeCounter(
             descriptor: name("deliveries", "duplicate", "total", "Verified deliveries already stored (no-op)."))
+        deliveriesStale = registry.makeCounter(
+            descriptor: name(
+                "deliveries", "stale", "total", "Verified deliveries older than --max-age: stored, not forwarded."))
         let rejected = name("deliveries", "rejected", "total", "Deliveries answered with an error, by reason.")
         rejectedSignature = registry.makeCounter(descriptor: rejected, labels: [("reason", "signature")])
         rejectedNotJSON = registry.makeCounter(descriptor: rejected, labels: [("reason", "not_json")])

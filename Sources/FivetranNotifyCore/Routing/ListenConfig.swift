@@ -8,16 +8,22 @@ public struct ListenConfig: Sendable, Equatable {
     public var remindEvery: Duration
     /// The events forwarded (nil: the default failure events).
     public var events: [String]?
+    /// Deliveries created longer ago are stored, not forwarded (nil: `--max-age`'s default, 3 days).
+    public var maxAge: Duration?
 
     public static let defaultRemindEvery = NoticePolicy.defaultRemindEvery
 
-    public init(notifyResolved: Bool = false, remindEvery: Duration = defaultRemindEvery, events: [String]? = nil) {
+    public init(
+        notifyResolved: Bool = false, remindEvery: Duration = defaultRemindEvery, events: [String]? = nil,
+        maxAge: Duration? = nil
+    ) {
         self.notifyResolved = notifyResolved
         self.remindEvery = remindEvery
         self.events = events
+        self.maxAge = maxAge
     }
 
-    private static let keys: Set<String> = ["notify_resolved", "remind_every", "events"]
+    private static let keys: Set<String> = ["notify_resolved", "remind_every", "events", "max_age"]
 
     /// Reads `[listen]`; an unknown key or a wrong type stops `listen` with the file and line.
     public static func load(from config: ConfigFile?) throws -> ListenConfig {
@@ -44,6 +50,14 @@ public struct ListenConfig: Sendable, Equatable {
                     key: "remind_every", section: section)
             }
             result.remindEvery = duration
+        }
+        if let text = try config.string("max_age", in: table, section: section) {
+            guard let duration = DurationText.parse(text) else {
+                throw config.error(
+                    "max_age: \"\(text)\" is not a duration; write it like 12h, 3d or 7d", key: "max_age",
+                    section: section)
+            }
+            result.maxAge = duration
         }
         if let value = table["events"] {
             guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {

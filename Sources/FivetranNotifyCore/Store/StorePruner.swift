@@ -13,8 +13,11 @@ public struct StorePruner: Service {
     let clock: ServiceClock
     let logger: Logger
 
+    /// A week: longer than Fivetran's redeliveries last, and than the default `--max-age` plus a day.
+    public static let defaultRetention: TimeInterval = 7 * 86_400
+
     public init(
-        store: DeliveryStore, retention: TimeInterval = 7 * 86_400, interval: Duration = .seconds(3600),
+        store: DeliveryStore, retention: TimeInterval = defaultRetention, interval: Duration = .seconds(3600),
         clock: ServiceClock = .live, logger: Logger
     ) {
         self.store = store

@@ -34,6 +34,7 @@ final class ListenerHarness: Sendable {
     static func start(
         slackURL: String?,
         idleTimeout: Duration = .seconds(15),
+        maxAge: Duration = .seconds(100 * 365 * 86_400),
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
@@ -47,6 +48,8 @@ final class ListenerHarness: Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.idleTimeout = idleTimeout
+        // The sample deliveries were captured long ago: freshness is off unless a test asks for it.
+        configuration.maxAge = maxAge
         configuration.routeTable = RouteTable(routes: routes, defaultURL: slackURL ?? SlackDestination.dryRunTarget)
         var dispatcherConfiguration = DispatcherConfiguration()
         tune(&dispatcherConfiguration)
@@ -81,6 +84,7 @@ final class ListenerHarness: Sendable {
     static func with<Result>(
         slackURL: String?,
         idleTimeout: Duration = .seconds(15),
+        maxAge: Duration = .seconds(100 * 365 * 86_400),
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
@@ -90,7 +94,8 @@ final class ListenerHarness: Sendable {
         try await withStarted(
             {
                 try await start(
-                    slackURL: slackURL, idleTimeout: idleTimeout, routes: routes, policy: policy, now: now,
+                    slackURL: slackURL, idleTimeout: idleTimeout, maxAge: maxAge, routes: routes, policy: policy,
+                    now: now,
                     dispatcher: tune)
             }, stop: { await $0.stop() }, body)
     }
@@ -133,8 +138,16 @@ final class ListenerHarness: Sendable {
 
 /// Sample deliveries.
 enum Samples {
+    /// A minute before this test run began: fresh for `--max-age`, and the same in every sample, so a
+    /// sample sent twice is the same delivery.
+    static let recent: String = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date().addingTimeInterval(-60))
+    }()
+
     /// A `sync_end` with a status, distinct per connector and time.
-    static func syncEnd(connector: String, status: String = "FAILURE", created: String = "2026-05-22T00:06:08.638Z")
+    static func syncEnd(connector: String, status: String = "FAILURE", created: String = recent)
         -> Data
     {
         Data(
