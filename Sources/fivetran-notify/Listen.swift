@@ -83,6 +83,15 @@ extension FivetranNotifyCommand {
                 valueName: "duration"))
         var maxAge: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "A request must arrive whole within this long of its first byte, or its connection is closed: 10s, 30s, 2m (default: 30s).",
+                valueName: "duration"))
+        var requestTimeout = "30s"
+
+        @Option(help: "At most this many connections open at once; more wait in the kernel's backlog (default: 512).")
+        var maxConnections = 512
+
         @Option(help: .hidden)
         var idleTimeout: Double = 15
 
@@ -94,7 +103,17 @@ extension FivetranNotifyCommand {
                 throw ValidationError("--log-format must be text or json.")
             }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
-            guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive.") }
+            guard idleTimeout > 0, idleTimeout <= 86_400 else {
+                throw ValidationError("--idle-timeout must be a number of seconds between 0 and 86400.")
+            }
+            guard let timeout = DurationText.parse(requestTimeout), timeout <= .seconds(3600) else {
+                throw ValidationError(
+                    "--request-timeout \"\(requestTimeout)\" is not a duration up to an hour; write it like 10s, 30s or 2m."
+                )
+            }
+            guard (1...1_000_000).contains(maxConnections) else {
+                throw ValidationError("--max-connections must be between 1 and 1000000.")
+            }
             guard (tlsCert == nil) == (tlsKey == nil) else {
                 throw ValidationError(
                     "--tls-cert and --tls-key go together: give both to serve HTTPS, or neither for plain HTTP.")
@@ -131,6 +150,8 @@ extension FivetranNotifyCommand {
             options.notifyResolved = notifyResolved
             options.remindEvery = remindEvery.flatMap(DurationText.parse)
             options.maxAge = maxAge.flatMap(DurationText.parse)
+            options.requestTimeout = DurationText.parse(requestTimeout) ?? .seconds(30)
+            options.maxConnections = maxConnections
             return await runReportingErrors(context.output) {
                 try await ListenRunner.run(options, context: context)
             }

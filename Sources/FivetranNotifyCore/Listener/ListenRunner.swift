@@ -18,6 +18,10 @@ public struct ListenOptions: Sendable {
     public var tlsKeyFile: String?
     public var logFormat: LogFormat = .text
     public var idleTimeout: Duration = .seconds(15)
+    /// `--request-timeout`: a request must arrive whole within this long of its first byte.
+    public var requestTimeout: Duration = .seconds(30)
+    /// `--max-connections`: connections open at once; more wait in the kernel's backlog.
+    public var maxConnections: Int = 512
     /// Hidden: serve a bare 200 (benchmark ceiling).
     public var bare = false
     /// `--notify-resolved` (nil: config.toml's `notify_resolved`, else off).
@@ -44,6 +48,13 @@ public enum ListenRunner {
         configuration.port = options.port
         configuration.path = options.path.hasPrefix("/") ? options.path : "/" + options.path
         configuration.idleTimeout = options.idleTimeout
+        configuration.requestTimeout = options.requestTimeout
+        configuration.maxConnections = options.maxConnections
+        for reserved in ["/healthz", "/metrics"] where configuration.path == reserved {
+            throw NotifyError(
+                "--path \(reserved) is where listen answers \(reserved == "/healthz" ? "health checks" : "Prometheus"); "
+                    + "choose another path for deliveries, like /fivetran.", exitCode: ExitStatus.usage)
+        }
 
         if options.bare {
             let app = buildListenerApplication(
@@ -123,12 +134,16 @@ public enum ListenRunner {
                 )
             })
         let store = listener.store
-        let group = ServiceGroup(
-            configuration: .init(
-                services: listener.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-                    + (tlsReloader.map { [.init(service: $0)] } ?? []),
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: listener.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                + (tlsReloader.map { [.init(service: $0)] } ?? []),
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // SIGTERM ends the process within 10 s whatever clients do: requests still unanswered after the
+        // grace period are cut (Fivetran retries them; nothing acknowledged is lost).
+        groupConfiguration.maximumGracefulShutdownDuration = ListenerConfiguration.shutdownGrace
+        groupConfiguration.maximumCancellationDuration = .seconds(1)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {

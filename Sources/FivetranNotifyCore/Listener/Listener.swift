@@ -17,6 +17,11 @@ public struct ListenerConfiguration: Sendable {
     /// A connection that sends nothing for this long (before, inside or between requests) is closed,
     /// so a slow or stalled client cannot hold it forever.
     public var idleTimeout: Duration = .seconds(15)
+    /// A request must arrive whole within this long of its first byte (`--request-timeout`).
+    public var requestTimeout: Duration = .seconds(30)
+    /// At most this many connections are open at once (`--max-connections`); more wait in the
+    /// kernel's backlog until one closes.
+    public var maxConnections: Int = 512
     /// Which events become Slack messages.
     public var forwardedEvents: ForwardedEvents = ForwardedEvents(names: nil)
     /// Where forwarded events go: the `[[route]]` rules, then the default Slack webhook URL
@@ -27,6 +32,8 @@ public struct ListenerConfiguration: Sendable {
     public var maxAge: Duration = ListenerConfiguration.defaultMaxAge
 
     public static let defaultMaxAge: Duration = .seconds(3 * 86_400)
+    /// How long SIGTERM waits for requests in flight before cutting them.
+    public static let shutdownGrace: Duration = .seconds(8)
 
     public init() {}
 }
@@ -186,24 +193,7 @@ public func buildListenerRouter(endpoint: DeliveryEndpoint) -> Router<BasicReque
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
-    addMethodNotAllowed(router, path: path, allowed: "POST", except: .post)
-    for fixed in ["/healthz", "/metrics"] where fixed != endpoint.configuration.path {
-        addMethodNotAllowed(router, path: RouterPath(fixed), allowed: "GET, HEAD", except: .get)
-    }
     return router
-}
-
-private func addMethodNotAllowed(
-    _ router: Router<BasicRequestContext>, path: RouterPath, allowed: String, except: HTTPTypes.HTTPRequest.Method
-) {
-    for method in [HTTPTypes.HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options]
-    where method != except {
-        if except == .get && method == .head { continue }
-        router.on(path, method: method) { _, _ in
-            DeliveryEndpoint.answer(
-                .methodNotAllowed, #"{"error":"method not allowed"}"#, headers: [.allow: allowed])
-        }
-    }
 }
 
 /// The Hummingbird application for `listen`, with the idle timeout that drops stalled clients.
@@ -214,12 +204,16 @@ public func buildListenerApplication(
     logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(configuration.idleTimeout))
+    let requestTimeout = TimeAmount(configuration.requestTimeout)
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [RequestDeadlineInstaller(timeout: requestTimeout)],
+        idleTimeout: TimeAmount(configuration.idleTimeout))
     return Application(
-        router: router,
+        responder: MethodGuard(deliveryPath: configuration.path, next: router.buildResponder()),
         server: tls.map { .reloadableTLS($0, http1: http1) } ?? .http1(configuration: http1),
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "fivetran-notify"),
+            address: .hostname(configuration.host, port: configuration.port), serverName: "fivetran-notify",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         onServerRunning: onServerRunning,
         logger: logger
     )

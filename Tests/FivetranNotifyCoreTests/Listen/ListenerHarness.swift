@@ -35,6 +35,8 @@ final class ListenerHarness: Sendable {
         slackURL: String?,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
+        requestTimeout: Duration = .seconds(30),
+        maxConnections: Int = 512,
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
@@ -50,6 +52,8 @@ final class ListenerHarness: Sendable {
         configuration.idleTimeout = idleTimeout
         // The sample deliveries were captured long ago: freshness is off unless a test asks for it.
         configuration.maxAge = maxAge
+        configuration.requestTimeout = requestTimeout
+        configuration.maxConnections = maxConnections
         configuration.routeTable = RouteTable(routes: routes, defaultURL: slackURL ?? SlackDestination.dryRunTarget)
         var dispatcherConfiguration = DispatcherConfiguration()
         tune(&dispatcherConfiguration)
@@ -85,6 +89,8 @@ final class ListenerHarness: Sendable {
         slackURL: String?,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
+        requestTimeout: Duration = .seconds(30),
+        maxConnections: Int = 512,
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
@@ -94,7 +100,8 @@ final class ListenerHarness: Sendable {
         try await withStarted(
             {
                 try await start(
-                    slackURL: slackURL, idleTimeout: idleTimeout, maxAge: maxAge, routes: routes, policy: policy,
+                    slackURL: slackURL, idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
+                    maxConnections: maxConnections, routes: routes, policy: policy,
                     now: now,
                     dispatcher: tune)
             }, stop: { await $0.stop() }, body)

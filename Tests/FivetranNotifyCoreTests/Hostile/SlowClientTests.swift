@@ -1,0 +1,88 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import FivetranNotifyCore
+
+extension ListenSuites {
+    /// Slow and idle clients (cli.md, "Order, freshness, signals and hostile clients"): a request must
+    /// arrive whole within `--request-timeout` of its first byte, at most `--max-connections` are open.
+    @Suite struct SlowClientTests {
+        @Test func aTricklingBodyIsCutAtTheRequestTimeoutThoughEachByteResetsTheIdleTimer() async throws {
+            try await ListenerHarness.with(slackURL: nil, idleTimeout: .seconds(15), requestTimeout: .seconds(1)) {
+                listener throws in
+                let client = try RawConnection(port: listener.port)
+                #expect(client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"))
+                let started = ContinuousClock.now
+                var closed = false
+                while !closed, ContinuousClock.now - started < .seconds(5) {
+                    client.send("x")
+                    closed = client.isClosedByServer(within: .milliseconds(200))
+                }
+                #expect(closed)
+                #expect(ContinuousClock.now - started < .seconds(3))
+            }
+        }
+
+        @Test func tricklingHeadersAreCutToo() async throws {
+            try await ListenerHarness.with(slackURL: nil, requestTimeout: .seconds(1)) { listener throws in
+                let client = try RawConnection(port: listener.port)
+                let started = ContinuousClock.now
+                var closed = false
+                #expect(client.send("POST / HTTP/1.1\r\n"))
+                while !closed, ContinuousClock.now - started < .seconds(5) {
+                    client.send("X-Slow: a\r\n")
+                    closed = client.isClosedByServer(within: .milliseconds(200))
+                }
+                #expect(closed)
+                #expect(ContinuousClock.now - started < .seconds(3))
+            }
+        }
+
+        @Test func aWellBehavedDeliveryIsAnsweredWhileSlowClientsHoldConnections() async throws {
+            try await ListenerHarness.with(slackURL: nil) { listener throws in
+                // Warm up the client (libcurl is loaded on first use), so only the server is timed.
+                #expect(try await listener.post(Samples.syncEnd(connector: "warm_up")).status == 200)
+                let slow = try (0..<200).map { _ in try RawConnection(port: listener.port) }
+                for client in slow { client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n") }
+                let started = ContinuousClock.now
+                let response = try await listener.post(Samples.syncEnd(connector: "among_slow"))
+                #expect(response.status == 200)
+                #expect(ContinuousClock.now - started < .seconds(1))
+                withExtendedLifetime(slow) {}
+            }
+        }
+
+        @Test func connectionsBeyondTheCapWaitInTheBacklogInsteadOfBeingRefused() async throws {
+            try await ListenerHarness.with(slackURL: nil, maxConnections: 2) { listener throws in
+                let held = try (0..<2).map { _ in try RawConnection(port: listener.port) }
+                for client in held { client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n") }
+                let answered = Mutex(false)
+                let post = Task {
+                    let response = try await listener.post(Samples.syncEnd(connector: "waiting"))
+                    answered.withLock { $0 = true }
+                    return response.status
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(answered.withLock { $0 } == false, "a third connection was served beyond --max-connections 2")
+                held[0].closeNow()
+                #expect(try await post.value == 200)
+                withExtendedLifetime(held) {}
+            }
+        }
+
+        @Test func anyOtherMethodOnAKnownPathIs405() async throws {
+            try await ListenerHarness.with(slackURL: nil) { listener throws in
+                for (method, path, allow) in [
+                    ("PROPFIND", "/", "POST"), ("TRACE", "/", "POST"), ("MKCOL", "/", "POST"), ("GET", "/", "POST"),
+                    ("PUT", "/healthz", "GET, HEAD"), ("LOCK", "/metrics", "GET, HEAD"),
+                ] {
+                    let response = try await listener.get(path, method: method)
+                    #expect(response.status == 405, "\(method) \(path)")
+                    #expect(response.header("Allow") == allow, "\(method) \(path)")
+                }
+                #expect(try await listener.get("/elsewhere", method: "PROPFIND").status == 404)
+            }
+        }
+    }
+}
