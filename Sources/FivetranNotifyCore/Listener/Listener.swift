@@ -22,6 +22,8 @@ public struct ListenerConfiguration: Sendable {
     /// At most this many connections are open at once (`--max-connections`); more wait in the
     /// kernel's backlog until one closes.
     public var maxConnections: Int = 512
+    /// How often the state file is checked for having been deleted or replaced.
+    public var stateCheckInterval: Duration = .seconds(2)
     /// Which events become Slack messages.
     public var forwardedEvents: ForwardedEvents = ForwardedEvents(names: nil)
     /// Where forwarded events go: the `[[route]]` rules, then the default Slack webhook URL
@@ -175,6 +177,9 @@ public func buildListenerRouter(endpoint: DeliveryEndpoint) -> Router<BasicReque
     let path = RouterPath(endpoint.configuration.path)
     router.post(path) { request, _ in await endpoint.handle(request) }
     router.get("/healthz") { _, _ in
+        if store.lostReason != nil {
+            return DeliveryEndpoint.answer(.serviceUnavailable, #"{"status":"state_file_lost"}"#)
+        }
         do {
             let counts = try await store.counts()
             let status = counts.failed > 0 ? "degraded" : "ok"

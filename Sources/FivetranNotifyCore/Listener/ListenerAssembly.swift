@@ -51,6 +51,9 @@ public struct ListenerAssembly: Sendable {
     public init(
         _ inputs: Inputs, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws {
+        try DeliveryStore.prepare(stateDirectory: inputs.stateDirectory)
+        // Before the store is even opened: a second listener must touch nothing of the first's.
+        let lock = try StateDirectoryLock.acquire(stateDirectory: inputs.stateDirectory)
         let store = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.policy)
         let metrics = ListenerMetrics()
         var dispatcherConfiguration = inputs.dispatcher
@@ -74,7 +77,9 @@ public struct ListenerAssembly: Sendable {
         // Deduplication records outlive --max-age by a day, so a replayed delivery is never posted again.
         let retention = max(StorePruner.defaultRetention, inputs.configuration.maxAge.seconds + 86_400)
         services = [
-            dispatcher, StorePruner(store: store, retention: retention, clock: inputs.clock, logger: inputs.logger),
+            lock, dispatcher,
+            StorePruner(store: store, retention: retention, clock: inputs.clock, logger: inputs.logger),
+            StateFileWatcher(store: store, interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
             app,
         ]
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The durable queue: every verified delivery and every notice still to send (the outbox), in SQLite
 /// (`<state dir>/fivetran-notify.sqlite`, WAL journal).
@@ -23,10 +24,32 @@ public final class DeliveryStore: Sendable {
     private let committer: GroupCommitter<IncomingDelivery, RecordOutcome>
     /// Signalled whenever a message is queued (or re-queued), so the dispatcher wakes at once.
     public let messagesQueued: WakeSignal
+    /// Why the store can no longer keep what it is given (its file was deleted or replaced), if so.
+    private let lost = Mutex<String?>(nil)
 
     /// Opens (creating when needed) the store in a state directory, which is created 0700 if missing.
     /// - Throws: `NotifyError` naming the directory and the remedy when it cannot be written.
     public static func open(stateDirectory: URL, policy: NoticePolicy = NoticePolicy()) throws -> DeliveryStore {
+        try prepare(stateDirectory: stateDirectory)
+        let path = stateDirectory.appendingPathComponent(fileName).path
+        do {
+            return try DeliveryStore(path: path, policy: policy)
+        } catch let error as NotifyError {
+            throw error
+        } catch let error as DatabaseError where unusableFileCodes.contains(error.resultCode) {
+            throw NotifyError(
+                "The listener state \(path) cannot be used: \(reasonText(error)). Move it away to start with an "
+                    + "empty queue (alerts still queued in it would not be sent), or point --state-dir elsewhere.")
+        } catch let error as DatabaseError where busyOrBrokenCodes.contains(error.resultCode.primaryResultCode) {
+            throw StoreFailure.error(error, path: path)
+        } catch {
+            throw unwritable(stateDirectory.path, reason: reasonText(error))
+        }
+    }
+
+    /// Makes sure the state directory exists (0700 when created) and can be written.
+    /// - Throws: `NotifyError` naming the directory and the remedy.
+    public static func prepare(stateDirectory: URL) throws {
         let directory = stateDirectory.path
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -48,20 +71,6 @@ public final class DeliveryStore: Sendable {
         }
         Foundation.close(fd)
         unlink(probe)
-        let path = stateDirectory.appendingPathComponent(fileName).path
-        do {
-            return try DeliveryStore(path: path, policy: policy)
-        } catch let error as NotifyError {
-            throw error
-        } catch let error as DatabaseError where unusableFileCodes.contains(error.resultCode) {
-            throw NotifyError(
-                "The listener state \(path) cannot be used: \(reasonText(error)). Move it away to start with an "
-                    + "empty queue (alerts still queued in it would not be sent), or point --state-dir elsewhere.")
-        } catch let error as DatabaseError where busyOrBrokenCodes.contains(error.resultCode.primaryResultCode) {
-            throw StoreFailure.error(error, path: path)
-        } catch {
-            throw unwritable(directory, reason: reasonText(error))
-        }
     }
 
     /// SQLite's answers for a file that is there and writable but not a usable database.
@@ -179,8 +188,14 @@ public final class DeliveryStore: Sendable {
     /// once that is committed to disk. A delivery whose deduplication key is already stored changes
     /// nothing and returns `.duplicate`.
     public func record(_ delivery: IncomingDelivery) async throws -> RecordOutcome {
-        try await committer.submit(delivery)
+        if let reason = lostReason { throw NotifyError("\(reason); restart listen") }
+        return try await committer.submit(delivery)
     }
+
+    /// Set when the state file was pulled away: nothing given to the store now would be kept.
+    public var lostReason: String? { lost.withLock { $0 } }
+
+    func markLost(_ reason: String) { lost.withLock { $0 = $0 ?? reason } }
 
     /// How many group commits (transactions) `record` has made: fewer than the deliveries under load.
     var groupCommitCount: Int { committer.batchCount }

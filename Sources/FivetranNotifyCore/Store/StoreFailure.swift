@@ -6,6 +6,7 @@ import GRDB
 enum StoreFailure {
     /// One clause, for log lines and for errors that name the operation themselves.
     static func text(_ error: any Error, path: String) -> String {
+        if let error = error as? NotifyError { return error.message }
         guard let error = error as? DatabaseError else { return (error as NSError).localizedDescription }
         switch error.resultCode.primaryResultCode {
         case .SQLITE_FULL:

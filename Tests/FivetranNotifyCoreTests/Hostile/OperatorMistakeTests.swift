@@ -8,11 +8,12 @@ extension ListenSuites {
     /// whatever clients do. The real binary, as a child process.
     @Suite struct OperatorMistakeTests {
         /// Runs `fivetran-notify ARGUMENTS` to its end; returns its status and stderr.
-        static func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        static func run(_ arguments: [String], stateDirectory: URL? = nil) throws -> (status: Int32, stderr: String) {
             let home = TestFiles.temporaryDirectory()
             let process = Process()
             process.executableURL = ListenProcess.executable
-            process.arguments = arguments + ["--state-dir", home.appendingPathComponent("state").path]
+            let state = stateDirectory ?? home.appendingPathComponent("state")
+            process.arguments = arguments + ["--state-dir", state.path]
             process.environment = [
                 "PATH": "/usr/bin:/bin", "HOME": home.path, "FIVETRAN_SIGNING_KEY": ListenerHarness.key,
                 "XDG_CONFIG_HOME": home.appendingPathComponent("config").path,

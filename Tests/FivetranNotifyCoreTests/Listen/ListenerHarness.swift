@@ -54,6 +54,7 @@ final class ListenerHarness: Sendable {
         configuration.maxAge = maxAge
         configuration.requestTimeout = requestTimeout
         configuration.maxConnections = maxConnections
+        configuration.stateCheckInterval = .milliseconds(50)
         configuration.routeTable = RouteTable(routes: routes, defaultURL: slackURL ?? SlackDestination.dryRunTarget)
         var dispatcherConfiguration = DispatcherConfiguration()
         tune(&dispatcherConfiguration)
