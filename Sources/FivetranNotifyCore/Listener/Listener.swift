@@ -51,6 +51,7 @@ public struct DeliveryEndpoint: Sendable {
     let metrics: ListenerMetrics
     let logger: Logger
     let now: @Sendable () -> Date
+    private let rejections = RejectionLog()
 
     public init(
         verifier: SignatureVerifier,
@@ -85,7 +86,7 @@ public struct DeliveryEndpoint: Sendable {
         guard verifier.isValid(body: body, signature: request.headers[Self.signatureHeader]) else {
             metrics.rejectedSignature.increment()
             let reason = request.headers[Self.signatureHeader] == nil ? "missing" : "wrong"
-            logger.warning("--> rejected: \(reason) X-Fivetran-Signature-256 (401)")
+            logRejection("--> rejected: \(reason) X-Fivetran-Signature-256 (401)")
             return Self.unauthorized
         }
         let delivery: Delivery
@@ -93,7 +94,7 @@ public struct DeliveryEndpoint: Sendable {
             delivery = try Delivery.parse(body)
         } catch {
             metrics.rejectedNotJSON.increment()
-            logger.warning("--> rejected: signed body is not a JSON object (400): \(error)")
+            logRejection("--> rejected: signed body is not a JSON object (400): \(error)")
             return Self.answer(.badRequest, #"{"error":"the body is not a JSON object"}"#)
         }
         let receivedAt = now()
@@ -148,9 +149,14 @@ public struct DeliveryEndpoint: Sendable {
         }
     }
 
+    /// A rejection's warning line, rate-limited (`RejectionLog`).
+    private func logRejection(_ line: String) {
+        if let suffix = rejections.admit(now: now()) { logger.warning("\(line)\(suffix)") }
+    }
+
     private func tooLarge() -> Response {
         metrics.rejectedTooLarge.increment()
-        logger.warning("--> rejected: body over \(configuration.maxBodySize) bytes (413)")
+        logRejection("--> rejected: body over \(configuration.maxBodySize) bytes (413)")
         // The rest of the body is read and discarded by the server before the next request, so the
         // client gets this answer instead of a connection reset.
         return Self.answer(.contentTooLarge, #"{"error":"the body is over the size limit"}"#)
