@@ -86,7 +86,10 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             }
             var message = pending[0]
             let alerts = pending.filter { $0.kind == .alert }
-            if alerts.count >= configuration.digestThreshold, let digest = await formDigest(alerts, target: target) {
+            let formsDigest = alerts.count >= configuration.digestThreshold
+            // A mute added while these waited reaches them now.
+            if await withdrawMuted(formsDigest ? alerts.map(\.id) : [message.id]) { continue }
+            if formsDigest, let digest = await formDigest(alerts, target: target) {
                 message = digest
             }
             guard await claim(message) else { continue }
@@ -194,6 +197,20 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             try await self.store.recordFailedAttempt(message.id, error: reason, nextAttemptAt: next)
         }
         if queued == false { logWithdrawn(message) }
+    }
+
+    /// Withdraws the messages a mute now covers; true when any was (the outbox is read again).
+    private func withdrawMuted(_ ids: [Int64]) async -> Bool {
+        guard
+            let withdrawn = await persist({ try await self.store.withdrawMuted(messageIds: ids, at: self.clock.date()) }
+            )
+        else { return false }
+        for (id, mute) in withdrawn {
+            logger.info(
+                "message \(id) not sent: \(mute.target.kind) \(mute.target.value) was muted while it waited (\(mute.id))",
+                metadata: ["message_id": "\(id)"])
+        }
+        return !withdrawn.isEmpty
     }
 
     /// Replaces waiting alerts with one digest; returns it (nil if it could not be formed).

@@ -151,7 +151,6 @@ extension DeliveryStore {
         try db.cachedStatement(sql: "UPDATE delivery SET muted = 1 WHERE id = ?").execute(arguments: [deliveryId])
     }
 
-    /// An incident as stored, with where its messages go.
     /// The newest signed `created` applied to the signal's incident, if any.
     private static func lastApplied(_ signal: IncidentSignal, _ db: Database) throws -> Date? {
         try Double.fetchOne(
@@ -169,6 +168,7 @@ extension DeliveryStore {
         ).execute(arguments: [signal.family.rawValue, signal.subject, created.timeIntervalSince1970])
     }
 
+    /// An incident as stored, with where its messages go.
     struct StoredIncident {
         var incident: Incident
         var destination: String?

@@ -46,3 +46,32 @@ extension DeliveryStore {
         }
     }
 }
+
+extension DeliveryStore {
+    /// Mutes reach the queue: of these waiting messages, withdraws each whose every delivery a mute in
+    /// force at `date` covers (a mute added after they were queued, while they waited for pacing, a
+    /// retry or a digest). Returns the withdrawn messages' ids with the mute that covered them.
+    public func withdrawMuted(messageIds: [Int64], at date: Date) async throws -> [(message: Int64, mute: Mute)] {
+        guard !messageIds.isEmpty else { return [] }
+        return try await pool.write { db in
+            let mutes = try Self.activeMutes(db, at: date)
+            guard !mutes.isEmpty else { return [] }
+            var withdrawn: [(message: Int64, mute: Mute)] = []
+            let bodies = try db.cachedStatement(
+                sql: """
+                    SELECT delivery.body FROM message_delivery JOIN delivery ON delivery.id = message_delivery.delivery
+                    WHERE message_delivery.message = ?
+                    """)
+            for id in messageIds {
+                let deliveries = try Data.fetchAll(bodies, arguments: [id]).compactMap { try? Delivery.parse($0) }
+                let covering = deliveries.map { delivery in mutes.first { $0.matches(delivery) } }
+                guard !covering.isEmpty, covering.allSatisfy({ $0 != nil }), let mute = covering[0] else { continue }
+                try db.execute(
+                    sql: "DELETE FROM message WHERE id = ? AND state = ? AND claim = ?",
+                    arguments: [id, MessageState.pending.rawValue, MessageClaim.none.rawValue])
+                if db.changesCount > 0 { withdrawn.append((id, mute)) }
+            }
+            return withdrawn
+        }
+    }
+}
