@@ -109,15 +109,3 @@ final class CommandHarness: Sendable {
         chmod(url.path, mode)
     }
 }
-
-/// Runs `body` with a fresh fake API and stops it afterwards.
-func withFakeAPI(_ body: (FakeFivetranAPI) async throws -> Void) async throws {
-    let api = try await FakeFivetranAPI.start()
-    do {
-        try await body(api)
-    } catch {
-        await api.stop()
-        throw error
-    }
-    await api.stop()
-}

@@ -89,6 +89,11 @@ final class FakeFivetranAPI: Sendable {
         return fake
     }
 
+    /// A fake for the length of `body`, stopped afterwards even when `body` throws.
+    static func with<Result>(_ body: (FakeFivetranAPI) async throws -> Result) async throws -> Result {
+        try await withStarted({ try await start() }, stop: { await $0.stop() }, body)
+    }
+
     func stop() async {
         state.withLock { $0.stopping = true }
         await serverBox.withLock { $0 }?.stop()

@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func sendsAuthAcceptContentTypeAndUserAgent() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let client = client(api)
             _ = try await client.getWebhook(id: id)
@@ -48,7 +48,7 @@ import Testing
 
     @Test(arguments: [FakeFivetranAPI.LastPage.missingCursor, .nullCursor, .emptyCursor])
     func listFollowsNextCursorUntilItEnds(lastPage: FakeFivetranAPI.LastPage) async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             for _ in 0..<7 { api.addWebhook() }
             api.setLastPage(lastPage)
             let listing = try await client(api).listWebhooks(pageSize: 3)
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func aRepeatedCursorStopsTheListInsteadOfLooping() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let page = #"{"code":"Success","data":{"items":[{"id":"wh_x"}],"next_cursor":"same"}}"#
             api.failNext(
                 .raw(status: 200, body: page, contentType: "application/json"),
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func aListWithoutAnItemsArrayIsReported() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(
                 .raw(status: 200, body: #"{"code":"Success","data":{"items":"none"}}"#, contentType: "application/json")
             )
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func createSendsTheWholeBodyAndMasksNothingItShouldNot() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let created = try await client(api).createGroupWebhook(
                 groupID: "grp_1",
                 WebhookCreateRequest(url: "https://h.example.com/", events: ["sync_end"], active: true, secret: "s"))
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func updateSendsOnlyTheGivenFields() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let updated = try await client(api).updateWebhook(
                 id: id, WebhookUpdateRequest(url: "https://n.example.com/"))
@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func deleteAndTest() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let client = client(api)
             let tested = try await client.testWebhook(id: id, event: "connection_failure")
@@ -125,7 +125,7 @@ import Testing
     }
 
     @Test func idsArePercentEncodedInPaths() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let error = await #expect(throws: FivetranAPIError.self) {
                 try await client(api).getWebhook(id: "a b")
             }
@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test func errorEnvelopeCarriesStatusCodeAndMessage() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let error = await #expect(throws: FivetranAPIError.self) {
                 try await client(api).getWebhook(id: "nope")
             }
@@ -149,7 +149,7 @@ import Testing
 
     @Test(arguments: [401, 403])
     func rejectedCredentialsExit77WithAHint(status: Int) async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(.envelope(status: status, code: "Unauthorized", message: "denied"))
             let error = await #expect(throws: FivetranAPIError.self) {
                 try await client(api).listWebhooks()
@@ -162,7 +162,7 @@ import Testing
     }
 
     @Test func wrongSecretIsA401FromTheFake() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let error = await #expect(throws: FivetranAPIError.self) {
                 try await client(api, secret: "wrong").listWebhooks()
             }
@@ -173,7 +173,7 @@ import Testing
 
     @Test(arguments: [(406, "NotAcceptable"), (415, "UnsupportedMediaType")])
     func otherClientErrorsAreNotRetried(status: Int, code: String) async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(.envelope(status: status, code: code, message: "bad headers"))
             let sleeps = SleepRecorder()
             let error = await #expect(throws: FivetranAPIError.self) {
@@ -188,7 +188,7 @@ import Testing
     }
 
     @Test func nonJSONAnswerShowsStatusAndFirst200Bytes() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let page = "<html>\n<body>" + String(repeating: "x", count: 300) + "END</body></html>"
             api.failNext(.raw(status: 404, body: page))
             let error = await #expect(throws: FivetranAPIError.self) {
@@ -203,7 +203,7 @@ import Testing
     }
 
     @Test func rateLimitHonoursRetryAfter() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             api.failNext(
                 .envelope(status: 429, code: "TooManyRequests", message: "limit", headers: ["Retry-After": "7"]),
@@ -217,7 +217,7 @@ import Testing
     }
 
     @Test func retryAfterAsAnHTTPDate() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             // 1_800_000_000 is Fri, 15 Jan 2027 08:00:00 GMT; the answer asks for 12 s later.
             api.failNext(
@@ -231,7 +231,7 @@ import Testing
     }
 
     @Test func serverErrorsBackOffThenGiveUpAfterThreeAttempts() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             for _ in 0..<3 { api.failNext(.envelope(status: 500, code: "InternalError", message: "oops")) }
             let sleeps = SleepRecorder()
             let error = await #expect(throws: FivetranAPIError.self) {
@@ -245,7 +245,7 @@ import Testing
     }
 
     @Test func aRetryAfterBeyondTheCapIsNotWaitedOut() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(
                 .envelope(status: 429, code: "TooManyRequests", message: "hourly", headers: ["Retry-After": "3600"]))
             let sleeps = SleepRecorder()
@@ -259,7 +259,7 @@ import Testing
     }
 
     @Test func patchDeleteAndTestAreRetried() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let sleeps = SleepRecorder()
             let client = client(api, sleeps: sleeps)
@@ -276,7 +276,7 @@ import Testing
 
     @Test(arguments: [500, 503, 429])
     func createIsNeverRetried(status: Int) async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(.envelope(status: status, code: "Error", message: "x", headers: ["Retry-After": "1"]))
             let sleeps = SleepRecorder()
             await #expect(throws: FivetranAPIError.self) {
@@ -289,7 +289,7 @@ import Testing
     }
 
     @Test func createTimeoutSaysItMayHaveBeenCreated() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(.hang)
             let error = await #expect(throws: NotifyError.self) {
                 try await client(api, timeout: .seconds(1)).createAccountWebhook(
@@ -321,7 +321,7 @@ import Testing
     }
 
     @Test func traceRedactsAuthorizationAndSecrets() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let lines = Mutex<[String]>([])
             let client = client(api, trace: { line in lines.withLock { $0.append(line) } })
             _ = try await client.createAccountWebhook(

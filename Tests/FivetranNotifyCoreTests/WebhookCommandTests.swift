@@ -9,7 +9,7 @@ import Testing
     // MARK: - create
 
     @Test func createAccountUsesStoredKeyAndDefaultEvents() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["keygen"]) == 0)
             let key = try #require(try KeyStore(paths: cli.paths).currentKey())
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func createGroupPostsToTheGroupPath() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             let status = await cli.run([
                 "webhook", "create", "--group", "grp_warm", "--url", "https://h.example.com/", "--no-secret",
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func createJSONPrintsOnlyTheDataObject() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             let status = await cli.run([
                 "webhook", "create", "--account", "--url", "https://h.example.com/", "--secret", "s3cret-value",
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func eventsRepeatAndTakeCommaListsAndUnknownOnesOnlyWarn() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             let status = await cli.run([
                 "webhook", "create", "--account", "--url", "https://h.example.com/", "--no-secret",
@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func createInactiveSendsActiveFalse() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             #expect(
                 await cli.run([
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func createWithoutStoredKeySaysToRunKeygen() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             let status = await cli.run(["webhook", "create", "--account", "--url", "https://h.example.com/"])
             #expect(status == 1)
@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func httpURLIsRefusedUnlessForced() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             let refused = await cli.run([
                 "webhook", "create", "--account", "--url", "http://h.example.com/", "--no-secret",
@@ -151,7 +151,7 @@ import Testing
     }
 
     @Test func failedValidationPingIsExplained() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.setValidationPingSucceeds(false)
             let cli = CommandHarness(api: api)
             let status = await cli.run([
@@ -165,7 +165,7 @@ import Testing
     }
 
     @Test func createIsNotRetriedAfterA500() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(.envelope(status: 500, code: "InternalError", message: "boom"))
             let cli = CommandHarness(api: api)
             let status = await cli.run([
@@ -179,7 +179,7 @@ import Testing
     }
 
     @Test func createIsNotRetriedAfterATimeout() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(.hang)
             let cli = CommandHarness(api: api)
             let status = await cli.run([
@@ -193,7 +193,7 @@ import Testing
     }
 
     @Test func runTestsReportsEachEvent() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.setTestResult(event: "dbt_run_failed", succeed: false, status: 500, message: "Internal Server Error")
             let cli = CommandHarness(api: api)
             let status = await cli.run([
@@ -212,7 +212,7 @@ import Testing
     // MARK: - list
 
     @Test func listShowsATableWithInactiveWebhooksMarked() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.addWebhook(url: "https://a.example.com/", events: ["sync_end"])
             api.addWebhook(
                 url: "https://b.example.com/", events: ["sync_end", "dbt_run_failed"], active: false, groupID: "grp_1")
@@ -231,7 +231,7 @@ import Testing
     }
 
     @Test func listJSONIsOneArrayAcrossAllPages() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             for index in 0..<5 {
                 api.addWebhook(url: "https://h\(index).example.com/", extra: ["future_field": .string("kept")])
             }
@@ -250,7 +250,7 @@ import Testing
     }
 
     @Test func listWithNoWebhooksSaysHowToCreateOne() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "list"]) == 0)
             #expect(cli.output.stdout.contains("No webhooks"))
@@ -260,7 +260,7 @@ import Testing
     // MARK: - get
 
     @Test func getShowsOneWebhookAndJSONIsTheDataObject() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook(active: false, groupID: "grp_9")
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "get", id]) == 0)
@@ -278,7 +278,7 @@ import Testing
     }
 
     @Test func notFoundPrintsCodeAndMessage() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "get", "wh_missing", "--json"]) == 1)
             #expect(cli.output.stderr.contains("404 NotFound_Webhook: Webhook with id 'wh_missing' not found"))
@@ -289,7 +289,7 @@ import Testing
     // MARK: - update
 
     @Test func updateSendsOnlyTheGivenFields() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook(active: false)
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "update", id, "--active"]) == 0)
@@ -313,7 +313,7 @@ import Testing
     }
 
     @Test func updateWithStoredKeySendsTheCurrentKey() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["keygen"]) == 0)
@@ -326,7 +326,7 @@ import Testing
     }
 
     @Test func activatingAWebhookWhoseURLFailsTheCheckIsExplained() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook(active: false)
             api.setValidationPingSucceeds(false)
             let cli = CommandHarness(api: api)
@@ -343,7 +343,7 @@ import Testing
     // MARK: - delete
 
     @Test func deleteWithoutTerminalNeedsYes() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "delete", id]) == 64)
@@ -358,7 +358,7 @@ import Testing
     }
 
     @Test func deleteAsksOnATerminal() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook(url: "https://shown.example.com/")
             let declined = CommandHarness(api: api)
             declined.typeAnswers("n")
@@ -376,7 +376,7 @@ import Testing
     }
 
     @Test func deleteJSONPrintsTheAnswer() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "delete", id, "--yes", "--json"]) == 0)
@@ -388,7 +388,7 @@ import Testing
     // MARK: - test
 
     @Test func testSucceedsOnlyWhenFivetranSaysSo() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "test", id]) == 0)
@@ -420,7 +420,7 @@ import Testing
     }
 
     @Test func rejectedCredentialsExit77() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "list", "--api-secret", "wrong"]) == 77)
             #expect(cli.output.stderr.contains("401 AuthFailed"))
@@ -434,7 +434,7 @@ import Testing
     }
 
     @Test func credentialsComeFromConfigFile() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let cli = CommandHarness()
             try cli.writeConfig(
                 """
@@ -455,7 +455,7 @@ import Testing
     }
 
     @Test func rateLimitIsRetriedHonouringRetryAfter() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.addWebhook()
             api.failNext(
                 .envelope(status: 429, code: "TooManyRequests", message: "slow down", headers: ["Retry-After": "2"]))
@@ -470,7 +470,7 @@ import Testing
     }
 
     @Test func nonJSONAnswerShowsStatusAndStart() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             api.failNext(.raw(status: 502, body: "<html>Bad Gateway</html>"))
             api.failNext(.raw(status: 502, body: "<html>Bad Gateway</html>"))
             api.failNext(.raw(status: 502, body: "<html>Bad Gateway</html>"))
@@ -493,7 +493,7 @@ import Testing
     }
 
     @Test func verboseTraceRedactsSecrets() async throws {
-        try await withFakeAPI { api in
+        try await FakeFivetranAPI.with { api in
             let id = api.addWebhook()
             let cli = CommandHarness(api: api)
             #expect(await cli.run(["webhook", "update", id, "--secret", "very-secret-value", "--verbose"]) == 0)

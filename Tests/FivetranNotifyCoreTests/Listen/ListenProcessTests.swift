@@ -8,57 +8,62 @@ extension ListenSuites {
     /// `listen` as users run it: the built `fivetran-notify` binary as a child process.
     @Suite struct ListenProcessTests {
         @Test func sigkillWhileSlackIsDownLosesNothingAndPostsNothingTwice() async throws {
-            let slack = try await FakeSlack.start(default: .serverError)
-            let home = TestFiles.temporaryDirectory()
-            let state = home.appendingPathComponent("state")
-            let names = (1...20).map { String(format: "crash_conn_%02d", $0) }
+            try await FakeSlack.with(default: .serverError) { slack in
+                let home = TestFiles.temporaryDirectory()
+                let state = home.appendingPathComponent("state")
+                let names = (1...20).map { String(format: "crash_conn_%02d", $0) }
 
-            let first = try await ListenProcess.start(home: home, state: state, slackURL: slack.url)
-            for name in names {
-                let response = try await first.post(Samples.syncEnd(connector: name))
-                #expect(response.status == 200)
-            }
-            first.kill(SIGKILL)
-            #expect(await first.waitForExit() != nil)
-            #expect(slack.delivered.isEmpty)
+                try await ListenProcess.with(home: home, state: state, slackURL: slack.url) { first in
+                    for name in names {
+                        let response = try await first.post(Samples.syncEnd(connector: name))
+                        #expect(response.status == 200)
+                    }
+                    first.kill(SIGKILL)
+                    #expect(await first.waitForExit() != nil)
+                }
+                #expect(slack.delivered.isEmpty)
 
-            slack.setDefault(.ok)
-            let second = try await ListenProcess.start(home: home, state: state, slackURL: slack.url)
-            let allNamed = await eventually(within: .seconds(20)) {
-                names.allSatisfy { name in slack.delivered.contains { $0.text.contains(name) } }
-            }
-            #expect(allNamed, "stderr: \(second.stderr)")
-            // Let the listener settle, then check the queue from outside while it runs.
-            let store = try DeliveryStore(path: state.appendingPathComponent(DeliveryStore.fileName).path)
-            #expect(await eventually { (try? await store.counts().pending) == 0 })
-            await store.close()
+                slack.setDefault(.ok)
+                try await ListenProcess.with(home: home, state: state, slackURL: slack.url) { second in
+                    let allNamed = await eventually(within: .seconds(20)) {
+                        names.allSatisfy { name in slack.delivered.contains { $0.text.contains(name) } }
+                    }
+                    #expect(allNamed, "stderr: \(second.stderr)")
+                    // Let the listener settle, then check the queue from outside while it runs.
+                    let store = try DeliveryStore(path: state.appendingPathComponent(DeliveryStore.fileName).path)
+                    #expect(await eventually { (try? await store.counts().pending) == 0 })
+                    await store.close()
 
-            second.kill(SIGTERM)
-            let status = await second.waitForExit()
-            #expect(status == 0, "stderr: \(second.stderr)")
-            for name in names {
-                #expect(slack.delivered.filter { $0.text.contains(name) }.count == 1, "\(name)")
+                    second.kill(SIGTERM)
+                    let status = await second.waitForExit()
+                    #expect(status == 0, "stderr: \(second.stderr)")
+                    for name in names {
+                        #expect(slack.delivered.filter { $0.text.contains(name) }.count == 1, "\(name)")
+                    }
+                }
             }
-            await slack.stop()
         }
 
         @Test func loadsLibcurlOnlyOnceThereIsSomethingToPost() async throws {
-            let slack = try await FakeSlack.start(default: .ok)
-            let home = TestFiles.temporaryDirectory()
-            let listener = try await ListenProcess.start(
-                home: home, state: home.appendingPathComponent("state"), slackURL: slack.url)
-            let success = try await listener.post(Samples.syncEnd(connector: "healthy_pg", status: "SUCCESSFUL"))
-            #expect(success.status == 200)
-            #expect(listener.maps.contains("fivetran-notify"))
-            #expect(!listener.maps.contains("libcurl"), "a listener with nothing to post loaded libcurl")
+            try await FakeSlack.with(default: .ok) { slack in
+                let home = TestFiles.temporaryDirectory()
+                try await ListenProcess.with(
+                    home: home, state: home.appendingPathComponent("state"), slackURL: slack.url
+                ) { listener in
+                    let success = try await listener.post(
+                        Samples.syncEnd(connector: "healthy_pg", status: "SUCCESSFUL"))
+                    #expect(success.status == 200)
+                    #expect(listener.maps.contains("fivetran-notify"))
+                    #expect(!listener.maps.contains("libcurl"), "a listener with nothing to post loaded libcurl")
 
-            let failure = try await listener.post(Samples.syncEnd(connector: "broken_pg"))
-            #expect(failure.status == 200)
-            #expect(await eventually { slack.delivered.contains { $0.text.contains("broken_pg") } })
-            #expect(listener.maps.contains("libcurl"))
-            listener.kill(SIGTERM)
-            #expect(await listener.waitForExit() == 0)
-            await slack.stop()
+                    let failure = try await listener.post(Samples.syncEnd(connector: "broken_pg"))
+                    #expect(failure.status == 200)
+                    #expect(await eventually { slack.delivered.contains { $0.text.contains("broken_pg") } })
+                    #expect(listener.maps.contains("libcurl"))
+                    listener.kill(SIGTERM)
+                    #expect(await listener.waitForExit() == 0)
+                }
+            }
         }
 
         @Test func refusesToStartWithoutAWritableStateDirectory() async throws {

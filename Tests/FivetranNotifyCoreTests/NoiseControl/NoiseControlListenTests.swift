@@ -32,186 +32,201 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
 /// Slack servers over real HTTP.
 @Suite struct NoiseControlListenTests {
     @Test func repeatsStayQuietThenOneReminderCountsThem() async throws {
-        let slack = try await FakeSlack.start()
-        let clock = WallClock()
-        let listener = try await ListenerHarness.start(
-            slackURL: slack.url, policy: NoticePolicy(remindEvery: .seconds(4 * 3600)), now: clock.now)
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(await eventually { slack.delivered.count == 1 })
-        #expect(await eventually { try await listener.store.counts().delivered == 1 })
-        for n in 2...4 {
-            clock.advance(hours: 1)
-            #expect(try await listener.post(sync("pg", n)).status == 200)
+        try await FakeSlack.with { slack in
+            let clock = WallClock()
+            try await ListenerHarness.with(
+                slackURL: slack.url, policy: NoticePolicy(remindEvery: .seconds(4 * 3600)), now: clock.now
+            ) { listener throws in
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { slack.delivered.count == 1 })
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+                for n in 2...4 {
+                    clock.advance(hours: 1)
+                    #expect(try await listener.post(sync("pg", n)).status == 200)
+                }
+                // Stored before each 200: nothing was queued for the repeats.
+                #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
+                #expect(try await listener.store.deliveryCount() == 4)
+                clock.advance(hours: 1)
+                #expect(try await listener.post(sync("pg", 5)).status == 200)
+                #expect(await eventually { slack.delivered.count == 2 })
+                #expect(await eventually { try await listener.store.counts().delivered == 2 })
+                #expect(slack.delivered[1].text.contains("Still failing"))
+                #expect(slack.delivered[1].text.contains("4 more failures"))
+            }
         }
-        // Stored before each 200: nothing was queued for the repeats.
-        #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
-        #expect(try await listener.store.deliveryCount() == 4)
-        clock.advance(hours: 1)
-        #expect(try await listener.post(sync("pg", 5)).status == 200)
-        #expect(await eventually { slack.delivered.count == 2 })
-        #expect(await eventually { try await listener.store.counts().delivered == 2 })
-        #expect(slack.delivered[1].text.contains("Still failing"))
-        #expect(slack.delivered[1].text.contains("4 more failures"))
-        await listener.stop()
-        await slack.stop()
     }
 
     @Test func aDifferentReasonPostsAtOnce() async throws {
-        let slack = try await FakeSlack.start()
-        let listener = try await ListenerHarness.start(slackURL: slack.url)
-        #expect(try await listener.post(sync("pg", 1, reason: "password rejected")).status == 200)
-        #expect(try await listener.post(sync("pg", 2, reason: "disk full")).status == 200)
-        #expect(try await listener.post(sync("pg", 3, status: "FAILURE_WITH_TASK", reason: "disk full")).status == 200)
-        #expect(await eventually { slack.delivered.count == 3 })
-        #expect(await eventually { try await listener.store.counts().delivered == 3 })
-        #expect(slack.delivered[1].text.contains("disk full"))
-        await listener.stop()
-        await slack.stop()
+        try await FakeSlack.with { slack in
+            try await ListenerHarness.with(slackURL: slack.url) { listener throws in
+                #expect(try await listener.post(sync("pg", 1, reason: "password rejected")).status == 200)
+                #expect(try await listener.post(sync("pg", 2, reason: "disk full")).status == 200)
+                #expect(
+                    try await listener.post(sync("pg", 3, status: "FAILURE_WITH_TASK", reason: "disk full")).status
+                        == 200)
+                #expect(await eventually { slack.delivered.count == 3 })
+                #expect(await eventually { try await listener.store.counts().delivered == 3 })
+                #expect(slack.delivered[1].text.contains("disk full"))
+            }
+        }
     }
 
     @Test func aRecoveryAfterAPostedFailureSaysResolved() async throws {
-        let slack = try await FakeSlack.start()
-        let clock = WallClock()
-        let listener = try await ListenerHarness.start(
-            slackURL: slack.url, policy: NoticePolicy(notifyResolved: true), now: clock.now)
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(await eventually { slack.delivered.count == 1 })
-        #expect(await eventually { try await listener.store.counts().delivered == 1 })
-        clock.advance(hours: 1)
-        #expect(try await listener.post(sync("pg", 2)).status == 200)
-        clock.advance(hours: 1.25)
-        #expect(try await listener.post(sync("pg", 3, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(await eventually { slack.delivered.count == 2 })
-        #expect(await eventually { try await listener.store.counts().delivered == 2 })
-        let resolved = slack.delivered[1].text
-        #expect(resolved.contains("Recovered"))
-        #expect(resolved.contains("2 failed syncs"))
-        // A second success has nothing left to resolve.
-        #expect(try await listener.post(sync("pg", 4, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(try await listener.store.counts() == QueueCounts(delivered: 2))
-        await listener.stop()
-        await slack.stop()
+        try await FakeSlack.with { slack in
+            let clock = WallClock()
+            try await ListenerHarness.with(
+                slackURL: slack.url, policy: NoticePolicy(notifyResolved: true), now: clock.now
+            ) { listener throws in
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { slack.delivered.count == 1 })
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+                clock.advance(hours: 1)
+                #expect(try await listener.post(sync("pg", 2)).status == 200)
+                clock.advance(hours: 1.25)
+                #expect(try await listener.post(sync("pg", 3, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(await eventually { slack.delivered.count == 2 })
+                #expect(await eventually { try await listener.store.counts().delivered == 2 })
+                let resolved = slack.delivered[1].text
+                #expect(resolved.contains("Recovered"))
+                #expect(resolved.contains("2 failed syncs"))
+                // A second success has nothing left to resolve.
+                #expect(try await listener.post(sync("pg", 4, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(try await listener.store.counts() == QueueCounts(delivered: 2))
+            }
+        }
     }
 
     @Test func withoutNotifyResolvedARecoveryPostsNothing() async throws {
-        let slack = try await FakeSlack.start()
-        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: false))
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(await eventually { slack.delivered.count == 1 })
-        #expect(await eventually { try await listener.store.counts().delivered == 1 })
-        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
-        await listener.stop()
-        await slack.stop()
+        try await FakeSlack.with { slack in
+            try await ListenerHarness.with(
+                slackURL: slack.url, policy: NoticePolicy(notifyResolved: false)
+            ) { listener throws in
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { slack.delivered.count == 1 })
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+                #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
+            }
+        }
     }
 
     @Test func aFailureFixedBeforeItsMessageWentOutIsNeverPosted() async throws {
         // Slack is unreachable, so the alert waits (retrying) when Fivetran's retry succeeds.
         let unreachable = "http://127.0.0.1:9/services/T/B/unreachable"
-        let listener = try await ListenerHarness.start(
-            slackURL: unreachable, policy: NoticePolicy(notifyResolved: true))
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(try await listener.store.counts().pending == 1)
-        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
-        // Withdrawn at once, or, if an attempt is under way, as soon as it fails.
-        #expect(await eventually { try await listener.store.counts() == QueueCounts() })
-        await listener.stop()
+        try await ListenerHarness.with(
+            slackURL: unreachable, policy: NoticePolicy(notifyResolved: true)
+        ) { listener throws in
+            #expect(try await listener.post(sync("pg", 1)).status == 200)
+            #expect(try await listener.store.counts().pending == 1)
+            #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+            // Withdrawn at once, or, if an attempt is under way, as soon as it fails.
+            #expect(await eventually { try await listener.store.counts() == QueueCounts() })
+        }
     }
 
     @Test func aRecoveryAfterAStormDigestSaysResolved() async throws {
-        let slack = try await FakeSlack.start()
-        // Slack is down while the storm arrives, so the alerts pile up and go out as a digest.
-        slack.setDefault(.serverError)
-        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: true))
-        let names = (1...8).map { "storm_pg_\($0)" }
-        for name in names {
-            #expect(try await listener.post(sync(name, 1)).status == 200)
-        }
-        slack.setDefault(.ok)
-        #expect(await eventually { try await listener.store.counts().pending == 0 && !slack.delivered.isEmpty })
-        let posted = slack.delivered.count
-        #expect(posted < names.count, "the storm was not folded into a digest")
+        try await FakeSlack.with { slack in
+            // Slack is down while the storm arrives, so the alerts pile up and go out as a digest.
+            slack.setDefault(.serverError)
+            try await ListenerHarness.with(
+                slackURL: slack.url, policy: NoticePolicy(notifyResolved: true)
+            ) { listener in
+                let names = (1...8).map { "storm_pg_\($0)" }
+                for name in names {
+                    #expect(try await listener.post(sync(name, 1)).status == 200)
+                }
+                slack.setDefault(.ok)
+                #expect(await eventually { try await listener.store.counts().pending == 0 && !slack.delivered.isEmpty })
+                let posted = slack.delivered.count
+                #expect(posted < names.count, "the storm was not folded into a digest")
 
-        #expect(try await listener.post(sync(names[2], 2, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(await eventually { slack.delivered.count == posted + 1 })
-        let recovered = try #require(slack.delivered.last).text
-        #expect(recovered.contains("Recovered"))
-        #expect(recovered.contains(names[2]))
-        await listener.stop()
-        await slack.stop()
+                #expect(try await listener.post(sync(names[2], 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(await eventually { slack.delivered.count == posted + 1 })
+                let recovered = try #require(slack.delivered.last).text
+                #expect(recovered.contains("Recovered"))
+                #expect(recovered.contains(names[2]))
+            }
+        }
     }
 
     @Test func aFlappingConnectorsNextIncidentIsJudgedByItsOwnMessages() async throws {
-        let slack = try await FakeSlack.start()
-        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: true))
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(await eventually { try await listener.store.counts().delivered == 1 })
-        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(await eventually { try await listener.store.counts().delivered == 2 })
-        #expect(slack.delivered.last?.text.contains("Recovered") == true)
+        try await FakeSlack.with { slack in
+            try await ListenerHarness.with(
+                slackURL: slack.url, policy: NoticePolicy(notifyResolved: true)
+            ) { listener throws in
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+                #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(await eventually { try await listener.store.counts().delivered == 2 })
+                #expect(slack.delivered.last?.text.contains("Recovered") == true)
 
-        // It fails again while Slack is down, and recovers before that alert could go out: the alert
-        // is withdrawn, and no "Recovered" follows for a failure nobody was told about.
-        slack.setDefault(.serverError)
-        #expect(try await listener.post(sync("pg", 3)).status == 200)
-        #expect(try await listener.store.counts() == QueueCounts(pending: 1, delivered: 2))
-        #expect(try await listener.post(sync("pg", 4, status: "SUCCESSFUL", reason: nil)).status == 200)
-        #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 2) })
-        #expect(slack.delivered.count == 2)
-        await listener.stop()
-        await slack.stop()
+                // It fails again while Slack is down, and recovers before that alert could go out: the alert
+                // is withdrawn, and no "Recovered" follows for a failure nobody was told about.
+                slack.setDefault(.serverError)
+                #expect(try await listener.post(sync("pg", 3)).status == 200)
+                #expect(try await listener.store.counts() == QueueCounts(pending: 1, delivered: 2))
+                #expect(try await listener.post(sync("pg", 4, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 2) })
+                #expect(slack.delivered.count == 2)
+            }
+        }
     }
 
     @Test func aRecoveryWhileItsFailureIsBeingPostedFollowsItWithResolved() async throws {
-        let slack = try await FakeSlack.start()
-        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: true))
-        slack.holdReplies()
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(await eventually { slack.posts.count == 1 })
-        // Slack has the failure but has not answered when the connector recovers.
-        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
-        slack.releaseReplies()
-        #expect(await eventually { slack.delivered.count == 2 })
-        #expect(slack.delivered[1].text.contains("Recovered"))
-        #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 2) })
-        await listener.stop()
-        await slack.stop()
+        try await FakeSlack.with { slack in
+            try await ListenerHarness.with(
+                slackURL: slack.url, policy: NoticePolicy(notifyResolved: true)
+            ) { listener throws in
+                slack.holdReplies()
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { slack.posts.count == 1 })
+                // Slack has the failure but has not answered when the connector recovers.
+                #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+                slack.releaseReplies()
+                #expect(await eventually { slack.delivered.count == 2 })
+                #expect(slack.delivered[1].text.contains("Recovered"))
+                #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 2) })
+            }
+        }
     }
 
     @Test func aRecoveryWhileItsFailureIsBeingPostedWithdrawsItIfThatPostFails() async throws {
-        let slack = try await FakeSlack.start(default: .serverError)
-        let listener = try await ListenerHarness.start(slackURL: slack.url, policy: NoticePolicy(notifyResolved: true))
-        slack.holdReplies()
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(await eventually { slack.posts.count == 1 })
-        #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
-        slack.releaseReplies()
-        // The post failed, so Slack never showed the failure: it is withdrawn (not retried), and no
-        // "Recovered" follows.
-        #expect(await eventually { try await listener.store.counts() == QueueCounts() })
-        #expect(slack.posts.count == 1)
-        #expect(listener.logs.stderr.contains("withdrawn: its connector recovered while it was being posted"))
-        await listener.stop()
-        await slack.stop()
+        try await FakeSlack.with(default: .serverError) { slack in
+            try await ListenerHarness.with(
+                slackURL: slack.url, policy: NoticePolicy(notifyResolved: true)
+            ) { listener throws in
+                slack.holdReplies()
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { slack.posts.count == 1 })
+                #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+                slack.releaseReplies()
+                // The post failed, so Slack never showed the failure: it is withdrawn (not retried), and no
+                // "Recovered" follows.
+                #expect(await eventually { try await listener.store.counts() == QueueCounts() })
+                #expect(slack.posts.count == 1)
+                #expect(listener.logs.stderr.contains("withdrawn: its connector recovered while it was being posted"))
+            }
+        }
     }
 
     @Test func routesSendEachFailureToItsOwnSlack() async throws {
-        let defaultSlack = try await FakeSlack.start()
-        let dbtSlack = try await FakeSlack.start(default: .serverError)
-        let routes = [
-            Route(name: "dbt", match: RouteMatch([.event: ["dbt_run_failed"]]), slackWebhookURL: dbtSlack.url)
-        ]
-        let listener = try await ListenerHarness.start(slackURL: defaultSlack.url, routes: routes)
-        #expect(try await listener.post(TestFiles.fixture("events/dbt_run_failed.json")).status == 200)
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        // The dbt channel is broken (500s); the default one is not held up by it.
-        #expect(await eventually { defaultSlack.delivered.count == 1 })
-        #expect(defaultSlack.delivered[0].text.contains("pg"))
-        #expect(await eventually { dbtSlack.posts.count >= 1 })
-        #expect(dbtSlack.posts.allSatisfy { $0.text.contains("at8_30") })
-        await listener.stop()
-        await defaultSlack.stop()
-        await dbtSlack.stop()
+        try await FakeSlack.with { defaultSlack in
+            try await FakeSlack.with(default: .serverError) { dbtSlack in
+                let routes = [
+                    Route(name: "dbt", match: RouteMatch([.event: ["dbt_run_failed"]]), slackWebhookURL: dbtSlack.url)
+                ]
+                try await ListenerHarness.with(slackURL: defaultSlack.url, routes: routes) { listener throws in
+                    #expect(try await listener.post(TestFiles.fixture("events/dbt_run_failed.json")).status == 200)
+                    #expect(try await listener.post(sync("pg", 1)).status == 200)
+                    // The dbt channel is broken (500s); the default one is not held up by it.
+                    #expect(await eventually { defaultSlack.delivered.count == 1 })
+                    #expect(defaultSlack.delivered[0].text.contains("pg"))
+                    #expect(await eventually { dbtSlack.posts.count >= 1 })
+                    #expect(dbtSlack.posts.allSatisfy { $0.text.contains("at8_30") })
+                }
+            }
+        }
     }
 }
 
@@ -238,58 +253,59 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
     }
 
     @Test func aMutedConnectorIsStoredAndCountedNotPostedUntilUnmuted() async throws {
-        let slack = try await FakeSlack.start()
-        let listener = try await ListenerHarness.start(slackURL: slack.url)
-        let state = listener.stateDirectory
-        #expect(try await listener.post(sync("other", 1)).status == 200)
+        try await FakeSlack.with { slack in
+            try await ListenerHarness.with(slackURL: slack.url) { listener in
+                let state = listener.stateDirectory
+                #expect(try await listener.post(sync("other", 1)).status == 200)
 
-        let (added, addOutput) = try await run(
-            ["mute", "add", "--connector", "id_pg", "--for", "2h", "--reason", "vendor maintenance"], state: state)
-        #expect(added == 0)
-        let muteID = addOutput.stdout
-        #expect(muteID.hasPrefix("mute_"))
-        #expect(addOutput.stderr.contains("no delivery from connector id_pg"))
+                let (added, addOutput) = try await run(
+                    ["mute", "add", "--connector", "id_pg", "--for", "2h", "--reason", "vendor maintenance"],
+                    state: state)
+                #expect(added == 0)
+                let muteID = addOutput.stdout
+                #expect(muteID.hasPrefix("mute_"))
+                #expect(addOutput.stderr.contains("no delivery from connector id_pg"))
 
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(try await listener.post(sync("pg", 2)).status == 200)
-        #expect(await eventually { slack.delivered.count == 1 })
-        #expect(await eventually { try await listener.store.counts().delivered == 1 })
-        #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(try await listener.post(sync("pg", 2)).status == 200)
+                #expect(await eventually { slack.delivered.count == 1 })
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+                #expect(try await listener.store.counts() == QueueCounts(delivered: 1))
 
-        let (_, status) = try await run(["status", "--json"], state: state)
-        let report = try JSONDecoder().decode(JSONValue.self, from: Data(status.stdout.utf8))
-        guard case .object(let keys) = report, case .array(let failing)? = keys["failing"],
-            case .array(let mutes)? = keys["mutes"]
-        else {
-            Issue.record("status --json: \(status.stdout)")
-            return
+                let (_, status) = try await run(["status", "--json"], state: state)
+                let report = try JSONDecoder().decode(JSONValue.self, from: Data(status.stdout.utf8))
+                guard case .object(let keys) = report, case .array(let failing)? = keys["failing"],
+                    case .array(let mutes)? = keys["mutes"]
+                else {
+                    Issue.record("status --json: \(status.stdout)")
+                    return
+                }
+                #expect(Set(keys.keys) == ["pending", "failed", "delivered", "failing", "mutes"])
+                #expect(keys["delivered"] == .number(1))
+                let pg = failing.first { $0.objectValue?["id"] == "id_pg" }?.objectValue
+                #expect(pg?["count"] == .number(2))
+                #expect(pg?["muted"] == .bool(true))
+                #expect(mutes.count == 1)
+
+                let (text, textOutput) = try await run(["status"], state: state)
+                #expect(text == 0)
+                #expect(textOutput.stdout.contains("Failing now:"))
+                #expect(textOutput.stdout.contains("vendor maintenance"))
+
+                let (overlap, overlapOutput) = try await run(
+                    ["mute", "add", "--connector", "id_pg", "--for", "1h"], state: state)
+                #expect(overlap == 0)
+                #expect(overlapOutput.stderr.contains("already muted"))
+
+                let (removed, removeOutput) = try await run(["mute", "remove", "--connector", "id_pg"], state: state)
+                #expect(removed == 0)
+                #expect(removeOutput.stdout.contains(muteID))
+                #expect(try await listener.post(sync("pg", 3)).status == 200)
+                #expect(await eventually { slack.delivered.count == 2 })
+                #expect(await eventually { try await listener.store.counts().delivered == 2 })
+                #expect(slack.delivered[1].text.contains("pg"))
+            }
         }
-        #expect(Set(keys.keys) == ["pending", "failed", "delivered", "failing", "mutes"])
-        #expect(keys["delivered"] == .number(1))
-        let pg = failing.first { $0.objectValue?["id"] == "id_pg" }?.objectValue
-        #expect(pg?["count"] == .number(2))
-        #expect(pg?["muted"] == .bool(true))
-        #expect(mutes.count == 1)
-
-        let (text, textOutput) = try await run(["status"], state: state)
-        #expect(text == 0)
-        #expect(textOutput.stdout.contains("Failing now:"))
-        #expect(textOutput.stdout.contains("vendor maintenance"))
-
-        let (overlap, overlapOutput) = try await run(
-            ["mute", "add", "--connector", "id_pg", "--for", "1h"], state: state)
-        #expect(overlap == 0)
-        #expect(overlapOutput.stderr.contains("already muted"))
-
-        let (removed, removeOutput) = try await run(["mute", "remove", "--connector", "id_pg"], state: state)
-        #expect(removed == 0)
-        #expect(removeOutput.stdout.contains(muteID))
-        #expect(try await listener.post(sync("pg", 3)).status == 200)
-        #expect(await eventually { slack.delivered.count == 2 })
-        #expect(await eventually { try await listener.store.counts().delivered == 2 })
-        #expect(slack.delivered[1].text.contains("pg"))
-        await listener.stop()
-        await slack.stop()
     }
 
     @Test func mutesExpireByThemselves() async throws {
@@ -336,21 +352,22 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
     }
 
     @Test func replayRequeuesFailedMessagesAndARunningListenerSendsThem() async throws {
-        let slack = try await FakeSlack.start()
-        slack.script([.noService])
-        let listener = try await ListenerHarness.start(
-            slackURL: slack.url, dispatcher: { $0.pollInterval = .milliseconds(50) })
-        #expect(try await listener.post(sync("pg", 1)).status == 200)
-        #expect(await eventually { try await listener.store.counts().failed == 1 })
+        try await FakeSlack.with { slack in
+            slack.script([.noService])
+            try await ListenerHarness.with(
+                slackURL: slack.url, dispatcher: { $0.pollInterval = .milliseconds(50) }
+            ) { listener in
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { try await listener.store.counts().failed == 1 })
 
-        let (replayed, output) = try await run(["replay", "--failed"], state: listener.stateDirectory)
-        #expect(replayed == 0)
-        #expect(output.stdout.contains("Re-queued 1 failed message"))
-        #expect(await eventually { slack.delivered.count == 1 })
-        #expect(await eventually { try await listener.store.counts().delivered == 1 })
-        #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 1) })
-        await listener.stop()
-        await slack.stop()
+                let (replayed, output) = try await run(["replay", "--failed"], state: listener.stateDirectory)
+                #expect(replayed == 0)
+                #expect(output.stdout.contains("Re-queued 1 failed message"))
+                #expect(await eventually { slack.delivered.count == 1 })
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+                #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 1) })
+            }
+        }
     }
 
     @Test func statusWithoutAnyListenerStateSaysSo() async throws {

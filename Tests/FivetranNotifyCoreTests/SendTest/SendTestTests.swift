@@ -30,6 +30,11 @@ private final class RecordingReceiver: Sendable {
         box.withLock { $0 = receiver }
         return receiver
     }
+
+    /// A receiver for the length of `body`, stopped afterwards even when `body` throws.
+    static func with<Result>(key: String, _ body: (RecordingReceiver) async throws -> Result) async throws -> Result {
+        try await withStarted({ try await start(key: key) }, stop: { await $0.server.stop() }, body)
+    }
 }
 
 @Suite struct SendTestTests {
@@ -57,31 +62,31 @@ private final class RecordingReceiver: Sendable {
     }
 
     @Test func sendsASignedFailedSyncByDefault() async throws {
-        let receiver = try await RecordingReceiver.start(key: key)
-        defer { Task { await receiver.server.stop() } }
-        let output = CapturedOutput()
-        let status = try await run(["--url", "\(receiver.server.baseURL)/hook"], output)
-        #expect(status == 0)
-        let delivery = try #require(receiver.deliveries.first)
-        let signature = try #require(delivery.signature)
-        #expect(signature == signature.uppercased())
-        #expect(SignatureVerifier(keys: [key]).isValid(body: delivery.body, signature: signature))
-        let parsed = try Delivery.parse(delivery.body)
-        #expect(parsed.event == "sync_end")
-        #expect(parsed.status == "FAILURE")
-        #expect(parsed.syncId != nil)
-        #expect(output.stdout.hasPrefix("200"))
+        try await RecordingReceiver.with(key: key) { receiver in
+            let output = CapturedOutput()
+            let status = try await run(["--url", "\(receiver.server.baseURL)/hook"], output)
+            #expect(status == 0)
+            let delivery = try #require(receiver.deliveries.first)
+            let signature = try #require(delivery.signature)
+            #expect(signature == signature.uppercased())
+            #expect(SignatureVerifier(keys: [key]).isValid(body: delivery.body, signature: signature))
+            let parsed = try Delivery.parse(delivery.body)
+            #expect(parsed.event == "sync_end")
+            #expect(parsed.status == "FAILURE")
+            #expect(parsed.syncId != nil)
+            #expect(output.stdout.hasPrefix("200"))
+        }
     }
 
     @Test func signsWithTheEnvironmentKeyAsListenReadsIt() async throws {
         // A trailing newline (from `$(cat key)` or a secrets manager) is not part of the key, for
         // send-test as for listen.
-        let receiver = try await RecordingReceiver.start(key: key)
-        defer { Task { await receiver.server.stop() } }
-        let url = "\(receiver.server.baseURL)/hook"
-        #expect(try await run(["--url", url], CapturedOutput(), environmentKey: " \(key)\n") == 0)
-        let signature = try #require(receiver.deliveries.first?.signature)
-        #expect(SignatureVerifier(keys: [key]).isValid(body: receiver.deliveries[0].body, signature: signature))
+        try await RecordingReceiver.with(key: key) { receiver in
+            let url = "\(receiver.server.baseURL)/hook"
+            #expect(try await run(["--url", url], CapturedOutput(), environmentKey: " \(key)\n") == 0)
+            let signature = try #require(receiver.deliveries.first?.signature)
+            #expect(SignatureVerifier(keys: [key]).isValid(body: receiver.deliveries[0].body, signature: signature))
+        }
     }
 
     @Test func statusIsDataStatusOnEveryEventWhateverItsCharacters() throws {
@@ -95,11 +100,11 @@ private final class RecordingReceiver: Sendable {
     }
 
     @Test func lowercaseSignsInLowercaseHex() async throws {
-        let receiver = try await RecordingReceiver.start(key: key)
-        defer { Task { await receiver.server.stop() } }
-        #expect(try await run(["--url", "\(receiver.server.baseURL)/hook", "--lowercase"], CapturedOutput()) == 0)
-        let signature = try #require(receiver.deliveries.first?.signature)
-        #expect(signature == signature.lowercased())
+        try await RecordingReceiver.with(key: key) { receiver in
+            #expect(try await run(["--url", "\(receiver.server.baseURL)/hook", "--lowercase"], CapturedOutput()) == 0)
+            let signature = try #require(receiver.deliveries.first?.signature)
+            #expect(signature == signature.lowercased())
+        }
     }
 
     @Test func repeatedSendsAreDistinctSoDedupDoesNotSwallowThem() async throws {
@@ -114,31 +119,31 @@ private final class RecordingReceiver: Sendable {
 
     @Test(arguments: ["--unsigned", "--bad-signature"])
     func unsignedAndBadSignatureSucceedOnlyWhenRejected(flag: String) async throws {
-        let receiver = try await RecordingReceiver.start(key: key)
-        defer { Task { await receiver.server.stop() } }
-        let output = CapturedOutput()
-        #expect(try await run(["--url", "\(receiver.server.baseURL)/hook", flag], output) == 0)
-        #expect(output.stdout.hasPrefix("401"))
-        let delivery = try #require(receiver.deliveries.first)
-        #expect((delivery.signature == nil) == (flag == "--unsigned"))
+        try await RecordingReceiver.with(key: key) { receiver in
+            let output = CapturedOutput()
+            #expect(try await run(["--url", "\(receiver.server.baseURL)/hook", flag], output) == 0)
+            #expect(output.stdout.hasPrefix("401"))
+            let delivery = try #require(receiver.deliveries.first)
+            #expect((delivery.signature == nil) == (flag == "--unsigned"))
+        }
     }
 
     @Test func failsWhenAListenerAcceptsABadSignature() async throws {
         let router = Router()
         router.post("/") { _, _ in Response(status: .ok) }
-        let careless = try await TestHTTPServer.start(router)
-        defer { Task { await careless.stop() } }
-        let output = CapturedOutput()
-        #expect(try await run(["--url", "\(careless.baseURL)/", "--bad-signature"], output) == 1)
-        #expect(output.stderr.contains("must answer 401"))
+        try await TestHTTPServer.with(router) { careless throws in
+            let output = CapturedOutput()
+            #expect(try await run(["--url", "\(careless.baseURL)/", "--bad-signature"], output) == 1)
+            #expect(output.stderr.contains("must answer 401"))
+        }
     }
 
     @Test func failsWhenTheListenerRejectsTheKey() async throws {
-        let receiver = try await RecordingReceiver.start(key: "another-key")
-        defer { Task { await receiver.server.stop() } }
-        let output = CapturedOutput()
-        #expect(try await run(["--url", "\(receiver.server.baseURL)/hook"], output) == 1)
-        #expect(output.stderr.contains("keygen --show"))
+        try await RecordingReceiver.with(key: "another-key") { receiver throws in
+            let output = CapturedOutput()
+            #expect(try await run(["--url", "\(receiver.server.baseURL)/hook"], output) == 1)
+            #expect(output.stderr.contains("keygen --show"))
+        }
     }
 
     @Test func unreachableListenerSaysSoWithoutADump() async throws {
@@ -151,13 +156,14 @@ private final class RecordingReceiver: Sendable {
         let tls = try ReloadableTLS(
             certificateFile: TLSFixture.localhost.caFile,
             keyFile: Bundle.module.resourceURL!.appendingPathComponent("Fixtures/tls/localhost.key").path)
-        let server = try await TLSTestServer.start(tls: tls)
         let untrusted = CapturedOutput()
-        let untrustedStatus = try await run(["--url", server.url], untrusted)
-        // Trusted, the TLS handshake succeeds and the (GET-only) test server answers 4xx.
         let trusted = CapturedOutput()
-        let trustedStatus = try await run(["--url", server.url, "--cacert", TLSFixture.localhost.caFile], trusted)
-        await server.stop()
+        let (untrustedStatus, trustedStatus) = try await TLSTestServer.with(tls: tls) { server in
+            let untrustedStatus = try await run(["--url", server.url], untrusted)
+            // Trusted, the TLS handshake succeeds and the (GET-only) test server answers 4xx.
+            let trustedStatus = try await run(["--url", server.url, "--cacert", TLSFixture.localhost.caFile], trusted)
+            return (untrustedStatus, trustedStatus)
+        }
         #expect(untrustedStatus == 1)
         #expect(untrusted.stderr.contains("could not reach 127.0.0.1"))
         #expect(trustedStatus == 1)

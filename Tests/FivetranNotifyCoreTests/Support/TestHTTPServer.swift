@@ -51,6 +51,15 @@ final class TestHTTPServer: Sendable {
         return TestHTTPServer(port: port, group: group, task: task)
     }
 
+    /// A server for the length of `body`, stopped afterwards even when `body` throws.
+    static func with<Result>(
+        _ router: Router<BasicRequestContext>, server: HTTPServerBuilder = .http1(), services: [any Service] = [],
+        _ body: (TestHTTPServer) async throws -> Result
+    ) async throws -> Result {
+        try await withStarted(
+            { try await start(router, server: server, services: services) }, stop: { await $0.stop() }, body)
+    }
+
     /// Stops the server and waits until it has.
     func stop() async {
         await group.triggerGracefulShutdown()

@@ -7,37 +7,40 @@ extension ListenSuites {
     /// `listen --tls-cert --tls-key` as users run it: the built binary serving HTTPS, reloading on SIGHUP.
     @Suite struct ListenTLSProcessTests {
         @Test func servesHTTPSAndReloadsOnSighupKeepingTheOldPairWhenTheNewOneIsBroken() async throws {
-            let slack = try await FakeSlack.start(default: .ok)
-            let home = TestFiles.temporaryDirectory()
-            let files = try TLSFiles(certificate: .localhost, key: .localhost)
-            let listen = try await ListenProcess.start(
-                home: home, state: home.appendingPathComponent("state"), slackURL: slack.url,
-                arguments: ["--tls-cert", files.certificate, "--tls-key", files.key])
-            #expect(listen.scheme == "https")
-            let first = try await listen.post(
-                Samples.syncEnd(connector: "tls_one"), trusting: TLSFixture.localhost.caFile)
-            #expect(first.status == 200)
+            try await FakeSlack.with(default: .ok) { slack in
+                let home = TestFiles.temporaryDirectory()
+                let files = try TLSFiles(certificate: .localhost, key: .localhost)
+                try await ListenProcess.with(
+                    home: home, state: home.appendingPathComponent("state"), slackURL: slack.url,
+                    arguments: ["--tls-cert", files.certificate, "--tls-key", files.key]
+                ) { listen in
+                    #expect(listen.scheme == "https")
+                    let first = try await listen.post(
+                        Samples.syncEnd(connector: "tls_one"), trusting: TLSFixture.localhost.caFile)
+                    #expect(first.status == 200)
 
-            // A renewal gone wrong: a certificate without its key. Logged; the old pair goes on serving.
-            try files.install(certificate: TLSFixture.other.certificate, key: TLSFixture.localhost.key)
-            listen.kill(SIGHUP)
-            #expect(await eventually { listen.stderr.contains("error: TLS reload failed") }, "\(listen.stderr)")
-            #expect(listen.stderr.contains("does not belong to the certificate"))
-            let kept = try await listen.post(
-                Samples.syncEnd(connector: "tls_two"), trusting: TLSFixture.localhost.caFile)
-            #expect(kept.status == 200)
+                    // A renewal gone wrong: a certificate without its key. Logged; the old pair goes on serving.
+                    try files.install(certificate: TLSFixture.other.certificate, key: TLSFixture.localhost.key)
+                    listen.kill(SIGHUP)
+                    #expect(await eventually { listen.stderr.contains("error: TLS reload failed") }, "\(listen.stderr)")
+                    #expect(listen.stderr.contains("does not belong to the certificate"))
+                    let kept = try await listen.post(
+                        Samples.syncEnd(connector: "tls_two"), trusting: TLSFixture.localhost.caFile)
+                    #expect(kept.status == 200)
 
-            // The key arrives: the next SIGHUP serves the new pair to new connections.
-            try files.install(.other)
-            listen.kill(SIGHUP)
-            #expect(await eventually { listen.stderr.contains("reloaded the TLS certificate") }, "\(listen.stderr)")
-            let renewed = try await listen.post(
-                Samples.syncEnd(connector: "tls_three"), trusting: TLSFixture.other.caFile)
-            #expect(renewed.status == 200)
+                    // The key arrives: the next SIGHUP serves the new pair to new connections.
+                    try files.install(.other)
+                    listen.kill(SIGHUP)
+                    #expect(
+                        await eventually { listen.stderr.contains("reloaded the TLS certificate") }, "\(listen.stderr)")
+                    let renewed = try await listen.post(
+                        Samples.syncEnd(connector: "tls_three"), trusting: TLSFixture.other.caFile)
+                    #expect(renewed.status == 200)
 
-            listen.kill(SIGTERM)
-            #expect(await listen.waitForExit() == 0, "stderr: \(listen.stderr)")
-            await slack.stop()
+                    listen.kill(SIGTERM)
+                    #expect(await listen.waitForExit() == 0, "stderr: \(listen.stderr)")
+                }
+            }
         }
 
         @Test func refusesToStartWithAKeyOfAnotherCertificate() async throws {
@@ -66,16 +69,20 @@ extension ListenSuites {
         @Test func warnsAboutAnExpiredCertificateAndServesIt() async throws {
             let home = TestFiles.temporaryDirectory()
             let files = try TLSFiles(certificate: .expired, key: .expired)
-            let listen = try await ListenProcess.start(
+            try await ListenProcess.with(
                 home: home, state: home.appendingPathComponent("state"), slackURL: "http://127.0.0.1:9/hook",
-                arguments: ["--tls-cert", files.certificate, "--tls-key", files.key])
-            #expect(listen.stderr.contains("warning: The TLS certificate \(files.certificate) expired on 2021-01-01"))
-            let error = try await #require(throws: HTTPTransportError.self) {
-                try await listen.post(Samples.syncEnd(connector: "tls_expired"), trusting: TLSFixture.expired.caFile)
+                arguments: ["--tls-cert", files.certificate, "--tls-key", files.key]
+            ) { listen in
+                #expect(
+                    listen.stderr.contains("warning: The TLS certificate \(files.certificate) expired on 2021-01-01"))
+                let error = try await #require(throws: HTTPTransportError.self) {
+                    try await listen.post(
+                        Samples.syncEnd(connector: "tls_expired"), trusting: TLSFixture.expired.caFile)
+                }
+                #expect(error.reason.contains("certificate has expired"))
+                listen.kill(SIGTERM)
+                #expect(await listen.waitForExit() == 0, "stderr: \(listen.stderr)")
             }
-            #expect(error.reason.contains("certificate has expired"))
-            listen.kill(SIGTERM)
-            #expect(await listen.waitForExit() == 0, "stderr: \(listen.stderr)")
         }
     }
 }

@@ -9,7 +9,7 @@ import Testing
         let files = try TLSFiles(certificate: .localhost, key: .localhost)
         let tls = try ReloadableTLS(certificateFile: files.certificate, keyFile: files.key)
         let logs = LogCapture()
-        try await withTLSServer(tls) { server in
+        try await TLSTestServer.with(tls: tls) { server in
             #expect(await server.presents(.localhost))
 
             try files.install(.other)
@@ -71,7 +71,7 @@ import Testing
         let files = try TLSFiles(certificate: .localhost, key: .localhost)
         let tls = try ReloadableTLS(certificateFile: files.certificate, keyFile: files.key)
         let logs = LogCapture()
-        try await withTLSServer(tls) { server in
+        try await TLSTestServer.with(tls: tls) { server in
             try breakage.apply(to: files)
             let outcome = tls.reload(logger: logs.logger)
             #expect(!outcome.isReloaded)
@@ -105,7 +105,7 @@ import Testing
         let tls = try ReloadableTLS(certificateFile: files.certificate, keyFile: files.key)
         let logs = LogCapture()
         let reloader = await TLSReloadService(tls: tls, logger: logs.logger)
-        try await withTLSServer(tls, services: [reloader]) { server in
+        try await TLSTestServer.with(tls: tls, services: [reloader]) { server in
             try files.install(certificate: TLSFixture.other.certificate, key: TLSFixture.localhost.key)
             kill(getpid(), SIGHUP)
             #expect(await eventually { !logs.messages(.error).isEmpty })

@@ -9,7 +9,7 @@ import Testing
         let files = try TLSFiles(certificate: .localhost, key: .localhost)
         let tls = try ReloadableTLS(certificateFile: files.certificate, keyFile: files.key)
         #expect(tls.current.validityWarning() == nil)
-        try await withTLSServer(tls) { server in
+        try await TLSTestServer.with(tls: tls) { server in
             let response = try await server.get(trusting: .localhost)
             #expect(response.status == 200)
             #expect(response.text == "ok")
@@ -21,7 +21,7 @@ import Testing
     @Test func plainHTTPOnTheTLSPortGetsNoAnswer() async throws {
         let files = try TLSFiles(certificate: .localhost, key: .localhost)
         let tls = try ReloadableTLS(certificateFile: files.certificate, keyFile: files.key)
-        try await withTLSServer(tls) { server in
+        try await TLSTestServer.with(tls: tls) { server in
             let plain = "http://127.0.0.1:\(server.port)/"
             let response = try? await CurlTransport().send(
                 HTTPRequest(method: "GET", url: plain, connectTimeout: .seconds(5), timeout: .seconds(5)))
@@ -53,7 +53,7 @@ import Testing
         #expect(warning.contains("SIGHUP"))
         expectReadable(warning, files: files)
 
-        try await withTLSServer(tls) { server in
+        try await TLSTestServer.with(tls: tls) { server in
             // It serves: the handshake completes, and a client trusting this very certificate refuses it for
             // its date alone, as Fivetran would.
             let error = try await #require(throws: HTTPTransportError.self) {

@@ -69,6 +69,13 @@ final class TLSTestServer: Sendable {
         return TLSTestServer(tls: tls, server: server)
     }
 
+    /// A server for the length of `body`, stopped afterwards even when `body` throws.
+    static func with<Result>(
+        tls: ReloadableTLS, services: [any Service] = [], _ body: (TLSTestServer) async throws -> Result
+    ) async throws -> Result {
+        try await withStarted({ try await start(tls: tls, services: services) }, stop: { await $0.stop() }, body)
+    }
+
     /// Stops the server and waits until it has.
     func stop() async {
         await server.stop()
@@ -88,21 +95,6 @@ final class TLSTestServer: Sendable {
     func presents(_ ca: TLSFixture) async -> Bool {
         guard let response = try? await get(trusting: ca) else { return false }
         return response.status == 200 && response.text == "ok"
-    }
-}
-
-/// Runs `body` against a server started with `tls`, and stops the server whatever `body` does.
-func withTLSServer<T>(
-    _ tls: ReloadableTLS, services: [any Service] = [], _ body: (TLSTestServer) async throws -> T
-) async throws -> T {
-    let server = try await TLSTestServer.start(tls: tls, services: services)
-    do {
-        let result = try await body(server)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
     }
 }
 
