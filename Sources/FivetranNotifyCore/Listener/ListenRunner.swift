@@ -85,10 +85,22 @@ public enum ListenRunner {
         if options.dryRun {
             destination = SlackDestination.dryRunTarget
         } else if let url = settings.slackWebhookURL {
-            guard SlackURL.isHTTP(url) else {
-                throw NotifyError("The Slack webhook URL is not an http(s) URL (\(SlackURL.redacted(url))).")
+            switch SlackURL.checked(url) {
+            case .success(let checked):
+                destination = checked
+            case .failure(let problem):
+                switch settings.sources["slack_webhook_url"] {
+                case .config?:
+                    throw settings.configFile.map {
+                        $0.error("slack_webhook_url \(problem.text)", key: "slack_webhook_url")
+                    }
+                        ?? NotifyError("slack_webhook_url in \(settings.configFileURL.path) \(problem.text).")
+                case .environment?:
+                    throw NotifyError("SLACK_WEBHOOK_URL \(problem.text).", exitCode: ExitStatus.usage)
+                default:
+                    throw NotifyError("--slack-webhook-url \(problem.text).", exitCode: ExitStatus.usage)
+                }
             }
-            destination = url
         } else {
             throw NotifyError(
                 "No Slack webhook URL, so listen has nowhere to send alerts. Give one with --slack-webhook-url URL, "

@@ -56,7 +56,7 @@ public struct RouteTable: Sendable, Equatable {
                 key: key, section: section)
         }
 
-        let url: String
+        var url: String
         switch (
             try config.string("slack_webhook_url", in: table, section: section),
             try config.string("slack_webhook_url_env", in: table, section: section)
@@ -79,9 +79,14 @@ public struct RouteTable: Sendable, Equatable {
                 "\(label): no Slack URL; add slack_webhook_url = \"https://hooks.slack.com/…\" or "
                     + "slack_webhook_url_env = \"VARIABLE\"", section: section)
         }
-        guard SlackURL.isHTTP(url) else {
-            throw config.error(
-                "\(label): the Slack URL must start with https://", key: "slack_webhook_url", section: section)
+        switch SlackURL.checked(url) {
+        case .success(let checked):
+            url = checked
+        case .failure(let problem):
+            let variable = try config.string("slack_webhook_url_env", in: table, section: section)
+            let origin = variable.map { "the Slack URL in \($0) (slack_webhook_url_env)" } ?? "the Slack URL"
+            let key = variable == nil ? "slack_webhook_url" : "slack_webhook_url_env"
+            throw config.error("\(label): \(origin) \(problem.text)", key: key, section: section)
         }
         return Route(
             name: name, match: try match(table, label: label, section: section, config: config), slackWebhookURL: url)

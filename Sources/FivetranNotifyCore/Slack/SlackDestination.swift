@@ -34,7 +34,9 @@ public struct SlackDestination: NoticeDestination {
         dryRun ? target == Self.dryRunTarget : SlackURL.isHTTP(target)
     }
 
-    public func redacted(_ target: String) -> String { SlackURL.redacted(target) }
+    public func redacted(_ target: String) -> String {
+        target == Self.dryRunTarget ? target : SlackURL.redacted(target)
+    }
 
     public func render(_ notice: Notice, now: Date) -> [Data] {
         if let legacy = notice.legacySlackPayload { return [legacy] }
