@@ -74,14 +74,12 @@ extension FivetranNotifyCommand {
         }
 
         func run(_ ctx: CommandContext) async throws {
-            var ctx = ctx
-            if let cacert { ctx.transport = CurlTransport(caFile: cacert) }
             let status = await runReportingErrors(ctx.output) {
                 let signing: SendTestRunner.Signing =
                     unsigned ? .unsigned : badSignature ? .badSignature : .signed(lowercase: lowercase)
                 let options = SendTestRunner.Options(
                     url: url, event: event, status: self.status, overrides: try overrides.map(JSONOverride.init),
-                    signing: signing, printOnly: printOnly)
+                    signing: signing, printOnly: printOnly, caFile: cacert)
                 try await SendTestRunner.run(options, context: ctx)
             }
             if status != ExitStatus.success { throw ExitCode(status) }

@@ -64,7 +64,6 @@ final class CommandHarness: Sendable {
         let snapshot = state.withLock { $0 }
         return CommandContext(
             environment: snapshot.environment,
-            transport: CurlTransport(),
             output: output.output,
             isInteractive: snapshot.interactive,
             readLine: {

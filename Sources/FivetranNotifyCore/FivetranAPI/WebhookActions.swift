@@ -297,7 +297,7 @@ public enum WebhookActions {
         return FivetranAPIClient(
             baseURL: settings.apiURL,
             credentials: credentials,
-            transport: context.transport,
+            transport: CurlTransport(),
             timeout: api.timeout,
             sleep: context.sleep,
             now: context.now,

@@ -102,7 +102,7 @@ public enum ListenRunner {
         dispatcherConfiguration.dryRun = options.dryRun
         let dispatcher = SlackDispatcher(
             store: store,
-            transport: options.dryRun ? DryRunSlackTransport(output: context.output) : context.transport,
+            transport: options.dryRun ? DryRunSlackTransport(output: context.output) : CurlTransport(),
             configuration: dispatcherConfiguration, logger: logger, metrics: metrics)
         let endpoint = DeliveryEndpoint(
             verifier: SignatureVerifier(keys: keys), store: store, configuration: configuration, metrics: metrics,
