@@ -59,7 +59,7 @@ extension FivetranNotifyCommand.Mute {
             let status = await runReportingErrors(ctx.output) {
                 try await MuteCommands.add(
                     target: target, for: try DurationText.parse(duration, for: "--for"), reason: reason,
-                    stateDirectory: state.directory(ctx), context: ctx)
+                    stateDirectory: state.stateDir, context: ctx)
             }
             if status != ExitStatus.success { throw ExitCode(status) }
         }

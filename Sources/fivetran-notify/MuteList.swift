@@ -19,7 +19,7 @@ extension FivetranNotifyCommand.Mute {
 
         func run(_ ctx: CommandContext) async throws {
             let status = await runReportingErrors(ctx.output) {
-                try await MuteCommands.list(json: json, stateDirectory: state.directory(ctx), context: ctx)
+                try await MuteCommands.list(json: json, stateDirectory: state.stateDir, context: ctx)
             }
             if status != ExitStatus.success { throw ExitCode(status) }
         }

@@ -44,7 +44,7 @@ extension FivetranNotifyCommand.Mute {
         func run(_ ctx: CommandContext) async throws {
             let status = await runReportingErrors(ctx.output) {
                 try await MuteCommands.remove(
-                    id: id, target: target, stateDirectory: state.directory(ctx), context: ctx)
+                    id: id, target: target, stateDirectory: state.stateDir, context: ctx)
             }
             if status != ExitStatus.success { throw ExitCode(status) }
         }

@@ -26,7 +26,7 @@ extension FivetranNotifyCommand {
 
         func run(_ ctx: CommandContext) async throws {
             let status = await runReportingErrors(ctx.output) {
-                try await StatusCommand.replayFailed(stateDirectory: state.directory(ctx), context: ctx)
+                try await ReplayCommand.replayFailed(stateDirectory: state.stateDir, context: ctx)
             }
             if status != ExitStatus.success { throw ExitCode(status) }
         }

@@ -23,7 +23,7 @@ extension FivetranNotifyCommand {
 
         func run(_ ctx: CommandContext) async throws {
             let status = await runReportingErrors(ctx.output) {
-                try await StatusCommand.run(json: json, stateDirectory: state.directory(ctx), context: ctx)
+                try await StatusCommand.run(json: json, stateDirectory: state.stateDir, context: ctx)
             }
             if status != ExitStatus.success { throw ExitCode(status) }
         }
