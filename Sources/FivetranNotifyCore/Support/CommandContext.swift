@@ -1,9 +1,9 @@
 import Foundation
 
 /// Everything a command needs from the outside world, as replaceable parts: the environment, where
-/// output goes, whether a person is at a terminal, waiting, and the clock. Commands build the real one with
-/// `CommandContext.live()`; tests build one that captures output. HTTP is not part of it: what talks
-/// HTTP builds its `CurlTransport` where the command starts, or is given a transport.
+/// output goes, whether a person is at a terminal, waiting, and the clock. Commands build the real
+/// one with `CommandContext.live()`; tests build one that captures output. HTTP is not part of it:
+/// what talks HTTP builds its `CurlTransport` where the command starts, or is given a transport.
 public struct CommandContext: Sendable {
     public var environment: [String: String]
     public var output: Output
