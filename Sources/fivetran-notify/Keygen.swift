@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand {
     /// `keygen`: make and store the signing key Fivetran signs deliveries with.
-    struct Keygen: AsyncParsableCommand {
+    struct Keygen: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "keygen",
             abstract: "Make and store the signing key (the webhooks' secret).",
@@ -40,17 +40,10 @@ extension FivetranNotifyCommand {
             }
         }
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
+        func run(in context: CommandContext) async throws {
             let options = KeyGeneration.Options(
                 force: force, show: show, rotate: rotate, dropPrevious: dropPrevious, ifMissing: ifMissing)
-            let status = await runReportingErrors(ctx.output) {
-                try KeyGeneration.run(options, context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+            try KeyGeneration.run(options, context: context)
         }
     }
 }

@@ -3,7 +3,7 @@ import FivetranNotifyCore
 import Foundation
 
 extension FivetranNotifyCommand {
-    struct Listen: AsyncParsableCommand {
+    struct Listen: ContextCommand {
         static let configuration = CommandConfiguration(
             abstract: "Receive Fivetran webhook deliveries and forward failures to Slack.",
             discussion: """
@@ -127,12 +127,7 @@ extension FivetranNotifyCommand {
             }
         }
 
-        func run() async throws {
-            let status = await run(CommandContext.live())
-            if status != 0 { throw ExitCode(status) }
-        }
-
-        func run(_ context: CommandContext) async -> Int32 {
+        func run(in context: CommandContext) async throws {
             var options = ListenOptions()
             options.host = host
             options.port = port
@@ -152,9 +147,7 @@ extension FivetranNotifyCommand {
             options.maxAge = maxAge.flatMap(DurationText.parse)
             options.requestTimeout = DurationText.parse(requestTimeout) ?? .seconds(30)
             options.maxConnections = maxConnections
-            return await runReportingErrors(context.output) {
-                try await ListenRunner.run(options, context: context)
-            }
+            try await ListenRunner.run(options, context: context)
         }
     }
 }

@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Mute {
     /// `mute add (--connector ID | --group ID | --event E) --for DURATION [--reason TEXT]`
-    struct Add: AsyncParsableCommand {
+    struct Add: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Mute a connector, a destination group or an event; prints the mute's id.",
@@ -45,23 +45,12 @@ extension FivetranNotifyCommand.Mute {
             }
         }
 
-        var target: FivetranNotifyCore.Mute.Target {
-            if let connector { return .connector(connector) }
-            if let group { return .group(group) }
-            return .event(event ?? "")
-        }
-
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            let status = await runReportingErrors(ctx.output) {
-                try await MuteCommands.add(
-                    target: target, for: try DurationText.parse(duration, for: "--for"), reason: reason,
-                    stateDirectory: state.directory(ctx), context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            // validate() made sure exactly one target is given.
+            let target = FivetranNotifyCore.Mute.Target(connector: connector, group: group, event: event)!
+            try await MuteCommands.add(
+                target: target, for: try DurationText.parse(duration, for: "--for"), reason: reason,
+                stateDirectory: state.stateDir, context: context)
         }
     }
 }

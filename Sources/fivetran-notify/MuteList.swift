@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Mute {
     /// `mute list [--json]`
-    struct List: AsyncParsableCommand {
+    struct List: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "Show the active mutes: what they match, until when, and why.")
@@ -13,15 +13,8 @@ extension FivetranNotifyCommand.Mute {
 
         @OptionGroup var state: StateOptions
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            let status = await runReportingErrors(ctx.output) {
-                try await MuteCommands.list(json: json, stateDirectory: state.directory(ctx), context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            try await MuteCommands.list(json: json, stateDirectory: state.stateDir, context: context)
         }
     }
 }

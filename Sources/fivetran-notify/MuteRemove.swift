@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Mute {
     /// `mute remove MUTE_ID` / `mute remove --connector ID` (or `--group ID`, `--event E`)
-    struct Remove: AsyncParsableCommand {
+    struct Remove: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
             abstract: "End a mute early, by its id or by what it mutes.")
@@ -30,23 +30,10 @@ extension FivetranNotifyCommand.Mute {
             }
         }
 
-        /// What to unmute, when not given by id.
-        var target: FivetranNotifyCore.Mute.Target? {
-            if let connector { return .connector(connector) }
-            if let group { return .group(group) }
-            return event.map { .event($0) }
-        }
-
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            let status = await runReportingErrors(ctx.output) {
-                try await MuteCommands.remove(
-                    id: id, target: target, stateDirectory: state.directory(ctx), context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            try await MuteCommands.remove(
+                id: id, target: FivetranNotifyCore.Mute.Target(connector: connector, group: group, event: event),
+                stateDirectory: state.stateDir, context: context)
         }
     }
 }

@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand {
     /// `replay --failed`: queue permanently failed Slack messages again.
-    struct Replay: AsyncParsableCommand {
+    struct Replay: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "replay",
             abstract: "Put the messages Slack refused for good back in the queue (after fixing the Slack URL).",
@@ -20,15 +20,8 @@ extension FivetranNotifyCommand {
             guard failed else { throw ValidationError("Say what to replay: --failed.") }
         }
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            let status = await runReportingErrors(ctx.output) {
-                try await StatusCommand.replayFailed(stateDirectory: state.directory(ctx), context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            try await ReplayCommand.replayFailed(stateDirectory: state.stateDir, context: context)
         }
     }
 }

@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand {
     /// `send-test`: post a signed sample delivery to a listener, like `stripe trigger`.
-    struct SendTest: AsyncParsableCommand {
+    struct SendTest: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "send-test",
             abstract: "Send a realistic, signed sample delivery to a listener.",
@@ -69,22 +69,13 @@ extension FivetranNotifyCommand {
             }
         }
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            var ctx = ctx
-            if let cacert { ctx.transport = CurlTransport(caFile: cacert) }
-            let status = await runReportingErrors(ctx.output) {
-                let signing: SendTestRunner.Signing =
-                    unsigned ? .unsigned : badSignature ? .badSignature : .signed(lowercase: lowercase)
-                let options = SendTestRunner.Options(
-                    url: url, event: event, status: self.status, overrides: try overrides.map(JSONOverride.init),
-                    signing: signing, printOnly: printOnly)
-                try await SendTestRunner.run(options, context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            let signing: SendTestRunner.Signing =
+                unsigned ? .unsigned : badSignature ? .badSignature : .signed(lowercase: lowercase)
+            let options = SendTestRunner.Options(
+                url: url, event: event, status: self.status, overrides: try overrides.map(JSONOverride.init),
+                signing: signing, printOnly: printOnly, caFile: cacert)
+            try await SendTestRunner.run(options, context: context)
         }
     }
 }

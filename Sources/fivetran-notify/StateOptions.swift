@@ -1,6 +1,4 @@
 import ArgumentParser
-import FivetranNotifyCore
-import Foundation
 
 /// `--state-dir`, for the commands that read or change the listener's state directory.
 struct StateOptions: ParsableArguments {
@@ -12,9 +10,4 @@ struct StateOptions: ParsableArguments {
             valueName: "dir"),
         completion: .directory)
     var stateDir: String?
-
-    /// The directory for this context.
-    func directory(_ ctx: CommandContext) -> URL {
-        stateDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? ctx.paths.stateDirectory
-    }
 }

@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand {
     /// `status [--json]`: what the listener's state directory holds.
-    struct Status: AsyncParsableCommand {
+    struct Status: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
             abstract: "Show the Slack queue, the connectors failing now and the active mutes.",
@@ -17,15 +17,8 @@ extension FivetranNotifyCommand {
 
         @OptionGroup var state: StateOptions
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            let status = await runReportingErrors(ctx.output) {
-                try await StatusCommand.run(json: json, stateDirectory: state.directory(ctx), context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            try await StatusCommand.run(json: json, stateDirectory: state.stateDir, context: context)
         }
     }
 }

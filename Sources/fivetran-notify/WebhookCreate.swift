@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Webhook {
     /// `webhook create --account|--group ID --url URL …`: `POST /webhooks/account` or `/webhooks/group/{id}`.
-    struct Create: AsyncParsableCommand {
+    struct Create: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "create",
             abstract: "Create an account or group webhook.",
@@ -69,11 +69,7 @@ extension FivetranNotifyCommand.Webhook {
             }
         }
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
+        func run(in context: CommandContext) async throws {
             let options = WebhookActions.CreateOptions(
                 scope: group.map { .group($0) } ?? .account,
                 url: url,
@@ -81,10 +77,7 @@ extension FivetranNotifyCommand.Webhook {
                 active: !inactive,
                 secret: noSecret ? .none : secret.map { .given($0) } ?? .storedKey,
                 runTests: runTests)
-            let status = await runReportingErrors(ctx.output) {
-                try await WebhookActions.create(options, api: api.callOptions, context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+            try await WebhookActions.create(options, api: api.callOptions, context: context)
         }
     }
 }

@@ -3,13 +3,12 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Webhook {
     /// `webhook delete ID [--yes]`: `DELETE /webhooks/{id}`, after confirmation.
-    struct Delete: AsyncParsableCommand {
+    struct Delete: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "delete",
             abstract: "Delete a webhook (asks first on a terminal; needs --yes otherwise).")
 
-        @Argument(help: ArgumentHelp("The webhook id.", valueName: "id"))
-        var id: String
+        @OptionGroup var webhook: WebhookIDArgument
 
         @Flag(name: [.customShort("y"), .long], help: "Delete without asking.")
         var yes = false
@@ -17,20 +16,11 @@ extension FivetranNotifyCommand.Webhook {
         @OptionGroup var api: APIOptions
 
         func validate() throws {
-            if let problem = WebhookInput.identifierProblem(id, what: "webhook id") {
-                throw ValidationError(problem)
-            }
+            try webhook.validateID()
         }
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            let status = await runReportingErrors(ctx.output) {
-                try await WebhookActions.delete(id: id, yes: yes, api: api.callOptions, context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            try await WebhookActions.delete(id: webhook.id, yes: yes, api: api.callOptions, context: context)
         }
     }
 }

@@ -3,31 +3,21 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Webhook {
     /// `webhook get ID`: one webhook.
-    struct Get: AsyncParsableCommand {
+    struct Get: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "get",
             abstract: "Show one webhook.")
 
-        @Argument(help: ArgumentHelp("The webhook id.", valueName: "id"))
-        var id: String
+        @OptionGroup var webhook: WebhookIDArgument
 
         @OptionGroup var api: APIOptions
 
         func validate() throws {
-            if let problem = WebhookInput.identifierProblem(id, what: "webhook id") {
-                throw ValidationError(problem)
-            }
+            try webhook.validateID()
         }
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            let status = await runReportingErrors(ctx.output) {
-                try await WebhookActions.get(id: id, api: api.callOptions, context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            try await WebhookActions.get(id: webhook.id, api: api.callOptions, context: context)
         }
     }
 }

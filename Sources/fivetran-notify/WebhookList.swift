@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Webhook {
     /// `webhook list`: every webhook, following `next_cursor` through all pages.
-    struct List: AsyncParsableCommand {
+    struct List: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "List every webhook (all pages); inactive ones are marked INACTIVE.")
@@ -19,15 +19,8 @@ extension FivetranNotifyCommand.Webhook {
             }
         }
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
-            let status = await runReportingErrors(ctx.output) {
-                try await WebhookActions.list(pageSize: pageSize, api: api.callOptions, context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+        func run(in context: CommandContext) async throws {
+            try await WebhookActions.list(pageSize: pageSize, api: api.callOptions, context: context)
         }
     }
 }

@@ -3,7 +3,7 @@ import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Webhook {
     /// `webhook update ID …`: `PATCH /webhooks/{id}`, sending only the fields given.
-    struct Update: AsyncParsableCommand {
+    struct Update: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "update",
             abstract: "Change a webhook; only the fields given are sent.",
@@ -25,8 +25,7 @@ extension FivetranNotifyCommand.Webhook {
             }
         }
 
-        @Argument(help: ArgumentHelp("The webhook id.", valueName: "id"))
-        var id: String
+        @OptionGroup var webhook: WebhookIDArgument
 
         @Option(help: ArgumentHelp("The new delivery URL (https only).", valueName: "url"))
         var url: String?
@@ -53,9 +52,7 @@ extension FivetranNotifyCommand.Webhook {
         @OptionGroup var api: APIOptions
 
         func validate() throws {
-            if let problem = WebhookInput.identifierProblem(id, what: "webhook id") {
-                throw ValidationError(problem)
-            }
+            try webhook.validateID()
             if let url, let problem = WebhookInput.urlProblem(url, force: force) {
                 throw ValidationError(problem)
             }
@@ -73,20 +70,13 @@ extension FivetranNotifyCommand.Webhook {
             }
         }
 
-        func run() async throws {
-            try await run(CommandContext.live())
-        }
-
-        func run(_ ctx: CommandContext) async throws {
+        func run(in context: CommandContext) async throws {
             let options = WebhookActions.UpdateOptions(
                 url: url,
                 events: events,
                 active: activation.map { $0 == .active },
                 secret: useStoredKey ? .storedKey : secret.map { .given($0) })
-            let status = await runReportingErrors(ctx.output) {
-                try await WebhookActions.update(id: id, options, api: api.callOptions, context: ctx)
-            }
-            if status != ExitStatus.success { throw ExitCode(status) }
+            try await WebhookActions.update(id: webhook.id, options, api: api.callOptions, context: context)
         }
     }
 }

@@ -5,19 +5,6 @@ import Synchronization
 
 @testable import fivetran_notify
 
-/// A command that can run against a test context (every command has `run(_ ctx:)`).
-protocol ContextRunnable {
-    func run(_ ctx: CommandContext) async throws
-}
-
-extension FivetranNotifyCommand.Webhook.Create: ContextRunnable {}
-extension FivetranNotifyCommand.Webhook.List: ContextRunnable {}
-extension FivetranNotifyCommand.Webhook.Get: ContextRunnable {}
-extension FivetranNotifyCommand.Webhook.Update: ContextRunnable {}
-extension FivetranNotifyCommand.Webhook.Delete: ContextRunnable {}
-extension FivetranNotifyCommand.Webhook.Test: ContextRunnable {}
-extension FivetranNotifyCommand.Keygen: ContextRunnable {}
-
 /// Runs commands the way a person does: arguments through the real parser, the real `CurlTransport`,
 /// XDG directories in a fresh temporary directory, output captured, and waits recorded instead of
 /// slept.
@@ -64,7 +51,6 @@ final class CommandHarness: Sendable {
         let snapshot = state.withLock { $0 }
         return CommandContext(
             environment: snapshot.environment,
-            transport: CurlTransport(),
             output: output.output,
             isInteractive: snapshot.interactive,
             readLine: {
@@ -87,7 +73,7 @@ final class CommandHarness: Sendable {
             output.output.err(FivetranNotifyCommand.message(for: error))
             return FivetranNotifyCommand.exitCode(for: error).rawValue
         }
-        guard let runnable = command as? any ContextRunnable else {
+        guard let runnable = command as? any ContextCommand else {
             output.output.err("test harness: \(type(of: command)) cannot run with a context")
             return -1
         }

@@ -7,7 +7,7 @@ import Testing
         #expect {
             try LibCurl.load(names: ["libcurl-missing-for-this-test.so.4"])
         } throws: { error in
-            let message = (error as? NotifyError)?.message ?? ""
+            let message = (error as? LibCurlError)?.message ?? ""
             return message.contains("libcurl could not be loaded (libcurl-missing-for-this-test.so.4")
                 && message.contains("apt-get install libcurl4")
         }

@@ -169,7 +169,7 @@ import Testing
         let paths = Paths(environment: environment)
         try SecretFile.write("api_key = \"cfg-key\"\napi_secret = \"cfg-secret\"\n", to: paths.configFile)
         let context = CommandContext(
-            environment: environment, transport: CurlTransport(), output: CapturedOutput().output)
+            environment: environment, output: CapturedOutput().output)
         let settings = try Settings.load(flags: SettingFlags(), context: context)
         #expect(try settings.credentials() == FivetranCredentials(apiKey: "cfg-key", apiSecret: "env-secret"))
         #expect(settings.configFile?.topLevelKeys == ["api_key", "api_secret"])

@@ -1,21 +1,5 @@
 import Foundation
 
-/// The API key and secret for HTTP Basic authentication.
-public struct FivetranCredentials: Sendable, Equatable {
-    public var apiKey: String
-    public var apiSecret: String
-
-    public init(apiKey: String, apiSecret: String) {
-        self.apiKey = apiKey
-        self.apiSecret = apiSecret
-    }
-
-    /// `Basic base64(key:secret)`. Never logged: traces show `Basic [redacted]`.
-    var authorizationHeader: String {
-        "Basic " + Data("\(apiKey):\(apiSecret)".utf8).base64EncodedString()
-    }
-}
-
 /// How often and how long to retry answers that say "try again" (429 and 5xx).
 public struct RetryPolicy: Sendable, Equatable {
     /// Attempts in all, the first one included.
@@ -40,7 +24,9 @@ public struct RetryPolicy: Sendable, Equatable {
 /// webhook already.
 public struct FivetranAPIClient: Sendable {
     public var baseURL: String
-    public var credentials: FivetranCredentials
+    /// The API key and secret, sent as HTTP Basic auth. Never logged: traces show `Basic [redacted]`.
+    public var apiKey: String
+    public var apiSecret: String
     public var transport: any HTTPTransport
     public var retryPolicy: RetryPolicy
     /// How long one request may take.
@@ -57,7 +43,8 @@ public struct FivetranAPIClient: Sendable {
 
     public init(
         baseURL: String,
-        credentials: FivetranCredentials,
+        apiKey: String,
+        apiSecret: String,
         transport: any HTTPTransport,
         retryPolicy: RetryPolicy = RetryPolicy(),
         timeout: Duration = .seconds(30),
@@ -69,7 +56,8 @@ public struct FivetranAPIClient: Sendable {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
-        self.credentials = credentials
+        self.apiKey = apiKey
+        self.apiSecret = apiSecret
         self.transport = transport
         self.retryPolicy = retryPolicy
         self.timeout = timeout
@@ -342,7 +330,7 @@ public struct FivetranAPIClient: Sendable {
                 .joined(separator: "&")
         }
         var headers: [(name: String, value: String)] = [
-            ("Authorization", credentials.authorizationHeader),
+            ("Authorization", authorizationHeader),
             ("Accept", "application/json"),
         ]
         if call.body != nil || call.method == "POST" || call.method == "PATCH" {
@@ -350,6 +338,11 @@ public struct FivetranAPIClient: Sendable {
         }
         return HTTPRequest(
             method: call.method, url: url, headers: headers, body: call.body, timeout: timeout)
+    }
+
+    /// `Basic base64(key:secret)`.
+    private var authorizationHeader: String {
+        "Basic " + Data("\(apiKey):\(apiSecret)".utf8).base64EncodedString()
     }
 
     /// The wait before attempt `attempt + 1` when the server did not say: base, 2×base, 4×base…, capped.

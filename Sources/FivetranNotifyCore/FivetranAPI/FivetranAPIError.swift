@@ -3,7 +3,7 @@ import Foundation
 /// A failure reported by Fivetran's REST API (or an answer that could not be understood), with the
 /// HTTP status and the envelope's `code` and `message` when there were any. `message` is the whole
 /// sentence shown to a person; it never contains a credential.
-public struct FivetranAPIError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct FivetranAPIError: PersonFacingError, Sendable, Equatable, CustomStringConvertible {
     /// The HTTP status of the answer.
     public let status: Int
     /// The envelope's `code` (e.g. `NotFound_Webhook`), when the body was a JSON envelope.

@@ -44,7 +44,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             return handle
         }
         guard let handle = curl.easyInit() else {
-            throw NotifyError("libcurl could not start a transfer (out of memory?). Try again.")
+            throw LibCurlError("libcurl could not start a transfer (out of memory?). Try again.")
         }
         return handle
     }

@@ -90,7 +90,7 @@ public protocol HTTPTransport: Sendable {
 }
 
 /// A request that got no HTTP answer at all (DNS, connect, TLS, timeout).
-public struct HTTPTransportError: Error, CustomStringConvertible, Sendable {
+public struct HTTPTransportError: PersonFacingError, CustomStringConvertible, Sendable {
     public let host: String
     public let reason: String
     public let isTimeout: Bool
@@ -102,4 +102,8 @@ public struct HTTPTransportError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "could not reach \(host): \(reason)" }
+
+    public var message: String { "\(description). Check the address and your network, then try again." }
+
+    public var exitCode: Int32 { ExitStatus.failure }
 }

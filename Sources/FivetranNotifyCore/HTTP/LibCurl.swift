@@ -29,13 +29,13 @@ struct LibCurl: @unchecked Sendable {
     static let libraryNames = ["libcurl.so.4", "libcurl-gnutls.so.4"]
 
     /// libcurl, loaded and globally initialised once.
-    /// - Throws: `NotifyError` saying what to install when it cannot be loaded.
+    /// - Throws: `LibCurlError` saying what to install when it cannot be loaded.
     static func shared() throws -> LibCurl {
         try loaded.get()
     }
 
-    private static let loaded: Result<LibCurl, NotifyError> = Result { try LibCurl.load(names: libraryNames) }
-        .mapError { $0 as? NotifyError ?? NotifyError("\($0)") }
+    private static let loaded: Result<LibCurl, LibCurlError> = Result { try LibCurl.load(names: libraryNames) }
+        .mapError { $0 as? LibCurlError ?? LibCurlError("\($0)") }
 
     /// Loads the first of `names` that the dynamic loader finds.
     static func load(names: [String]) throws -> LibCurl {
@@ -50,7 +50,7 @@ struct LibCurl: @unchecked Sendable {
             }
             reasons.append(dlerror().map { String(cString: $0) } ?? "\(name) not found")
         }
-        throw NotifyError(
+        throw LibCurlError(
             "fivetran-notify cannot make HTTP requests: libcurl could not be loaded (\(reasons.first ?? "")). "
                 + "Install libcurl 4 (Debian and Ubuntu: apt-get install libcurl4) and run the command again.")
     }
@@ -76,7 +76,7 @@ struct LibCurl: @unchecked Sendable {
         -> UnsafeMutableRawPointer
     {
         guard let address = dlsym(library, symbol) else {
-            throw NotifyError(
+            throw LibCurlError(
                 "fivetran-notify cannot make HTTP requests: \(name) has no \(symbol), so it is not a usable libcurl 4. "
                     + "Reinstall libcurl 4 (Debian and Ubuntu: apt-get install --reinstall libcurl4).")
         }

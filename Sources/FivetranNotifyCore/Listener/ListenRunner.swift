@@ -120,8 +120,7 @@ public enum ListenRunner {
         configuration.forwardedEvents = ForwardedEvents(names: events)
         configuration.maxAge = options.maxAge ?? listenConfig.maxAge ?? ListenerConfiguration.defaultMaxAge
 
-        let stateDirectory =
-            options.stateDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? context.paths.stateDirectory
+        let stateDirectory = context.paths.stateDirectory(given: options.stateDirectory)
         let configured = configuration
         let target =
             options.dryRun
@@ -133,7 +132,7 @@ public enum ListenRunner {
         let listener = try ListenerAssembly(
             .init(
                 configuration: configuration, keys: keys, policy: policy, stateDirectory: stateDirectory,
-                slackTransport: options.dryRun ? DryRunSlackTransport(output: context.output) : context.transport,
+                slackTransport: options.dryRun ? DryRunSlackTransport(output: context.output) : CurlTransport(),
                 dryRun: options.dryRun, tls: tls,
                 clock: ServiceClock(
                     now: ServiceClock.live.now, sleep: context.sleep, date: context.now,

@@ -98,7 +98,7 @@ public struct StatusReport: Encodable, Sendable {
         }
         lines.append("")
         if !activeMutes.isEmpty { lines.append("Mutes:") }
-        lines.append(MuteCommands.table(activeMutes, now: now))
+        lines.append(MuteTable.render(activeMutes, now: now))
         return lines.joined(separator: "\n")
     }
 }

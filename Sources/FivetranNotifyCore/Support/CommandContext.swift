@@ -1,11 +1,11 @@
 import Foundation
 
-/// Everything a command needs from the outside world, as replaceable parts: the environment, the HTTP
-/// transport, where output goes, whether a person is at a terminal, the clock and randomness.
-/// Commands build the real one with `CommandContext.live()`; tests build one that captures output.
+/// Everything a command needs from the outside world, as replaceable parts: the environment, where
+/// output goes, whether a person is at a terminal, waiting, and the clock. Commands build the real
+/// one with `CommandContext.live()`; tests build one that captures output. HTTP is not part of it:
+/// what talks HTTP builds its `CurlTransport` where the command starts, or is given a transport.
 public struct CommandContext: Sendable {
     public var environment: [String: String]
-    public var transport: any HTTPTransport
     public var output: Output
     /// True when stdin is a terminal, so the command may ask a question.
     public var isInteractive: Bool
@@ -18,7 +18,6 @@ public struct CommandContext: Sendable {
 
     public init(
         environment: [String: String],
-        transport: any HTTPTransport,
         output: Output,
         isInteractive: Bool = false,
         readLine: @escaping @Sendable () -> String? = { nil },
@@ -26,7 +25,6 @@ public struct CommandContext: Sendable {
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.environment = environment
-        self.transport = transport
         self.output = output
         self.isInteractive = isInteractive
         self.readLine = readLine
@@ -34,11 +32,10 @@ public struct CommandContext: Sendable {
         self.now = now
     }
 
-    /// The real world: the process environment, libcurl, stdout/stderr and the terminal.
+    /// The real world: the process environment, stdout/stderr and the terminal.
     public static func live() -> CommandContext {
         CommandContext(
             environment: ProcessInfo.processInfo.environment,
-            transport: CurlTransport(),
             output: .standard,
             isInteractive: isatty(STDIN_FILENO) != 0,
             readLine: { Swift.readLine() }

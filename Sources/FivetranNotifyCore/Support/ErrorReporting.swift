@@ -21,14 +21,9 @@ public struct FailureReport: Sendable {
     public init(_ error: any Error) {
         exitCode = ExitStatus.failure
         switch error {
-        case let error as NotifyError:
+        case let error as any PersonFacingError:
             message = error.message
             exitCode = error.exitCode
-        case let error as FivetranAPIError:
-            message = error.message
-            exitCode = error.exitCode
-        case let error as HTTPTransportError:
-            message = "\(error.description). Check the address and your network, then try again."
         case is CancellationError:
             message = "interrupted."
         default:

@@ -1,6 +1,6 @@
 /// The one error type that reaches a person: a sentence that says what happened, why, and what to do,
 /// plus the exit status the command should end with. Never carries a secret.
-public struct NotifyError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct NotifyError: PersonFacingError, CustomStringConvertible, Sendable, Equatable {
     public let message: String
     public let exitCode: Int32
 

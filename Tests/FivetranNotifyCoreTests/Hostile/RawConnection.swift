@@ -35,18 +35,20 @@ final class RawConnection: @unchecked Sendable {
         return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
-    /// True when the server has closed the connection (end of stream or reset), waiting up to `timeout`.
-    func isClosedByServer(within timeout: Duration) -> Bool {
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(
-            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        guard poll(&poller, 1, milliseconds) > 0 else { return false }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if count == 0 { return true }
-            if count < 0 { return errno != EAGAIN }
-        }
+    /// True when the server has closed the connection (end of stream or reset), looking for up to
+    /// `timeout` without blocking a thread (the tests' threads are shared).
+    func isClosedByServer(within timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        repeat {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 0) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                if count == 0 || (count < 0 && errno != EAGAIN) { return true }
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        } while ContinuousClock.now < deadline
+        return false
     }
 
     func closeNow() { shutdown(fd, Int32(SHUT_RDWR)) }

@@ -17,7 +17,7 @@ extension ListenSuites {
                 var closed = false
                 while !closed, ContinuousClock.now - started < .seconds(5) {
                     client.send("x")
-                    closed = client.isClosedByServer(within: .milliseconds(200))
+                    closed = await client.isClosedByServer(within: .milliseconds(200))
                 }
                 #expect(closed)
                 #expect(ContinuousClock.now - started < .seconds(3))
@@ -32,7 +32,7 @@ extension ListenSuites {
                 #expect(client.send("POST / HTTP/1.1\r\n"))
                 while !closed, ContinuousClock.now - started < .seconds(5) {
                     client.send("X-Slow: a\r\n")
-                    closed = client.isClosedByServer(within: .milliseconds(200))
+                    closed = await client.isClosedByServer(within: .milliseconds(200))
                 }
                 #expect(closed)
                 #expect(ContinuousClock.now - started < .seconds(3))
@@ -48,7 +48,9 @@ extension ListenSuites {
                 let started = ContinuousClock.now
                 let response = try await listener.post(Samples.syncEnd(connector: "among_slow"))
                 #expect(response.status == 200)
-                #expect(ContinuousClock.now - started < .seconds(1))
+                // Alone this takes milliseconds; the bound leaves room for the rest of the suite running
+                // beside it on two cores, and is far below the 30 s a server held by the slow ones takes.
+                #expect(ContinuousClock.now - started < .seconds(5))
                 withExtendedLifetime(slow) {}
             }
         }

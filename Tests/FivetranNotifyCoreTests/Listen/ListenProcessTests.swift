@@ -76,7 +76,7 @@ extension ListenSuites {
             options.stateDirectory = file.appendingPathComponent("state").path
             options.port = 0
             let context = CommandContext(
-                environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": "k"], transport: CurlTransport(),
+                environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": "k"],
                 output: output.output)
             let status = await runReportingErrors(output.output) {
                 try await ListenRunner.run(options, context: context)
@@ -92,14 +92,14 @@ extension ListenSuites {
             var options = ListenOptions()
             options.stateDirectory = home.appendingPathComponent("state").path
             let noKey = CommandContext(
-                environment: ["HOME": home.path], transport: CurlTransport(), output: output.output)
+                environment: ["HOME": home.path], output: output.output)
             let status = await runReportingErrors(output.output) { try await ListenRunner.run(options, context: noKey) }
             #expect(status == ExitStatus.credentials)
             #expect(output.stderr.contains("keygen"))
             #expect(output.stderr.contains("FIVETRAN_SIGNING_KEY"))
 
             let noSlack = CommandContext(
-                environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": "k"], transport: CurlTransport(),
+                environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": "k"],
                 output: output.output)
             let second = await runReportingErrors(output.output) {
                 try await ListenRunner.run(options, context: noSlack)

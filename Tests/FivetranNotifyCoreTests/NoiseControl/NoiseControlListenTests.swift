@@ -236,7 +236,7 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
         let output = CapturedOutput()
         let command = try FivetranNotifyCommand.parseAsRoot(arguments + ["--state-dir", state.path])
         let context = CommandContext(
-            environment: ["HOME": state.path], transport: CurlTransport(), output: output.output, now: { now })
+            environment: ["HOME": state.path], output: output.output, now: { now })
         do {
             switch command {
             case let command as FivetranNotifyCommand.Mute.Add: try await command.run(context)

@@ -44,7 +44,7 @@ private final class RecordingReceiver: Sendable {
         _ output: CapturedOutput, home: URL = TestFiles.temporaryDirectory(), environmentKey: String? = nil
     ) -> CommandContext {
         CommandContext(
-            environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": environmentKey ?? key], transport: CurlTransport(),
+            environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": environmentKey ?? key],
             output: output.output)
     }
 

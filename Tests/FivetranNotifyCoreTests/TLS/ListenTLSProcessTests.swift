@@ -54,7 +54,7 @@ extension ListenSuites {
             options.tlsCertificateFile = files.certificate
             options.tlsKeyFile = files.key
             let context = CommandContext(
-                environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": "k"], transport: CurlTransport(),
+                environment: ["HOME": home.path, "FIVETRAN_SIGNING_KEY": "k"],
                 output: output.output)
             let status = await runReportingErrors(output.output) {
                 try await ListenRunner.run(options, context: context)

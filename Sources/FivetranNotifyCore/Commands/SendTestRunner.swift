@@ -21,10 +21,13 @@ public enum SendTestRunner {
         public var signing: Signing
         /// Show the request instead of sending it.
         public var printOnly: Bool
+        /// A PEM file of the only certificates to trust for an https:// listener; nil for the system's.
+        public var caFile: String?
 
         public init(
             url: String = "http://127.0.0.1:8080/", event: String = "sync_end", status: String? = nil,
-            overrides: [JSONOverride] = [], signing: Signing = .signed(lowercase: false), printOnly: Bool = false
+            overrides: [JSONOverride] = [], signing: Signing = .signed(lowercase: false), printOnly: Bool = false,
+            caFile: String? = nil
         ) {
             self.url = url
             self.event = event
@@ -32,6 +35,7 @@ public enum SendTestRunner {
             self.overrides = overrides
             self.signing = signing
             self.printOnly = printOnly
+            self.caFile = caFile
         }
     }
 
@@ -82,7 +86,7 @@ public enum SendTestRunner {
             return
         }
         context.output.err("--> \(options.event) \(summary(of: request)) to \(options.url)")
-        let response = try await context.transport.send(request)
+        let response = try await CurlTransport(caFile: options.caFile).send(request)
         let answer = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
         context.output.out("\(response.status)\(answer.isEmpty ? "" : " \(answer.prefix(500))")")
 

@@ -1,14 +1,16 @@
 import Foundation
 
 /// The work of `mute add|list|remove`: mutes are rows in the state directory's SQLite file, which a
-/// running listener reads on every failure, so changes take effect at once without a restart.
+/// running listener reads on every failure, so changes take effect at once without a restart. Each
+/// takes the state directory as given with `--state-dir` (nil for the default).
 public enum MuteCommands {
     /// `mute add`: stores the mute and prints its id. Warns (and still mutes) when no delivery from the
     /// connector or group was ever stored, and when another active mute already covers the same target.
     public static func add(
-        target: Mute.Target, for duration: Duration, reason: String?, stateDirectory: URL, context: CommandContext
+        target: Mute.Target, for duration: Duration, reason: String?, stateDirectory: String?, context: CommandContext
     ) async throws {
-        try await DeliveryStore.withStore(stateDirectory: stateDirectory) { store in
+        let directory = context.paths.stateDirectory(given: stateDirectory)
+        try await DeliveryStore.withStore(stateDirectory: directory) { store in
             try await add(target: target, for: duration, reason: reason, store: store, context: context)
         }
     }
@@ -40,35 +42,24 @@ public enum MuteCommands {
     }
 
     /// `mute list`: active mutes, as a table or JSON.
-    public static func list(json: Bool, stateDirectory: URL, context: CommandContext) async throws {
-        let mutes = try await DeliveryStore.withStore(stateDirectory: stateDirectory) { store in
+    public static func list(json: Bool, stateDirectory: String?, context: CommandContext) async throws {
+        let directory = context.paths.stateDirectory(given: stateDirectory)
+        let mutes = try await DeliveryStore.withStore(stateDirectory: directory) { store in
             try await store.activeMutes(at: context.now())
         }
         if json {
             context.output.out(try ReportJSON.encode(mutes.map(StatusReport.MuteEntry.init)))
             return
         }
-        context.output.out(table(mutes, now: context.now()))
-    }
-
-    /// Active mutes for people (`mute list`, `status`): id, what, until when (and how long), why.
-    static func table(_ mutes: [Mute], now: Date) -> String {
-        guard !mutes.isEmpty else { return "No active mutes." }
-        let rows = mutes.map { mute in
-            [
-                mute.id, mute.targetText,
-                "\(TimeText.absolute(mute.until)) (in \(TimeText.duration(mute.until.timeIntervalSince(now))))",
-                mute.reason ?? "",
-            ]
-        }
-        return TextTable.render(header: ["ID", "MATCHES", "UNTIL", "REASON"], rows: rows)
+        context.output.out(MuteTable.render(mutes, now: context.now()))
     }
 
     /// `mute remove`: by id or by target.
     public static func remove(
-        id: String?, target: Mute.Target?, stateDirectory: URL, context: CommandContext
+        id: String?, target: Mute.Target?, stateDirectory: String?, context: CommandContext
     ) async throws {
-        let removed = try await DeliveryStore.withStore(stateDirectory: stateDirectory) { store in
+        let directory = context.paths.stateDirectory(given: stateDirectory)
+        let removed = try await DeliveryStore.withStore(stateDirectory: directory) { store in
             try await store.removeMutes(id: id, target: target, at: context.now())
         }
         guard !removed.isEmpty else {

@@ -28,6 +28,11 @@ public struct Paths: Sendable, Equatable {
             "fivetran-notify", isDirectory: true)
     }
 
+    /// The state directory given with `--state-dir`, else the default one.
+    public func stateDirectory(given path: String?) -> URL {
+        path.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? stateDirectory
+    }
+
     public var configFile: URL { configDirectory.appendingPathComponent("config.toml") }
     public var signingKeyFile: URL { configDirectory.appendingPathComponent("signing.key") }
     /// The key kept by `keygen --rotate` until `keygen --drop-previous`.

@@ -1,0 +1,14 @@
+extension Mute.Target {
+    /// What `--connector`, `--group` or `--event` names (the first one given); nil when none is.
+    public init?(connector: String?, group: String?, event: String?) {
+        if let connector {
+            self = .connector(connector)
+        } else if let group {
+            self = .group(group)
+        } else if let event {
+            self = .event(event)
+        } else {
+            return nil
+        }
+    }
+}
