@@ -393,7 +393,7 @@ _fivetran-notify_listen() {
     repeating_flags=()
     non_repeating_flags=(--dry-run --notify-resolved --no-notify-resolved --version -h --help)
     repeating_options=()
-    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every)
+    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -435,6 +435,15 @@ _fivetran-notify_listen() {
         return
         ;;
     '--remind-every')
+        return
+        ;;
+    '--max-age')
+        return
+        ;;
+    '--request-timeout')
+        return
+        ;;
+    '--max-connections')
         return
         ;;
     esac
