@@ -117,6 +117,14 @@ public struct TLSCertificatePair: Sendable {
     }
 
     private static func readKey(_ path: String) throws(NotifyError) -> NIOSSLPrivateKey {
+        // Refused like any secret file (ssh refuses a loose key the same way).
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            throw TLSFileProblem.error(
+                "The TLS key file \(path) holds a secret but is readable by others (mode \(mode)); run "
+                    + "`chmod 600 \(path)` (and own it as the user listen runs as), then start listen again.")
+        }
         let bytes = try TLSFileProblem.read(path, what: "key", flag: "--tls-key")
         let labels = TLSFileProblem.pemLabels(bytes)
         guard labels.contains(where: { $0.hasSuffix("PRIVATE KEY") }) else {

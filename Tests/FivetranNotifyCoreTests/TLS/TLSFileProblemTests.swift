@@ -15,6 +15,7 @@ import Testing
         case legacyEncryptedKey
         case garbageKey
         case truncatedKey
+        case groupReadableKey
 
         func apply(to files: TLSFiles) throws {
             let certificate = URL(fileURLWithPath: files.certificate)
@@ -52,6 +53,8 @@ import Testing
             case .truncatedKey:
                 let pem = TLSFixture.localhost.key
                 try pem.prefix(pem.count / 2).write(to: key)
+            case .groupReadableKey:
+                try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: files.key)
             }
         }
 
@@ -74,6 +77,9 @@ import Testing
             case .garbageKey, .truncatedKey:
                 "The TLS key file \(files.key) has a private key that cannot be read: the file looks damaged or cut "
                     + "short."
+            case .groupReadableKey:
+                "The TLS key file \(files.key) holds a secret but is readable by others (mode 640); run "
+                    + "`chmod 600 \(files.key)`"
             }
         }
     }

@@ -37,6 +37,8 @@ struct TLSFiles {
     func install(certificate: Data, key: Data) throws {
         try certificate.write(to: URL(fileURLWithPath: self.certificate), options: .atomic)
         try key.write(to: URL(fileURLWithPath: self.key), options: .atomic)
+        // A key readable by others is refused, as real keys must be.
+        chmod(self.key, 0o600)
     }
 
     func install(_ fixture: TLSFixture) throws {
