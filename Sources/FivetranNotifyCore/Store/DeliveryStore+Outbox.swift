@@ -223,10 +223,30 @@ extension DeliveryStore {
         return id
     }
 
-    /// Puts permanently failed messages back in the queue (after the operator fixed a URL).
+    /// Puts permanently failed messages back in the queue (after the operator fixed a URL), each to
+    /// `destination(its first delivery)` when that names one, else where it was going.
     @discardableResult
-    public func requeueFailed(now: Date) async throws -> Int {
+    public func requeueFailed(
+        now: Date, destination: @escaping @Sendable (Delivery) -> String? = { _ in nil }
+    ) async throws
+        -> Int
+    {
         let count = try await pool.write { db in
+            // Each goes to the destination its route names today (the URL may have been fixed since).
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT message.id, delivery.body FROM message
+                    LEFT JOIN delivery ON delivery.id = (
+                        SELECT min(delivery) FROM message_delivery WHERE message_delivery.message = message.id)
+                    WHERE message.state = ?
+                    """, arguments: [MessageState.failed.rawValue])
+            for row in rows {
+                let body: Data? = row["body"]
+                guard let target = body.flatMap({ try? Delivery.parse($0) }).flatMap(destination) else { continue }
+                try db.execute(
+                    sql: "UPDATE message SET destination = ? WHERE id = ?", arguments: [target, row["id"] as Int64])
+            }
             try db.execute(
                 sql: "UPDATE message SET state = ?, nextAttemptAt = ? WHERE state = ?",
                 arguments: [MessageState.pending.rawValue, now.timeIntervalSince1970, MessageState.failed.rawValue])
