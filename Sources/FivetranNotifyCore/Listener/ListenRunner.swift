@@ -78,47 +78,12 @@ public enum ListenRunner {
             // Traps SIGHUP from here on (its default action would end the process).
             tlsReloader = await TLSReloadService(tls: loaded, logger: logger)
         }
-        let keys = try signingKeys(options, context: context)
-        let settings = try Settings.load(
-            flags: SettingFlags(slackWebhookURL: options.slackWebhookURL), context: context)
-        let destination: String
-        if options.dryRun {
-            destination = SlackDestination.dryRunTarget
-        } else if let url = settings.slackWebhookURL {
-            switch SlackURL.checked(url) {
-            case .success(let checked):
-                destination = checked
-            case .failure(let problem):
-                switch settings.sources["slack_webhook_url"] {
-                case .config?:
-                    throw settings.configFile.map {
-                        $0.error("slack_webhook_url \(problem.text)", key: "slack_webhook_url")
-                    }
-                        ?? NotifyError("slack_webhook_url in \(settings.configFileURL.path) \(problem.text).")
-                case .environment?:
-                    throw NotifyError("SLACK_WEBHOOK_URL \(problem.text).", exitCode: ExitStatus.usage)
-                default:
-                    throw NotifyError("--slack-webhook-url \(problem.text).", exitCode: ExitStatus.usage)
-                }
-            }
-        } else {
-            throw NotifyError(
-                "No Slack webhook URL, so listen has nowhere to send alerts. Give one with --slack-webhook-url URL, "
-                    + "the SLACK_WEBHOOK_URL environment variable, or slack_webhook_url in "
-                    + "\(settings.configFileURL.path); or run with --dry-run to print the messages instead.",
-                exitCode: ExitStatus.usage)
-        }
-        let listenConfig = try ListenConfig.load(from: settings.configFile)
-        let events = options.events ?? listenConfig.events
-        let policy = NoticePolicy(
-            remindEvery: options.remindEvery ?? listenConfig.remindEvery,
-            notifyResolved: options.notifyResolved ?? listenConfig.notifyResolved)
-        // Routes are checked even under --dry-run, so a mistake shows before going live.
-        let routes = try RouteTable.load(
-            from: settings.configFile, defaultURL: destination, environment: context.environment)
-        configuration.routeTable = options.dryRun ? RouteTable(defaultURL: destination) : routes
-        configuration.forwardedEvents = ForwardedEvents(names: events)
-        configuration.maxAge = options.maxAge ?? listenConfig.maxAge ?? ListenerConfiguration.defaultMaxAge
+        let resolved = try ListenSettings.resolve(options, context: context)
+        let destination = resolved.destination
+        let routes = resolved.routes
+        configuration.routeTable = resolved.snapshot.routeTable
+        configuration.forwardedEvents = resolved.snapshot.forwardedEvents
+        configuration.maxAge = resolved.snapshot.maxAge
 
         let stateDirectory = context.paths.stateDirectory(given: options.stateDirectory)
         let configured = configuration
@@ -131,7 +96,8 @@ public enum ListenRunner {
         let scheme = tls == nil ? "http" : "https"
         let listener = try ListenerAssembly(
             .init(
-                configuration: configuration, keys: keys, policy: policy, stateDirectory: stateDirectory,
+                configuration: configuration, keys: resolved.keys, policy: resolved.policy,
+                stateDirectory: stateDirectory,
                 slackTransport: options.dryRun ? DryRunSlackTransport(output: context.output) : CurlTransport(),
                 dryRun: options.dryRun, tls: tls,
                 clock: ServiceClock(
@@ -145,9 +111,15 @@ public enum ListenRunner {
                 )
             })
         let store = listener.store
+        let settingsReloader = await SettingsReloadService(logger: logger) {
+            let reloaded = try ListenSettings.resolve(options, context: context)
+            listener.settings.replace(with: reloaded.snapshot)
+            store.setPolicy(reloaded.policy)
+            return reloaded.summary
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: listener.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-                + (tlsReloader.map { [.init(service: $0)] } ?? []),
+                + [.init(service: settingsReloader)] + (tlsReloader.map { [.init(service: $0)] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // SIGTERM ends the process within 10 s whatever clients do: requests still unanswered after the
@@ -163,27 +135,5 @@ public enum ListenRunner {
         }
         await store.close()
         logger.info("stopped; undelivered messages stay queued")
-    }
-
-    /// `--signing-key-file`, else `FIVETRAN_SIGNING_KEY`, else the keys stored by `keygen` (current and
-    /// previous). None at all is refused.
-    static func signingKeys(_ options: ListenOptions, context: CommandContext) throws -> [String] {
-        if let file = options.signingKeyFile {
-            guard let text = try SecretFile.read(URL(fileURLWithPath: file)) else {
-                throw NotifyError("The signing key file \(file) does not exist.", exitCode: ExitStatus.usage)
-            }
-            let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !key.isEmpty else { throw NotifyError("The signing key file \(file) is empty.") }
-            return [key]
-        }
-        if let key = KeyStore.environmentKey(context.environment) { return [key] }
-        let keys = try KeyStore(paths: context.paths).acceptedKeys()
-        guard !keys.isEmpty else {
-            throw NotifyError(
-                "No signing key, so no delivery could be verified. Run `fivetran-notify keygen` to make and store "
-                    + "one, set FIVETRAN_SIGNING_KEY to the webhook's secret, or pass --signing-key-file PATH.",
-                exitCode: ExitStatus.credentials)
-        }
-        return keys
     }
 }

@@ -45,7 +45,7 @@ public struct ListenerConfiguration: Sendable {
 public struct DeliveryEndpoint: Sendable {
     static let signatureHeader = HTTPField.Name("X-Fivetran-Signature-256")!
 
-    let verifier: SignatureVerifier
+    let settings: LiveSettings
     let store: DeliveryStore
     let configuration: ListenerConfiguration
     let metrics: ListenerMetrics
@@ -54,14 +54,14 @@ public struct DeliveryEndpoint: Sendable {
     private let rejections = RejectionLog()
 
     public init(
-        verifier: SignatureVerifier,
+        settings: LiveSettings,
         store: DeliveryStore,
         configuration: ListenerConfiguration,
         metrics: ListenerMetrics,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.verifier = verifier
+        self.settings = settings
         self.store = store
         self.configuration = configuration
         self.metrics = metrics
@@ -83,7 +83,8 @@ public struct DeliveryEndpoint: Sendable {
             return Self.answer(.badRequest, #"{"error":"could not read the request body"}"#)
         }
         let body = buffer.withUnsafeReadableBytes { Data($0) }
-        guard verifier.isValid(body: body, signature: request.headers[Self.signatureHeader]) else {
+        let live = settings.current
+        guard live.verifier.isValid(body: body, signature: request.headers[Self.signatureHeader]) else {
             metrics.rejectedSignature.increment()
             let reason = request.headers[Self.signatureHeader] == nil ? "missing" : "wrong"
             logRejection("--> rejected: \(reason) X-Fivetran-Signature-256 (401)")
@@ -98,9 +99,9 @@ public struct DeliveryEndpoint: Sendable {
             return Self.answer(.badRequest, #"{"error":"the body is not a JSON object"}"#)
         }
         let receivedAt = now()
-        let stale = delivery.isStale(receivedAt: receivedAt, maxAge: configuration.maxAge.seconds)
-        let forward = !stale && configuration.forwardedEvents.shouldForward(delivery)
-        let signal = stale ? nil : IncidentSignal.of(delivery, forwarded: configuration.forwardedEvents)
+        let stale = delivery.isStale(receivedAt: receivedAt, maxAge: live.maxAge.seconds)
+        let forward = !stale && live.forwardedEvents.shouldForward(delivery)
+        let signal = stale ? nil : IncidentSignal.of(delivery, forwarded: live.forwardedEvents)
         let incoming = IncomingDelivery(
             deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body),
             event: delivery.event,
@@ -108,7 +109,7 @@ public struct DeliveryEndpoint: Sendable {
             status: delivery.status,
             body: body,
             receivedAt: receivedAt,
-            destination: forward ? configuration.routeTable.destination(for: delivery) : nil,
+            destination: forward ? live.routeTable.destination(for: delivery) : nil,
             delivery: delivery,
             signal: signal)
         let outcome: RecordOutcome
@@ -135,7 +136,7 @@ public struct DeliveryEndpoint: Sendable {
             logger.warning(
                 """
                 --> \(delivery.event) \(delivery.displayName)\(status) (stale: created \(delivery.created ?? "?"), \
-                older than --max-age \(TimeText.duration(configuration.maxAge.seconds)); stored, not forwarded)
+                older than --max-age \(TimeText.duration(live.maxAge.seconds)); stored, not forwarded)
                 """, metadata: fields)
             return Self.stored
         case .stored:

@@ -43,6 +43,8 @@ public struct ListenerAssembly: Sendable {
 
     public let store: DeliveryStore
     public let metrics: ListenerMetrics
+    /// What SIGHUP replaces (keys, routes, `[listen]`).
+    public let settings: LiveSettings
     /// The dispatcher, the pruner and the server, to run in one `ServiceGroup`.
     public let services: [any Service]
 
@@ -63,8 +65,13 @@ public struct ListenerAssembly: Sendable {
             destination: SlackDestination(
                 transport: inputs.slackTransport, logger: inputs.logger, dryRun: inputs.dryRun),
             configuration: dispatcherConfiguration, clock: inputs.clock, logger: inputs.logger, metrics: metrics)
+        let configuration = inputs.configuration
+        let settings = LiveSettings(
+            .init(
+                verifier: SignatureVerifier(keys: inputs.keys), routeTable: configuration.routeTable,
+                forwardedEvents: configuration.forwardedEvents, maxAge: configuration.maxAge))
         let endpoint = DeliveryEndpoint(
-            verifier: SignatureVerifier(keys: inputs.keys), store: store, configuration: inputs.configuration,
+            settings: settings, store: store, configuration: inputs.configuration,
             metrics: metrics, logger: inputs.logger, now: inputs.clock.date)
         // Hummingbird's own lines ("Server started…") would repeat ours: only its warnings are shown.
         var serverLogger = inputs.logger
@@ -74,6 +81,7 @@ public struct ListenerAssembly: Sendable {
             logger: serverLogger, onServerRunning: onServerRunning)
         self.store = store
         self.metrics = metrics
+        self.settings = settings
         // Deduplication records outlive --max-age by a day, so a replayed delivery is never posted again.
         let retention = max(StorePruner.defaultRetention, inputs.configuration.maxAge.seconds + 86_400)
         services = [

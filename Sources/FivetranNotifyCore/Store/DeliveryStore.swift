@@ -24,6 +24,8 @@ public final class DeliveryStore: Sendable {
     private let committer: GroupCommitter<IncomingDelivery, RecordOutcome>
     /// Signalled whenever a message is queued (or re-queued), so the dispatcher wakes at once.
     public let messagesQueued: WakeSignal
+    /// When repeats stay quiet, reminders go out and recoveries are told; replaced on SIGHUP.
+    private let policy: Locked<NoticePolicy>
     /// Why the store can no longer keep what it is given (its file was deleted or replaced), if so.
     private let lost = Mutex<String?>(nil)
 
@@ -136,10 +138,13 @@ public final class DeliveryStore: Sendable {
         // The queue holds destination URLs (secrets): owner-only, whatever the umask.
         for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
         self.pool = pool
+        let policyBox = Locked(policy)
+        self.policy = policyBox
         let signal = WakeSignal()
         messagesQueued = signal
         committer = GroupCommitter { items in
-            let outcomes = try await pool.write { db in try Self.insert(items, policy: policy, db) }
+            let current = policyBox.value
+            let outcomes = try await pool.write { db in try Self.insert(items, policy: current, db) }
             if outcomes.contains(where: {
                 if case .stored(_, .some) = $0 { return true }
                 return false
@@ -191,6 +196,9 @@ public final class DeliveryStore: Sendable {
         if let reason = lostReason { throw NotifyError("\(reason); restart listen") }
         return try await committer.submit(delivery)
     }
+
+    /// Replaces the noise-control policy for deliveries stored from now on (config.toml reloaded).
+    public func setPolicy(_ policy: NoticePolicy) { self.policy.set(policy) }
 
     /// Set when the state file was pulled away: nothing given to the store now would be kept.
     public var lostReason: String? { lost.withLock { $0 } }
