@@ -149,46 +149,8 @@ extension ListenSuites {
 enum RawClient {
     /// Connects, sends `request`, then reads until the server closes (true) or `giveUpAfter` (false).
     static func sendAndWaitForClose(port: Int, request: String, giveUpAfter: Duration) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                guard fd >= 0 else {
-                    continuation.resume(throwing: TestServerError(message: "socket failed"))
-                    return
-                }
-                defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                guard connected == 0 else {
-                    continuation.resume(throwing: TestServerError(message: "connect failed"))
-                    return
-                }
-                let bytes = Array(request.utf8)
-                _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-                let (seconds, attoseconds) = giveUpAfter.components
-                var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                while true {
-                    let count = recv(fd, &buffer, buffer.count, 0)
-                    if count == 0 || (count < 0 && errno == ECONNRESET) {
-                        continuation.resume(returning: true)
-                        return
-                    }
-                    if count < 0 {
-                        continuation.resume(returning: false)
-                        return
-                    }
-                    // A response (e.g. 408) before the close is fine; keep reading until the close.
-                }
-            }
-        }
+        let client = try RawConnection(port: port)
+        client.send(request)
+        return await client.isClosedByServer(within: giveUpAfter)
     }
 }
