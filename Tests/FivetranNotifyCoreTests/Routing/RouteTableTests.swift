@@ -117,8 +117,12 @@ import Testing
     @Test func readsTheListenTable() throws {
         let config = try ListenConfig.load(
             from: ConfigFile.parse(
-                "[listen]\nnotify_resolved = true\nremind_every = \"90m\"\nevents = [\"sync_end\"]\n", url: url))
-        #expect(config == ListenConfig(notifyResolved: true, remindEvery: .seconds(5400), events: ["sync_end"]))
+                "[listen]\nnotify_resolved = true\nremind_every = \"90m\"\nevents = [\"sync_end\"]\nmax_age = \"12h\"\n",
+                url: url))
+        #expect(
+            config
+                == ListenConfig(
+                    notifyResolved: true, remindEvery: .seconds(5400), events: ["sync_end"], maxAge: .seconds(43_200)))
     }
 
     @Test func defaultsWithoutATable() throws {
@@ -130,6 +134,7 @@ import Testing
         ("[listen]\nremind_every = \"4 hours\"", "config.toml:2: remind_every: \"4 hours\" is not a duration"),
         ("[listen]\nnotify_resolved = \"yes\"", "config.toml:2: notify_resolved must be true or false"),
         ("[listen]\n\nevents = \"sync_end\"", "config.toml:3: events must be a list of event names"),
+        ("[listen]\nmax_age = \"0d\"", "config.toml:2: max_age: \"0d\" is not a duration"),
     ])
     func mistakesNameTheLine(toml: String, expected: String) {
         let error = #expect(throws: NotifyError.self) { try ListenConfig.load(from: ConfigFile.parse(toml, url: url)) }
