@@ -41,6 +41,22 @@ extension ListenSuites {
             }
         }
 
+        @Test func theRealListenerNoticesADeletedStateFileWithinTenSeconds() async throws {
+            let home = TestFiles.temporaryDirectory()
+            let state = home.appendingPathComponent("state")
+            try await ListenProcess.with(
+                home: home, state: state, slackURL: "http://127.0.0.1:9/hook", arguments: ["--dry-run"]
+            ) { listener in
+                #expect(try await listener.post(Samples.syncEnd(connector: "before")).status == 200)
+                try FileManager.default.removeItem(at: state.appendingPathComponent(DeliveryStore.fileName))
+                let answered503 = await eventually(within: .seconds(10)) {
+                    try await listener.post(Samples.syncEnd(connector: "after")).status == 503
+                }
+                #expect(answered503, "stderr: \(listener.stderr)")
+                #expect(listener.stderr.contains("was deleted: deliveries are answered 503"))
+            }
+        }
+
         @Test func aReplacedStateFileIsNoticedToo() async throws {
             try await ListenerHarness.with(slackURL: nil) { listener throws in
                 let file = listener.stateDirectory.appendingPathComponent(DeliveryStore.fileName)
