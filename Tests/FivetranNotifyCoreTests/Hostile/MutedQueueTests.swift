@@ -18,6 +18,10 @@ extension ListenSuites {
                         Mute(
                             id: "mute_test", target: .connector("id_noisy"), until: Date() + 3600, reason: nil,
                             createdAt: Date()))
+                    // One worker sends to this URL, one post at a time: the post after the next one was
+                    // decided after the mute (the next may have been under way already; it still gets 500).
+                    let seen = slack.posts.count
+                    #expect(await eventually { slack.posts.count >= seen + 2 })
                     slack.setDefault(.ok)
                     #expect(await eventually { slack.delivered.count == 1 })
                     #expect(slack.delivered[0].text.contains("other"))

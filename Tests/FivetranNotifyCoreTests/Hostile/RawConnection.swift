@@ -51,5 +51,18 @@ final class RawConnection: @unchecked Sendable {
         return false
     }
 
+    /// True once some answer has arrived (and is read) while the connection stays open.
+    func receivesAnAnswer(within timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        repeat {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 { return true }
+            if count == 0 || errno != EAGAIN { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        } while ContinuousClock.now < deadline
+        return false
+    }
+
     func closeNow() { shutdown(fd, Int32(SHUT_RDWR)) }
 }

@@ -55,7 +55,11 @@ extension ListenSuites {
         @Test func connectionsBeyondTheCapWaitInTheBacklogInsteadOfBeingRefused() async throws {
             try await ListenerHarness.with(slackURL: nil, maxConnections: 2) { listener throws in
                 let held = try (0..<2).map { _ in try RawConnection(port: listener.port) }
-                for client in held { client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n") }
+                // Each is accepted and served once, then kept open (keep-alive): both count as open.
+                for client in held {
+                    client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    #expect(await client.receivesAnAnswer(within: .seconds(5)))
+                }
                 let answered = Mutex(false)
                 let post = Task {
                     let response = try await listener.post(Samples.syncEnd(connector: "waiting"))

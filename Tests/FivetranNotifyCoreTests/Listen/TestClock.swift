@@ -48,4 +48,4 @@ func eventually(
 }
 
 /// The `listen` suites, grouped so that `swift test --filter ListenSuites` runs exactly them.
-@Suite enum ListenSuites {}
+@Suite(.serialized) enum ListenSuites {}

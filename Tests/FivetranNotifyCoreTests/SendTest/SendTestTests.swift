@@ -153,9 +153,8 @@ private final class RecordingReceiver: Sendable {
     }
 
     @Test func cacertLetsItReachAListenerWithASelfSignedCertificate() async throws {
-        let tls = try ReloadableTLS(
-            certificateFile: TLSFixture.localhost.caFile,
-            keyFile: Bundle.module.resourceURL!.appendingPathComponent("Fixtures/tls/localhost.key").path)
+        let files = try TLSFiles(certificate: .localhost, key: .localhost)
+        let tls = try ReloadableTLS(certificateFile: files.certificate, keyFile: files.key)
         let untrusted = CapturedOutput()
         let trusted = CapturedOutput()
         let (untrustedStatus, trustedStatus) = try await TLSTestServer.with(tls: tls) { server in
