@@ -22,7 +22,8 @@ What it does:
     forwarded); SLOW_WORKERS trickle requests a byte at a time; IDLE_WORKERS open connections and hold
     them, silent or with half a request;
   * two threads send VALID signed failures of distinct connectors soak_0, soak_1, …, retrying (same
-    body, as Fivetran would) until one is answered 200 or 15 s have passed;
+    body, as Fivetran would) until one is answered 200 or 30 s have passed;
+  * a probe asks GET /healthz every half second, to measure how long the listener stops answering;
   * a supervisor SIGKILLs the listener KILLS times during the load, every second time right after
     the fake Slack has sent a 200 (so inside the crash window, while the listener records the post),
     and restarts it on the same port and state directory; any other exit is a crash. It polls VmHWM
@@ -101,6 +102,7 @@ PORT = env_int("PORT", 0) or free_port()
 
 SOAK_NAME = re.compile(r"(?<![A-Za-z0-9_])soak_(\d+)(?!\d)")
 STALE_NAME = re.compile(r"(?<![A-Za-z0-9_])stale_(\d+)(?!\d)")
+HOSTILE_NAME = re.compile(r"(?<![A-Za-z0-9_])hostile_(\d+)(?!\d)")
 
 
 class Slack:
@@ -111,17 +113,22 @@ class Slack:
         self.drain = False
         self.bad_requests = collections.Counter()  # not POST /services/T/B/X with JSON
         self.on_200 = None  # an Event to set right after the next 200 is sent
+        self.hostile_posts = 0  # posts naming a hostile_ connector (a signed body sent to POST //, …)
+        self.other_bodies = []  # posts naming no connector of ours
 
     def answer(self, body):
         with lock:
             index = len(self.requests)
             status = 200 if self.drain else (500, 429, 200)[index % 3]
+            named = stale = frozenset()
             if status == 200:
                 text = body.decode("utf-8", "replace")
                 named = frozenset(int(n) for n in SOAK_NAME.findall(text))
                 stale = frozenset(int(n) for n in STALE_NAME.findall(text))
-            else:
-                named = stale = frozenset()
+                if HOSTILE_NAME.search(text):
+                    self.hostile_posts += 1
+                elif not named and not stale:
+                    self.other_bodies.append(text)
             self.requests.append((now(), status, named, stale))
             return status
 
@@ -382,7 +389,7 @@ def connect():
     return sock
 
 
-def exchange(payload, half_close=False):
+def exchange(payload, half_close=False, timeout=ANSWER_TIMEOUT):
     """Sends a whole request and reads the answer; connection errors come back as strings."""
     try:
         sock = connect()
@@ -398,7 +405,7 @@ def exchange(payload, half_close=False):
         except OSError:
             answer = read_answer(sock, timeout=1)
             return answer if isinstance(answer, int) else "reset"
-        return read_answer(sock)
+        return read_answer(sock, timeout)
 
 
 def big_exchange(head, chunks):
@@ -428,6 +435,7 @@ class Stats:
         self.answers = collections.defaultdict(collections.Counter)  # kind -> answer -> count
         self.excused = collections.defaultdict(collections.Counter)  # kind -> connection errors while down
         self.sent = collections.Counter()  # kind: requests that reached an open connection
+        self.when = collections.defaultdict(list)  # (kind, answer) -> first (start, seconds) of each
 
     def record(self, kind, answer, began, ended):
         with lock:
@@ -436,6 +444,8 @@ class Stats:
                 self.sent[kind] += 1
             if isinstance(answer, str) and supervisor.was_down(began, ended):
                 self.excused[kind][answer] += 1
+            elif kind in EXPECTED and answer not in EXPECTED[kind] and len(self.when[kind, answer]) < 3:
+                self.when[kind, answer].append((began, ended - began))
 
 
 stats = Stats()
@@ -542,9 +552,11 @@ def hostile_worker(index, seed):
              "body shorter than Content-Length", "2 MiB body", "2 MiB chunked body", "64 KiB header",
              "garbage bytes", "random method and path", "replay of an acknowledged delivery",
              "failure created 4 days ago"]
-    weights = [20, 12, 10, 8, 10, 6, 1.5, 1, 2, 8, 20, 1.5, 0.5]
+    weights = [20, 12, 10, 8, 10, 6, 4, 2, 2, 8, 20, 1.5, 0.5]
     if KINDS:  # only the kinds named (diagnosis)
         weights = [w if any(k in kind for k in KINDS) else 0 for kind, w in zip(kinds, weights)]
+        if not any(weights):
+            return
     stale = 0
     while not stop_load.is_set():
         kind = rng.choices(kinds, weights)[0]
@@ -631,16 +643,44 @@ def idle_worker(seed):
         timed("idle", send)
 
 
+probes = []  # (start, seconds, answered) of each GET /healthz
+
+
+def probe_worker():
+    """GET /healthz every half second (2 s to answer): how long the listener, though up, answered nothing."""
+    while not stop_load.is_set():
+        began = now()
+        answer = exchange(request("GET", "/healthz"), timeout=2)
+        ended = now()
+        if not supervisor.was_down(began, ended):
+            probes.append((began, ended, isinstance(answer, int)))
+        time.sleep(max(0, 0.5 - (ended - began)))
+
+
+def unresponsive():
+    """The stretches in which every probe went unanswered, as (start, seconds), longest first."""
+    stretches, start = [], None
+    for began, ended, answered in probes:
+        if not answered and start is None:
+            start = began
+        elif answered and start is not None:
+            stretches.append((start, began - start))
+            start = None
+    if start is not None:
+        stretches.append((start, probes[-1][1] - start))
+    return sorted(stretches, key=lambda s: -s[1])
+
+
 def valid_worker(numbers):
     """Sends each connector's failure, soak_n at about n / VALID of 85% of DURATION, retrying the same
-    body like Fivetran until it is answered 200 (for up to 15 s, which outlasts a restart)."""
+    body like Fivetran until it is answered 200 (for up to 30 s, which outlasts a restart)."""
     for number in numbers:
         time.sleep(max(0, number / VALID * DURATION * 0.85 - now()))
         if stop_load.is_set():
             break
         body = failure_body("soak_%d" % number)
         signature = sign(body)
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 30
         while True:
             answer = timed("valid failure", lambda: exchange(request("POST", "/", body, signature=signature)))
             if answer == 200:
@@ -755,6 +795,7 @@ def main():
     threads += [threading.Thread(target=valid_worker, args=(numbers[i::2],), daemon=True) for i in range(2)]
     threads += [threading.Thread(target=hostile_worker, args=(i + 1, rng.randrange(1 << 30)), daemon=True)
                 for i in range(WORKERS)]
+    threads.append(threading.Thread(target=probe_worker, daemon=True))
     threads += [threading.Thread(target=slow_worker, args=(i + 1,), daemon=True)
                 for i in range(SLOW_WORKERS)]
     threads += [threading.Thread(target=idle_worker, args=(i + 1,), daemon=True)
@@ -803,12 +844,9 @@ def main():
     posts = slack.posts()
     posted = collections.Counter()
     stale_posted = set()
-    other_posts = 0
     for _, r in posts:
         posted.update(r[2])
         stale_posted |= r[3]
-        if not r[2] and not r[3]:
-            other_posts += 1
     lost = sorted(set(acked) - set(posted))
     extra_mentions = sum(c - 1 for c in posted.values() if c > 1)
     dups = duplicates()
@@ -839,14 +877,20 @@ def main():
         odd = {a: c - stats.excused[kind][a] for a, c in answers.items() if a not in EXPECTED[kind]}
         odd = {a: c for a, c in odd.items() if c > 0}
         if odd:
-            surprising.append("%s: %s" % (kind, ", ".join("%s ×%d" % kv for kv in odd.items())))
+            surprising.append("%s: %s" % (kind, ", ".join(
+                "%s ×%d (first at %s)" % (a, c, ", ".join("%.1f s for %.1f s" % w for w in stats.when[kind, a]))
+                for a, c in odd.items())))
     slow_valid = stats.answers.get("(slow valid failures)", {})
     print()
     print("valid failures of distinct connectors: %d sent (%d of them slow), %d answered 200, %d never"
           % (len(acked) + len(unacked), sum(slow_valid.values()), len(acked), len(unacked)))
-    print("fake Slack: %d requests (%s), %d posts answered 200, %d naming no soak connector; %d ill-formed"
+    print("fake Slack: %d requests (%s), %d posts answered 200; %d ill-formed"
           % (len(slack.requests), ", ".join("%s: %d" % kv for kv in sorted(statuses.items())), len(posts),
-             other_posts, sum(slack.bad_requests.values())))
+             sum(slack.bad_requests.values())))
+    print("posts naming hostile_ connectors (signed bodies some random method and path got stored): %d"
+          % slack.hostile_posts)
+    print("posts naming none of our connectors: %d%s" % (
+        len(slack.other_bodies), "; the first: " + slack.other_bodies[0][:300] if slack.other_bodies else ""))
     print("failures created 4 days ago: %d answered 200, %d posted (expected 0 where --max-age exists)"
           % (len(stale_acked), len(stale_posted)))
     print("never-acknowledged connectors posted anyway (stored before the kill): %d"
@@ -873,6 +917,10 @@ def main():
     each = ", ".join("%.0f" % (kb / 1024) for _, kb in sorted(supervisor.rss_by_incarnation.items()))
     print("peak RSS:                              %.1f MB" % (supervisor.peak_rss_kb / 1024))
     print("    each incarnation's: %s MB; RSS before the SIGTERM: %.1f MB" % (each, supervisor.current_rss_kb / 1024))
+    stalls = unresponsive()
+    print("listener up but not answering /healthz: %.0f s in %d stretches%s" % (
+        sum(d for _, d in stalls), len(stalls),
+        "; longest %.1f s from %.1f s" % (stalls[0][1], stalls[0][0]) if stalls else ""))
     print("surprising answers:                    %s" % ("none" if not surprising else "%d kinds" % len(surprising)))
     for line in surprising:
         print("    " + line)

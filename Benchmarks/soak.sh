@@ -12,8 +12,9 @@
 #   - lost: connectors whose delivery was answered 200 but that no Slack post (answered 200) names;
 #   - posts beyond one per delivery, split into those the crash window explains (Slack's 200 to the
 #     last request before a kill, posted again after the restart: at-least-once) and the rest;
-#   - crashes other than the kills, the number of kills, the peak RSS, answers a correct listener
-#     would not give, and the elapsed time.
+#   - crashes other than the kills, the number of kills, the peak RSS, how long the listener, though
+#     up, answered no GET /healthz (probed every half second), answers a correct listener would not
+#     give, and the elapsed time.
 # Exit status 1 when anything was lost, the listener crashed, or the run fell short of HOSTILE/KILLS.
 # The work is done by Benchmarks/soak.py (Python 3 standard library only; see its docstring).
 #
