@@ -86,7 +86,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             }
             var message = pending[0]
             let alerts = pending.filter { $0.kind == .alert }
-            let formsDigest = alerts.count >= configuration.digestThreshold
+            // Oldest first: a digest or reminder due for a retry goes before new alerts are folded.
+            let formsDigest = message.kind == .alert && alerts.count >= configuration.digestThreshold
             // A mute added while these waited reaches them now.
             if await withdrawMuted(formsDigest ? alerts.map(\.id) : [message.id]) { continue }
             if formsDigest, let digest = await formDigest(alerts, target: target) {

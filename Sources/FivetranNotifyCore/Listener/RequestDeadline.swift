@@ -4,12 +4,19 @@ import NIOCore
 /// client trickling headers or a body (each byte restarting the idle timer) cannot hold a connection,
 /// its memory and shutdown hostage. It sits first in the pipeline and sees raw bytes: a read arms the
 /// deadline, the server's first write (its answer, sent once the whole request was read) disarms it.
+///
+/// It also ends connections the server has half-closed (after a 413, with the rest of a 2 MiB body
+/// unread): the client's close waits behind that unread body, so without a full close such
+/// connections linger until the idle timeout and, piled up, fill `--max-connections`.
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
 
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
+    private var lingering: Scheduled<Void>?
+    /// How long a half-closed connection may stay, for its last answer to reach the client.
+    static let lingerAfterHalfClose: TimeAmount = .seconds(1)
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
@@ -28,8 +35,18 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.write(data, promise: promise)
     }
 
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .output, lingering == nil {
+            let channel = context.channel
+            lingering = context.eventLoop.scheduleTask(in: Self.lingerAfterHalfClose) { channel.close(promise: nil) }
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         disarm()
+        lingering?.cancel()
+        lingering = nil
         context.fireChannelInactive()
     }
 
