@@ -53,6 +53,8 @@ extension DeliveryStore {
     /// retry or a digest). Returns the withdrawn messages' ids with the mute that covered them.
     public func withdrawMuted(messageIds: [Int64], at date: Date) async throws -> [(message: Int64, mute: Mute)] {
         guard !messageIds.isEmpty else { return [] }
+        // Most of the time nothing is muted: a read says so without taking the writer.
+        guard try await pool.read({ db in try !Self.activeMutes(db, at: date).isEmpty }) else { return [] }
         return try await pool.write { db in
             let mutes = try Self.activeMutes(db, at: date)
             guard !mutes.isEmpty else { return [] }
