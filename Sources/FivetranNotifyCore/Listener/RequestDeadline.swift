@@ -2,8 +2,10 @@ import NIOCore
 
 /// Closes a connection whose request does not arrive whole within `timeout` of its first byte, so a
 /// client trickling headers or a body (each byte restarting the idle timer) cannot hold a connection,
-/// its memory and shutdown hostage. It sits first in the pipeline and sees raw bytes: a read arms the
-/// deadline, the server's first write (its answer, sent once the whole request was read) disarms it.
+/// its memory and shutdown hostage. It sits first in the pipeline and sees raw bytes: a read starts the
+/// request's clock, the server's first write (its answer, sent once the whole request was read) stops
+/// it. One check per connection runs every `timeout / 2` (at most a second), so keep-alive requests
+/// cost a clock read, not a timer each.
 ///
 /// It also ends connections the server has half-closed (after a 413, with the rest of a 2 MiB body
 /// unread): the client's close waits behind that unread body, so without a full close such
@@ -13,7 +15,9 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundIn = ByteBuffer
 
     private let timeout: TimeAmount
-    private var deadline: Scheduled<Void>?
+    /// When the request now arriving sent its first byte; nil between requests.
+    private var requestStarted: NIODeadline?
+    private var check: RepeatedTask?
     private var lingering: Scheduled<Void>?
     /// How long a half-closed connection may stay, for its last answer to reach the client.
     static let lingerAfterHalfClose: TimeAmount = .seconds(1)
@@ -22,16 +26,32 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         self.timeout = timeout
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if deadline == nil {
-            let channel = context.channel
-            deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    func handlerAdded(context: ChannelHandlerContext) {
+        let interval = min(.seconds(1), TimeAmount.nanoseconds(max(timeout.nanoseconds / 2, 1_000_000)))
+        let channel = context.channel
+        let timeout = timeout
+        check = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] task in
+            guard let self else {
+                task.cancel()
+                return
+            }
+            if let started = self.requestStarted, NIODeadline.now() - started >= timeout {
+                channel.close(promise: nil)
+            }
         }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stop()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if requestStarted == nil { requestStarted = .now() }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        disarm()
+        requestStarted = nil
         context.write(data, promise: promise)
     }
 
@@ -44,15 +64,15 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        disarm()
-        lingering?.cancel()
-        lingering = nil
+        stop()
         context.fireChannelInactive()
     }
 
-    private func disarm() {
-        deadline?.cancel()
-        deadline = nil
+    private func stop() {
+        check?.cancel()
+        check = nil
+        lingering?.cancel()
+        lingering = nil
     }
 }
 

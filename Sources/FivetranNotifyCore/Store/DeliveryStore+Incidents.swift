@@ -25,10 +25,9 @@ extension DeliveryStore {
         }
         let key = incidentKey(signal.family, signal.subject)
         let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
-        let lastApplied = try lastApplied(signal, db)
-        // A late delivery is stored and changes nothing (the decision says the same; this skips the reads).
-        if IncidentDecision.isLate(created: created, lastApplied: lastApplied) { return nil }
-        try recordApplied(signal, created: created, db)
+        // A late delivery is stored and changes nothing: the order is settled here, in one statement (the
+        // decision would say the same given `lastApplied`).
+        guard try recordApplied(signal, created: created, db) else { return nil }
         let existing = try incident(signal.family, signal.subject, db)
         let destination: String
         var history = NoticeHistory()
@@ -45,7 +44,7 @@ extension DeliveryStore {
         if muted, case .failure = signal.kind { try markMuted(deliveryId, db) }
         let decision = IncidentDecision.decide(
             incident: existing?.incident, signal: signal, muted: muted, history: history, policy: policy,
-            now: item.receivedAt, created: created, lastApplied: lastApplied)
+            now: item.receivedAt, created: created)
         switch decision.change {
         case .unchanged: break
         case .save(let incident): try save(incident, destination: destination, lastDeliveryId: deliveryId, db)
@@ -151,21 +150,17 @@ extension DeliveryStore {
         try db.cachedStatement(sql: "UPDATE delivery SET muted = 1 WHERE id = ?").execute(arguments: [deliveryId])
     }
 
-    /// The newest signed `created` applied to the signal's incident, if any.
-    private static func lastApplied(_ signal: IncidentSignal, _ db: Database) throws -> Date? {
-        try Double.fetchOne(
-            db.cachedStatement(sql: "SELECT lastCreated FROM incident_order WHERE family = ? AND subject = ?"),
-            arguments: [signal.family.rawValue, signal.subject]
-        ).map(Date.init(timeIntervalSince1970:))
-    }
-
-    private static func recordApplied(_ signal: IncidentSignal, created: Date, _ db: Database) throws {
+    /// Records `created` as the newest applied to the signal's incident, in one statement; false (and
+    /// nothing changed) when a newer one was applied already: the delivery is late.
+    private static func recordApplied(_ signal: IncidentSignal, created: Date, _ db: Database) throws -> Bool {
         try db.cachedStatement(
             sql: """
                 INSERT INTO incident_order (family, subject, lastCreated) VALUES (?, ?, ?)
-                ON CONFLICT (family, subject) DO UPDATE SET lastCreated = max(lastCreated, excluded.lastCreated)
+                ON CONFLICT (family, subject) DO UPDATE SET lastCreated = excluded.lastCreated
+                    WHERE excluded.lastCreated >= lastCreated
                 """
         ).execute(arguments: [signal.family.rawValue, signal.subject, created.timeIntervalSince1970])
+        return db.changesCount > 0
     }
 
     /// An incident as stored, with where its messages go.
