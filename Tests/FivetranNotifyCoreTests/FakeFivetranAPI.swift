@@ -62,7 +62,7 @@ final class FakeFivetranAPI: Sendable {
     private init() {}
 
     /// Starts a fake on a free port.
-    static func start() async throws -> FakeFivetranAPI {
+    private static func start() async throws -> FakeFivetranAPI {
         let fake = FakeFivetranAPI()
         let router = Router()
         router.on("/v1/webhooks", method: .get) { request, _ in await fake.handle(request, route: .list) }

@@ -42,7 +42,7 @@ final class FakeSlack: Sendable {
         state = Mutex(State(fallback: fallback))
     }
 
-    static func start(default fallback: Reply = .ok) async throws -> FakeSlack {
+    private static func start(default fallback: Reply = .ok) async throws -> FakeSlack {
         let fake = FakeSlack(fallback: fallback)
         let router = Router()
         router.post(RouterPath(hookPath)) { request, context -> Response in

@@ -145,7 +145,7 @@ final class ListenProcess: Sendable {
         return candidates[0].appendingPathComponent("fivetran-notify")
     }
 
-    static func start(
+    private static func start(
         home: URL, state: URL, slackURL: String, arguments: [String] = []
     ) async throws -> ListenProcess {
         let process = Process()

@@ -31,7 +31,7 @@ final class ListenerHarness: Sendable {
         self.task = task
     }
 
-    static func start(
+    private static func start(
         slackURL: String?,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
