@@ -34,10 +34,12 @@ struct ListenSettings: Sendable {
             case .failure(let problem):
                 switch settings.sources["slack_webhook_url"] {
                 case .config?:
-                    throw settings.configFile.map {
-                        $0.error("slack_webhook_url \(problem.text)", key: "slack_webhook_url")
-                    }
-                        ?? NotifyError("slack_webhook_url in \(settings.configFileURL.path) \(problem.text).")
+                    // The same sentence config.toml's other mistakes give (file:line), with the exit
+                    // status of a bad flag or variable.
+                    let message =
+                        settings.configFile?.error("slack_webhook_url \(problem.text)", key: "slack_webhook_url")
+                        .message ?? "slack_webhook_url in \(settings.configFileURL.path) \(problem.text)."
+                    throw NotifyError(message, exitCode: ExitStatus.usage)
                 case .environment?:
                     throw NotifyError("SLACK_WEBHOOK_URL \(problem.text).", exitCode: ExitStatus.usage)
                 default:
