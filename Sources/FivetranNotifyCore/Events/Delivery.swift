@@ -43,6 +43,9 @@ public struct Delivery: Sendable, Equatable {
     public let dbtJobId: String?
     /// `data.dbtJobName` on dbt and transformation events.
     public let dbtJobName: String?
+    /// The destination's name: never sent by Fivetran; filled in by the account watch
+    /// (`DeliveryEnricher`) as `destination_name`.
+    public let destinationName: String?
 
     /// Reads a delivery from the body bytes.
     /// - Throws: `DeliveryParseError` when the body is not JSON or not a JSON object.
@@ -89,6 +92,7 @@ public struct Delivery: Sendable, Equatable {
         connectorType = text("connector_type", "connection_type")
         syncId = text("sync_id")
         destinationGroupId = text("destination_group_id", "group_id")
+        destinationName = text("destination_name")
         self.data = data
         status = dataText("status")
         reason = dataText("reason", "message")

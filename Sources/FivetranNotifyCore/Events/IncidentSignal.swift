@@ -41,7 +41,8 @@ public struct IncidentSignal: Sendable, Equatable {
             kind: .failure(status: delivery.status, reason: firstLine(delivery.reason)))
     }
 
-    private static func family(of event: String) -> Family? {
+    /// The family an event's incidents belong to; nil for events that open or resolve none.
+    public static func family(of event: String) -> Family? {
         switch event {
         case "sync_end", "status": return .sync
         case "connection_failure", "connection_successful": return .connection

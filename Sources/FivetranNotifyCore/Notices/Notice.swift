@@ -45,4 +45,14 @@ public struct Notice: Sendable, Equatable {
         self.createdAt = createdAt
         self.legacySlackPayload = legacySlackPayload
     }
+
+    /// The incident the notice is about, `family|subject` ("sync|warrant_sheep"): stable while the
+    /// incident is open, so PagerDuty's `dedup_key` and the forward's `incident_key`. Nil for a digest
+    /// and for an event that opens no incident.
+    public var incidentKey: String? {
+        guard kind != .digest, let delivery = deliveries.last,
+            let family = IncidentSignal.family(of: delivery.event)
+        else { return nil }
+        return "\(family.rawValue)|\(delivery.subjectKey)"
+    }
 }
