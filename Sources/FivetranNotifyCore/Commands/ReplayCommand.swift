@@ -1,28 +1,41 @@
 import Foundation
 
-/// The work of `replay`: puts the messages Slack refused for good back in the queue of a state
+/// The work of `replay`: puts the messages a destination refused for good back in the queue of a state
 /// directory a listener has already made (`--state-dir` as given, nil for the default).
 public enum ReplayCommand {
-    /// `replay --failed`: re-queues the failed messages, each to the destination its route names today
-    /// (SLACK_WEBHOOK_URL or config.toml's `slack_webhook_url` and `[[route]]`s; the stored URL when
-    /// neither is set), and says how many.
+    /// `replay --failed`: re-queues the failed messages, each to the destination of its kind that its
+    /// route names today (flags, environment and config.toml, as `listen` reads them; where it was
+    /// going when no such destination is configured), and says how many. A PagerDuty trigger whose
+    /// incident recovered since is not replayed: nobody is paged for a fixed connector.
     public static func replayFailed(stateDirectory: String?, context: CommandContext) async throws {
         let directory = context.paths.stateDirectory(given: stateDirectory)
-        let routes = try todaysRoutes(context: context)
-        let count = try await DeliveryStore.withStore(stateDirectory: directory, mustExist: true) { store in
-            try await store.requeueFailed(now: context.now()) { delivery in routes?.destination(for: delivery) }
+        let routes = try? todaysRoutes(context: context)
+        let result = try await DeliveryStore.withStore(stateDirectory: directory, mustExist: true) { store in
+            try await store.requeueFailed(now: context.now()) { delivery, kind in
+                routes?.destinations(for: delivery).first { $0.kind == kind }?.encoded
+            }
         }
-        context.output.out(
+        let count = result.requeued
+        var lines = [
             count == 0
                 ? "No failed messages to replay."
                 : "Re-queued \(count) failed \(count == 1 ? "message" : "messages"); a running listener sends "
-                    + "\(count == 1 ? "it" : "them") within a few seconds, otherwise the next `listen` does.")
+                    + "\(count == 1 ? "it" : "them") within a few seconds, otherwise the next `listen` does."
+        ]
+        if result.skipped > 0 {
+            lines.append(
+                "Skipped \(result.skipped) PagerDuty \(result.skipped == 1 ? "trigger" : "triggers") whose "
+                    + "connector recovered since (nobody needs paging for it).")
+        }
+        for line in lines { context.output.out(line) }
     }
 
-    /// The routes as configured now, or nil when no Slack URL is configured at all.
-    private static func todaysRoutes(context: CommandContext) throws -> RouteTable? {
+    /// The routes as configured now.
+    private static func todaysRoutes(context: CommandContext) throws -> RouteTable {
         let settings = try Settings.load(flags: SettingFlags(), context: context)
-        guard let url = settings.slackWebhookURL, case .success(let checked) = SlackURL.checked(url) else { return nil }
-        return try RouteTable.load(from: settings.configFile, defaultURL: checked, environment: context.environment)
+        let defaults = try RouteDestinations.defaultRoute(
+            flags: [:], environment: context.environment, config: settings.configFile)
+        return try RouteTable.load(
+            from: settings.configFile, defaultDestinations: defaults, environment: context.environment)
     }
 }

@@ -18,4 +18,25 @@ public struct DispatcherConfiguration: Sendable {
     public var unpaced = false
 
     public init() {}
+
+    /// Each destination kind paced to its service's limits, `base` being Slack's (tests shrink it):
+    /// PagerDuty under its 120 events a minute per routing key and never digested (each incident is an
+    /// alert that resolves on its own), 30 s after a 429 without Retry-After; Teams like Slack; the
+    /// forward endpoint ten times faster.
+    public static func defaults(for kind: DestinationKind, base: DispatcherConfiguration) -> DispatcherConfiguration {
+        var configuration = base
+        switch kind {
+        case .slack, .teams:
+            break
+        case .pagerduty:
+            configuration.pacingInterval = base.pacingInterval * 0.55
+            configuration.burst = max(base.burst, 5)
+            configuration.digestThreshold = .max
+            configuration.defaultRetryAfter = base.defaultRetryAfter * 30
+        case .forward:
+            configuration.pacingInterval = base.pacingInterval / 10
+            configuration.burst = max(base.burst, 10)
+        }
+        return configuration
+    }
 }

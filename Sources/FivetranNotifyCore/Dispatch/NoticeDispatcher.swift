@@ -15,6 +15,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     let clock: ServiceClock
     let logger: Logger
     let metrics: (any DispatchMetrics)?
+    let enricher: (any DeliveryEnricher)?
 
     public init(
         store: DeliveryStore,
@@ -22,7 +23,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         configuration: DispatcherConfiguration = .init(),
         clock: ServiceClock = .live,
         logger: Logger,
-        metrics: (any DispatchMetrics)? = nil
+        metrics: (any DispatchMetrics)? = nil,
+        enricher: (any DeliveryEnricher)? = nil
     ) {
         self.store = store
         self.destination = destination
@@ -30,6 +32,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
+        self.enricher = enricher
     }
 
     public func run() async throws {
@@ -71,6 +74,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var pacer = Pacer(
             interval: configuration.unpaced ? .zero : configuration.pacingInterval, burst: configuration.burst)
         var consecutiveFailures = 0
+        var consecutiveRateLimits = 0
         let name = destination.name
         let redacted = destination.redacted(target)
         while !Task.isCancelled {
@@ -99,10 +103,14 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             switch outcome {
             case .delivered:
                 consecutiveFailures = 0
+                consecutiveRateLimits = 0
                 await recordSent(message, isLastPart: isLastPart)
                 logger.info("<-- \(name) 200", metadata: fields.merging(["kind": "\(message.kind)"]) { $1 })
             case .rateLimited(let retryAfter):
-                let pause = max(retryAfter ?? configuration.defaultRetryAfter, configuration.pacingInterval)
+                // Without Retry-After the wait grows with each 429 in a row, up to ten minutes.
+                consecutiveRateLimits += 1
+                let growing = configuration.defaultRetryAfter * (1 << min(consecutiveRateLimits - 1, 10))
+                let pause = max(retryAfter ?? min(growing, .seconds(600)), configuration.pacingInterval)
                 await retryLater(message, reason: "HTTP 429 rate limited", after: pause)
                 logger.warning("<-- \(name) 429: rate limited, waiting \(pause.secondsText)", metadata: fields)
                 do { try await clock.sleep(pause) } catch { return }
@@ -233,9 +241,14 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     /// The notice a message holds, with its deliveries read back from the store.
     private func notice(_ message: OutgoingMessage) async throws -> Notice {
-        let deliveries = try await store.deliveries(ids: message.deliveryIds).map { stored in
+        var deliveries = try await store.deliveries(ids: message.deliveryIds).map { stored in
             (try? Delivery.parse(stored.body))
                 ?? Delivery(raw: ["event": .string(stored.event), "connector_id": .string(stored.subject)])
+        }
+        if let enricher {
+            var enriched: [Delivery] = []
+            for delivery in deliveries { enriched.append(await enricher.enrich(delivery)) }
+            deliveries = enriched
         }
         return Notice(
             id: message.id, kind: message.kind, deliveries: deliveries, failures: message.failures,

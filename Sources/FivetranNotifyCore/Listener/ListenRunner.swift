@@ -10,6 +10,9 @@ public struct ListenOptions: Sendable {
     public var path: String = "/"
     public var stateDirectory: String?
     public var slackWebhookURL: String?
+    public var pagerdutyRoutingKey: String?
+    public var teamsWebhookURL: String?
+    public var forwardURL: String?
     public var dryRun = false
     public var events: [String]?
     public var signingKeyFile: String?
@@ -32,6 +35,16 @@ public struct ListenOptions: Sendable {
     public var maxAge: Duration?
 
     public init() {}
+
+    /// The default route's destinations given as flags.
+    var destinationFlags: [DestinationKind: String] {
+        var flags: [DestinationKind: String] = [:]
+        flags[.slack] = slackWebhookURL
+        flags[.pagerduty] = pagerdutyRoutingKey
+        flags[.teams] = teamsWebhookURL
+        flags[.forward] = forwardURL
+        return flags
+    }
 }
 
 /// Everything `listen` does, so the command only parses and calls.
@@ -79,7 +92,6 @@ public enum ListenRunner {
             tlsReloader = await TLSReloadService(tls: loaded, logger: logger)
         }
         let resolved = try ListenSettings.resolve(options, context: context)
-        let destination = resolved.destination
         let routes = resolved.routes
         configuration.routeTable = resolved.snapshot.routeTable
         configuration.forwardedEvents = resolved.snapshot.forwardedEvents
@@ -89,10 +101,8 @@ public enum ListenRunner {
         let configured = configuration
         let target =
             options.dryRun
-            ? "printing Slack messages on stdout (--dry-run)"
-            : ([SlackURL.redacted(destination)]
-                + routes.routes.map { "\($0.name): \(SlackURL.redacted($0.slackWebhookURL))" })
-                .joined(separator: ", ")
+            ? "printing what would be sent on stdout (--dry-run)"
+            : routes.summary
         let scheme = tls == nil ? "http" : "https"
         let listener = try ListenerAssembly(
             .init(

@@ -4,13 +4,13 @@ import Foundation
 /// start, and again on SIGHUP (where a broken file keeps the settings in force).
 struct ListenSettings: Sendable {
     var keys: [String]
-    /// The default route's destination (the Slack URL, or the dry-run target).
-    var destination: String
-    /// config.toml's routes, checked even under --dry-run.
+    /// config.toml's routes and the default route, checked even under --dry-run.
     var routes: RouteTable
     /// What the endpoint uses per request.
     var snapshot: LiveSettings.Snapshot
     var policy: NoticePolicy
+    /// Where PagerDuty events go (`pagerduty_url`, `PAGERDUTY_URL`).
+    var pagerDutyURL: String
 
     /// One line for the log after a reload.
     var summary: String {
@@ -22,35 +22,14 @@ struct ListenSettings: Sendable {
 
     static func resolve(_ options: ListenOptions, context: CommandContext) throws -> ListenSettings {
         let keys = try signingKeys(options, context: context)
-        let settings = try Settings.load(
-            flags: SettingFlags(slackWebhookURL: options.slackWebhookURL), context: context)
-        let destination: String
-        if options.dryRun {
-            destination = SlackDestination.dryRunTarget
-        } else if let url = settings.slackWebhookURL {
-            switch SlackURL.checked(url) {
-            case .success(let checked):
-                destination = checked
-            case .failure(let problem):
-                switch settings.sources["slack_webhook_url"] {
-                case .config?:
-                    // The same sentence config.toml's other mistakes give (file:line), with the exit
-                    // status of a bad flag or variable.
-                    let message =
-                        settings.configFile?.error("slack_webhook_url \(problem.text)", key: "slack_webhook_url")
-                        .message ?? "slack_webhook_url in \(settings.configFileURL.path) \(problem.text)."
-                    throw NotifyError(message, exitCode: ExitStatus.usage)
-                case .environment?:
-                    throw NotifyError("SLACK_WEBHOOK_URL \(problem.text).", exitCode: ExitStatus.usage)
-                default:
-                    throw NotifyError("--slack-webhook-url \(problem.text).", exitCode: ExitStatus.usage)
-                }
-            }
-        } else {
+        let settings = try Settings.load(flags: SettingFlags(), context: context)
+        let routes = try routeTable(
+            flags: options.destinationFlags, settings: settings, environment: context.environment)
+        if routes.defaultDestinations.isEmpty && !options.dryRun {
             throw NotifyError(
-                "No Slack webhook URL, so listen has nowhere to send alerts. Give one with --slack-webhook-url URL, "
-                    + "the SLACK_WEBHOOK_URL environment variable, or slack_webhook_url in "
-                    + "\(settings.configFileURL.path); or run with --dry-run to print the messages instead.",
+                "No destination for the default route, so listen has nowhere to send alerts. Give one or more: "
+                    + "\(RouteDestinations.ways) (in \(settings.configFileURL.path)); or run with --dry-run to "
+                    + "print the notices instead.",
                 exitCode: ExitStatus.usage)
         }
         let listenConfig = try ListenConfig.load(from: settings.configFile)
@@ -58,17 +37,37 @@ struct ListenSettings: Sendable {
         let policy = NoticePolicy(
             remindEvery: options.remindEvery ?? listenConfig.remindEvery,
             notifyResolved: options.notifyResolved ?? listenConfig.notifyResolved)
-        // Routes are checked even under --dry-run, so a mistake shows before going live.
-        let routes = try RouteTable.load(
-            from: settings.configFile, defaultURL: destination, environment: context.environment)
         let snapshot = LiveSettings.Snapshot(
             verifier: SignatureVerifier(keys: keys),
-            routeTable: options.dryRun ? RouteTable(defaultURL: destination) : routes,
+            routeTable: options.dryRun ? routes.dryRun : routes,
             forwardedEvents: ForwardedEvents(names: events),
             maxAge: options.maxAge ?? listenConfig.maxAge ?? ListenerConfiguration.defaultMaxAge)
         return ListenSettings(
-            keys: keys, destination: destination, routes: routes, snapshot: snapshot, policy: policy)
+            keys: keys, routes: routes, snapshot: snapshot, policy: policy,
+            pagerDutyURL: try pagerDutyURL(settings: settings, environment: context.environment))
+    }
 
+    /// The routes as configured (flags, environment, config.toml), checked: `listen`, `route` and
+    /// `replay` read them alike.
+    static func routeTable(
+        flags: [DestinationKind: String], settings: Settings, environment: [String: String]
+    ) throws -> RouteTable {
+        let defaults = try RouteDestinations.defaultRoute(
+            flags: flags, environment: environment, config: settings.configFile)
+        return try RouteTable.load(from: settings.configFile, defaultDestinations: defaults, environment: environment)
+    }
+
+    /// `PAGERDUTY_URL`, else config.toml's `pagerduty_url`, else PagerDuty's Events API.
+    static func pagerDutyURL(settings: Settings, environment: [String: String]) throws -> String {
+        var given = environment["PAGERDUTY_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if given == nil { given = try settings.configFile?.string("pagerduty_url") }
+        guard let given else { return "https://events.pagerduty.com" }
+        guard case .success(let url) = SlackURL.checked(given) else {
+            throw NotifyError(
+                "The PagerDuty URL (PAGERDUTY_URL or pagerduty_url) is not an https:// URL; remove it to use "
+                    + "https://events.pagerduty.com.", exitCode: ExitStatus.usage)
+        }
+        return url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 
     /// `--signing-key-file`, else `FIVETRAN_SIGNING_KEY`, else the keys stored by `keygen` (current and

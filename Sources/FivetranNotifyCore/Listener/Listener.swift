@@ -109,7 +109,7 @@ public struct DeliveryEndpoint: Sendable {
             status: delivery.status,
             body: body,
             receivedAt: receivedAt,
-            destination: forward ? live.routeTable.destination(for: delivery) : nil,
+            destinations: forward ? live.routeTable.targets(for: delivery) : [],
             delivery: delivery,
             signal: signal)
         let outcome: RecordOutcome
@@ -189,10 +189,16 @@ public func buildListenerRouter(endpoint: DeliveryEndpoint) -> Router<BasicReque
         }
         do {
             let counts = try await store.counts()
+            let byKind = try await store.countsByKind()
             let status = counts.failed > 0 ? "degraded" : "ok"
+            let kinds = DestinationKind.allCases.compactMap { kind in
+                byKind[kind].map { c in
+                    #""\#(kind.rawValue)":{"undelivered":\#(c.pending),"failed":\#(c.failed),"delivered":\#(c.delivered)}"#
+                }
+            }
             let json =
                 #"{"status":"\#(status)","undelivered":\#(counts.pending),"failed":\#(counts.failed),"#
-                + #""delivered":\#(counts.delivered)}"#
+                + #""delivered":\#(counts.delivered),"destinations":{\#(kinds.joined(separator: ","))}}"#
             return DeliveryEndpoint.answer(.ok, json)
         } catch {
             return DeliveryEndpoint.answer(.serviceUnavailable, #"{"status":"store_unavailable"}"#)
@@ -200,7 +206,7 @@ public func buildListenerRouter(endpoint: DeliveryEndpoint) -> Router<BasicReque
     }
     router.get("/metrics") { _, _ in
         let counts = try? await store.counts()
-        let bytes = metrics.render(counts: counts)
+        let bytes = metrics.render(counts: counts, byKind: try? await store.countsByKind())
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

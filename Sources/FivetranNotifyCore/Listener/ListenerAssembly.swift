@@ -14,8 +14,12 @@ public struct ListenerAssembly: Sendable {
         public var keys: [String]
         public var policy: NoticePolicy
         public var stateDirectory: URL
-        /// How Slack posts are made (libcurl; under `--dry-run` one that prints them).
+        /// How posts to every destination are made (libcurl; under `--dry-run` one that prints them).
         public var slackTransport: any HTTPTransport
+        /// Where PagerDuty events go (`PAGERDUTY_URL`; a fake PagerDuty in tests).
+        public var pagerDutyURL = "https://events.pagerduty.com"
+        /// Fills in names before a notice is rendered (the account watch), if any.
+        public var enricher: (any DeliveryEnricher)?
         /// Print instead of posting: only messages queued for the dry-run target are sent, unpaced.
         public var dryRun: Bool
         public var dispatcher: DispatcherConfiguration
@@ -58,13 +62,7 @@ public struct ListenerAssembly: Sendable {
         let lock = try StateDirectoryLock.acquire(stateDirectory: inputs.stateDirectory)
         let store = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.policy)
         let metrics = ListenerMetrics()
-        var dispatcherConfiguration = inputs.dispatcher
-        if inputs.dryRun { dispatcherConfiguration.unpaced = true }
-        let dispatcher = NoticeDispatcher(
-            store: store,
-            destination: SlackDestination(
-                transport: inputs.slackTransport, logger: inputs.logger, dryRun: inputs.dryRun),
-            configuration: dispatcherConfiguration, clock: inputs.clock, logger: inputs.logger, metrics: metrics)
+        let dispatchers = Self.dispatchers(inputs, store: store, metrics: metrics)
         let configuration = inputs.configuration
         let settings = LiveSettings(
             .init(
@@ -85,10 +83,33 @@ public struct ListenerAssembly: Sendable {
         // Deduplication records outlive --max-age by a day, so a replayed delivery is never posted again.
         let retention = max(StorePruner.defaultRetention, inputs.configuration.maxAge.seconds + 86_400)
         services = [
-            lock, dispatcher,
+            lock
+        ]
+            + dispatchers + [
             StorePruner(store: store, retention: retention, clock: inputs.clock, logger: inputs.logger),
             StateFileWatcher(store: store, interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
             app,
+        ]
+    }
+
+    /// One dispatcher per destination kind: each kind has its own queue, pacing and retries, so an
+    /// outage of one never delays another.
+    private static func dispatchers(_ inputs: Inputs, store: DeliveryStore, metrics: ListenerMetrics) -> [any Service] {
+        func configuration(_ kind: DestinationKind) -> DispatcherConfiguration {
+            var configuration = DispatcherConfiguration.defaults(for: kind, base: inputs.dispatcher)
+            if inputs.dryRun { configuration.unpaced = true }
+            return configuration
+        }
+        func dispatcher<Destination: NoticeDestination>(_ destination: Destination, _ kind: DestinationKind)
+            -> any Service
+        {
+            NoticeDispatcher(
+                store: store, destination: destination, configuration: configuration(kind), clock: inputs.clock,
+                logger: inputs.logger, metrics: metrics.dispatch(kind), enricher: inputs.enricher)
+        }
+        let transport = inputs.slackTransport
+        return [
+            dispatcher(SlackDestination(transport: transport, logger: inputs.logger, dryRun: inputs.dryRun), .slack)
         ]
     }
 }

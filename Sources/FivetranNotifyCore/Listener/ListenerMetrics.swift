@@ -19,6 +19,17 @@ public final class ListenerMetrics: Sendable {
     let messagesPending: Gauge
     let messagesFailedNow: Gauge
     let slackLatency: DurationHistogram
+    /// Per destination kind: notices accepted, refused for good, retried; pending and failed now.
+    let byKind: [DestinationKind: KindMetrics]
+
+    /// One destination kind's counters (labelled `destination="pagerduty"`).
+    struct KindMetrics: Sendable {
+        let sent: Counter
+        let failed: Counter
+        let retried: Counter
+        let pending: Gauge
+        let failedNow: Gauge
+    }
 
     public init() {
         func name(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -53,13 +64,40 @@ public final class ListenerMetrics: Sendable {
                 .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
                 .milliseconds(2500), .seconds(5), .seconds(10),
             ])
+        let sent = name("notices", "sent", "total", "Notices (or parts) a destination accepted, by destination kind.")
+        let failed = name("notices", "failed", "total", "Notices a destination refused for good, by kind.")
+        let retried = name("notices", "retries", "total", "Sends that will be retried (429, 5xx, network), by kind.")
+        let pending = name("notices", "pending", "", "Notices waiting to be sent, by destination kind.")
+        let failedNow = name("notices", "failed", "", "Notices kept as permanently failed, by destination kind.")
+        var byKind: [DestinationKind: KindMetrics] = [:]
+        for kind in DestinationKind.allCases {
+            let labels = [("destination", kind.rawValue)]
+            byKind[kind] = KindMetrics(
+                sent: registry.makeCounter(descriptor: sent, labels: labels),
+                failed: registry.makeCounter(descriptor: failed, labels: labels),
+                retried: registry.makeCounter(descriptor: retried, labels: labels),
+                pending: registry.makeGauge(descriptor: pending, labels: labels),
+                failedNow: registry.makeGauge(descriptor: failedNow, labels: labels))
+        }
+        self.byKind = byKind
+    }
+
+    /// What one destination kind's dispatcher reports into.
+    public func dispatch(_ kind: DestinationKind) -> any DispatchMetrics {
+        KindDispatchMetrics(metrics: self, kind: kind)
     }
 
     /// The text format, after refreshing the queue gauges from the store's counts.
-    public func render(counts: QueueCounts?) -> [UInt8] {
+    public func render(counts: QueueCounts?, byKind counted: [DestinationKind: QueueCounts]? = nil) -> [UInt8] {
         if let counts {
             messagesPending.set(Double(counts.pending))
             messagesFailedNow.set(Double(counts.failed))
+        }
+        if let counted {
+            for (kind, metrics) in byKind {
+                metrics.pending.set(Double(counted[kind]?.pending ?? 0))
+                metrics.failedNow.set(Double(counted[kind]?.failed ?? 0))
+            }
         }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4096)
@@ -68,13 +106,26 @@ public final class ListenerMetrics: Sendable {
     }
 }
 
-extension ListenerMetrics: DispatchMetrics {
-    public func sent(latency: Duration) {
-        messagesSent.increment()
-        slackLatency.record(latency)
+/// A dispatcher's reports: the labelled counters of its kind, and for Slack also the `slack_*` metrics
+/// earlier releases exposed.
+struct KindDispatchMetrics: DispatchMetrics {
+    let metrics: ListenerMetrics
+    let kind: DestinationKind
+
+    func sent(latency: Duration) {
+        metrics.byKind[kind]?.sent.increment()
+        guard kind == .slack else { return }
+        metrics.messagesSent.increment()
+        metrics.slackLatency.record(latency)
     }
 
-    public func failed() { messagesFailed.increment() }
+    func failed() {
+        metrics.byKind[kind]?.failed.increment()
+        if kind == .slack { metrics.messagesFailed.increment() }
+    }
 
-    public func retried() { slackRetries.increment() }
+    func retried() {
+        metrics.byKind[kind]?.retried.increment()
+        if kind == .slack { metrics.slackRetries.increment() }
+    }
 }

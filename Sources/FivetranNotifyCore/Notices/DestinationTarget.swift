@@ -43,6 +43,7 @@ public struct DestinationTarget: Sendable, Hashable {
     public static let legacyDryRun = "dry-run"
 
     public var encoded: String {
+        if dryRun && kind == .slack && address.isEmpty { return Self.legacyDryRun }
         let inner: String
         switch kind {
         case .slack: inner = address

@@ -1,15 +1,20 @@
 import Foundation
 
-/// One `[[route]]` of config.toml: deliveries its `match` accepts go to its Slack webhook URL.
+/// One `[[route]]` of config.toml: deliveries its `match` accepts go to each of its destinations.
 public struct Route: Sendable, Equatable {
     public var name: String
     public var match: RouteMatch
-    public var slackWebhookURL: String
+    public var destinations: [DestinationTarget]
 
-    public init(name: String, match: RouteMatch, slackWebhookURL: String) {
+    public init(name: String, match: RouteMatch, destinations: [DestinationTarget]) {
         self.name = name
         self.match = match
-        self.slackWebhookURL = slackWebhookURL
+        self.destinations = destinations
+    }
+
+    /// A route to one Slack webhook URL.
+    public init(name: String, match: RouteMatch, slackWebhookURL: String) {
+        self.init(name: name, match: match, destinations: [DestinationTarget(kind: .slack, address: slackWebhookURL)])
     }
 }
 

@@ -1,19 +1,30 @@
 import Foundation
 
 /// The routing of `listen`: the `[[route]]` rules of config.toml, tried in order (the first match
-/// wins), and the default Slack webhook URL for deliveries no rule matches.
+/// wins), and the default route's destinations for deliveries no rule matches.
 public struct RouteTable: Sendable, Equatable {
     public var routes: [Route]
-    public var defaultURL: String
+    public var defaultDestinations: [DestinationTarget]
 
-    public init(routes: [Route] = [], defaultURL: String) {
+    public init(routes: [Route] = [], defaultDestinations: [DestinationTarget]) {
         self.routes = routes
-        self.defaultURL = defaultURL
+        self.defaultDestinations = defaultDestinations
     }
 
-    /// The Slack webhook URL a delivery goes to.
-    public func destination(for delivery: Delivery) -> String {
-        routes.first { $0.match.matches(delivery) }?.slackWebhookURL ?? defaultURL
+    /// A table whose default route is one Slack webhook URL (or the legacy dry-run target).
+    public init(routes: [Route] = [], defaultURL: String) {
+        let target = DestinationTarget(encoded: defaultURL) ?? DestinationTarget(kind: .slack, address: defaultURL)
+        self.init(routes: routes, defaultDestinations: [target])
+    }
+
+    /// The destinations a delivery goes to.
+    public func destinations(for delivery: Delivery) -> [DestinationTarget] {
+        routes.first { $0.match.matches(delivery) }?.destinations ?? defaultDestinations
+    }
+
+    /// The stored targets a delivery goes to (`DestinationTarget.encoded`).
+    public func targets(for delivery: Delivery) -> [String] {
+        destinations(for: delivery).map(\.encoded)
     }
 
     /// The name of the route a delivery takes (`default` when none matches), for logs.
@@ -21,28 +32,56 @@ public struct RouteTable: Sendable, Equatable {
         routes.first { $0.match.matches(delivery) }?.name ?? "default"
     }
 
-    /// Every distinct destination URL, the default first.
-    public var destinations: [String] {
-        var seen = Set<String>()
-        return ([defaultURL] + routes.map(\.slackWebhookURL)).filter { seen.insert($0).inserted }
+    /// Every distinct destination, the default route's first.
+    public var allDestinations: [DestinationTarget] {
+        var seen = Set<DestinationTarget>()
+        return (defaultDestinations + routes.flatMap(\.destinations)).filter { seen.insert($0).inserted }
+    }
+
+    /// One line for the start-up log: each route's destinations, redacted.
+    public var summary: String {
+        func list(_ targets: [DestinationTarget]) -> String {
+            targets.map(\.redacted).joined(separator: " + ")
+        }
+        return ([list(defaultDestinations)] + routes.map { "\($0.name): \(list($0.destinations))" })
+            .joined(separator: ", ")
+    }
+
+    /// The same routes for `listen --dry-run`: every destination printed instead of sent (a default
+    /// route without any prints as Slack would).
+    public var dryRun: RouteTable {
+        func printed(_ targets: [DestinationTarget]) -> [DestinationTarget] {
+            targets.map { target in
+                var printed = target
+                printed.dryRun = true
+                return printed
+            }
+        }
+        let defaults =
+            defaultDestinations.isEmpty
+            ? [DestinationTarget(kind: .slack, address: "", dryRun: true)] : printed(defaultDestinations)
+        return RouteTable(
+            routes: routes.map { Route(name: $0.name, match: $0.match, destinations: printed($0.destinations)) },
+            defaultDestinations: defaults)
     }
 
     /// Reads and checks the `[[route]]` tables. Any mistake stops `listen` at start with the file, the
     /// line and what is wrong: an unknown key, a match key that does not exist, a value that is not a
-    /// string or a list of strings, a route with no URL or two, a variable that is not set.
+    /// string or a list of strings, a route with no destination, a kind given twice, a variable that
+    /// is not set.
     public static func load(
-        from config: ConfigFile?, defaultURL: String, environment: [String: String]
+        from config: ConfigFile?, defaultDestinations: [DestinationTarget], environment: [String: String]
     ) throws -> RouteTable {
-        guard let config else { return RouteTable(defaultURL: defaultURL) }
+        guard let config else { return RouteTable(defaultDestinations: defaultDestinations) }
         let tables = try config.arrayOfTables("route")
         var routes: [Route] = []
         for (index, table) in tables.enumerated() {
             routes.append(try route(table, index: index, config: config, environment: environment))
         }
-        return RouteTable(routes: routes, defaultURL: defaultURL)
+        return RouteTable(routes: routes, defaultDestinations: defaultDestinations)
     }
 
-    private static let routeKeys: Set<String> = ["name", "match", "slack_webhook_url", "slack_webhook_url_env"]
+    private static let routeKeys: Set<String> = RouteDestinations.keys.union(["name", "match"])
 
     private static func route(
         _ table: ConfigTable, index: Int, config: ConfigFile, environment: [String: String]
@@ -52,44 +91,20 @@ public struct RouteTable: Sendable, Equatable {
         let label = "route \"\(name)\""
         for key in table.keys where !routeKeys.contains(key) {
             throw config.error(
-                "\(label): unknown key \"\(key)\" (a route has \(routeKeys.sorted().joined(separator: ", ")))",
+                "\(label): unknown key \"\(key)\" (a route has name, match and destinations: "
+                    + DestinationKind.allCases.map { RouteDestinations.key($0) }.joined(separator: ", ") + ")",
                 key: key, section: section)
         }
-
-        var url: String
-        switch (
-            try config.string("slack_webhook_url", in: table, section: section),
-            try config.string("slack_webhook_url_env", in: table, section: section)
-        ) {
-        case (let literal?, nil):
-            url = literal
-        case (nil, let variable?):
-            guard let value = environment[variable], !value.isEmpty else {
-                throw config.error(
-                    "\(label): slack_webhook_url_env names \(variable), which is not set; export it before "
-                        + "starting listen", key: "slack_webhook_url_env", section: section)
-            }
-            url = value
-        case (.some, .some):
+        let destinations = try RouteDestinations.read(
+            table, section: section, config: config, environment: environment, label: label)
+        guard !destinations.isEmpty else {
             throw config.error(
-                "\(label): give slack_webhook_url or slack_webhook_url_env, not both",
-                key: "slack_webhook_url_env", section: section)
-        case (nil, nil):
-            throw config.error(
-                "\(label): no Slack URL; add slack_webhook_url = \"https://hooks.slack.com/…\" or "
-                    + "slack_webhook_url_env = \"VARIABLE\"", section: section)
-        }
-        switch SlackURL.checked(url) {
-        case .success(let checked):
-            url = checked
-        case .failure(let problem):
-            let variable = try config.string("slack_webhook_url_env", in: table, section: section)
-            let origin = variable.map { "the Slack URL in \($0) (slack_webhook_url_env)" } ?? "the Slack URL"
-            let key = variable == nil ? "slack_webhook_url" : "slack_webhook_url_env"
-            throw config.error("\(label): \(origin) \(problem.text)", key: key, section: section)
+                "\(label): no destination; add slack_webhook_url = \"https://hooks.slack.com/…\", "
+                    + "pagerduty_routing_key, teams_webhook_url or forward_url (or its _env form)", section: section)
         }
         return Route(
-            name: name, match: try match(table, label: label, section: section, config: config), slackWebhookURL: url)
+            name: name, match: try match(table, label: label, section: section, config: config),
+            destinations: destinations)
     }
 
     private static func match(

@@ -31,11 +31,12 @@ public struct SlackDestination: NoticeDestination {
     public var displayName: String { "Slack" }
 
     public func handles(_ target: String) -> Bool {
-        dryRun ? target == Self.dryRunTarget : SlackURL.isHTTP(target)
+        guard let decoded = DestinationTarget(encoded: target) else { return false }
+        return decoded.kind == .slack && decoded.dryRun == dryRun
     }
 
     public func redacted(_ target: String) -> String {
-        target == Self.dryRunTarget ? target : SlackURL.redacted(target)
+        DestinationTarget(encoded: target)?.redacted ?? SlackURL.redacted(target)
     }
 
     public func render(_ notice: Notice, now: Date) -> [Data] {
@@ -85,7 +86,7 @@ public struct SlackDestination: NoticeDestination {
 
     private func post(_ body: Data, to target: String) async -> SendOutcome {
         let request = HTTPRequest(
-            method: "POST", url: target, headers: [("Content-Type", "application/json")], body: body,
+            method: "POST", url: DestinationTarget(encoded: target)?.address ?? target, headers: [("Content-Type", "application/json")], body: body,
             connectTimeout: .seconds(5), timeout: requestTimeout)
         do {
             return SendOutcome(slackResponse: try await transport.send(request))

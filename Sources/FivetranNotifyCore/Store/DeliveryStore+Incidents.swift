@@ -11,17 +11,18 @@ extension DeliveryStore {
     }
 
     /// Decides (`IncidentDecision`) and applies what one newly stored delivery tells, inside the
-    /// transaction that stored it. Returns the id of the message queued, if any.
+    /// transaction that stored it, for every destination target of its route. Returns the id of the
+    /// (last) message queued, if any.
     static func applyNoiseControl(
         _ item: IncomingDelivery, deliveryId: Int64, policy: NoticePolicy, _ db: Database
     ) throws -> Int64? {
         guard item.delivery != nil, let signal = item.signal else {
-            guard let destination = item.destination else { return nil }
+            guard !item.destinations.isEmpty else { return nil }
             let muted = try isMuted(item, db)
             if muted { try markMuted(deliveryId, db) }
             let decision = IncidentDecision.decide(
                 incident: nil, signal: nil, muted: muted, policy: policy, now: item.receivedAt)
-            return try apply(decision, key: nil, destination: destination, deliveryId: deliveryId, item.receivedAt, db)
+            return try apply(decision, key: nil, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
         }
         let key = incidentKey(signal.family, signal.subject)
         let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
@@ -29,92 +30,116 @@ extension DeliveryStore {
         // decision would say the same given `lastApplied`).
         guard try recordApplied(signal, created: created, db) else { return nil }
         let existing = try incident(signal.family, signal.subject, db)
-        let destination: String
-        var history = NoticeHistory()
+        let muted = try isMuted(item, db)
         switch signal.kind {
         case .failure:
-            guard let forwardedTo = item.destination else { return nil }
-            destination = forwardedTo
+            guard !item.destinations.isEmpty else { return nil }
+            if muted { try markMuted(deliveryId, db) }
+            let decision = IncidentDecision.decide(
+                incident: existing?.incident, signal: signal, muted: muted, policy: policy, now: item.receivedAt,
+                created: created)
+            if case .save(let incident) = decision.change {
+                try save(incident, destinations: item.destinations, lastDeliveryId: deliveryId, db)
+            }
+            return try apply(decision, key: key, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
         case .resolution:
             guard let existing else { return nil }
-            destination = existing.destination ?? item.destination ?? ""
-            history = try noticeHistory(key, db)
-        }
-        let muted = try isMuted(item, db)
-        if muted, case .failure = signal.kind { try markMuted(deliveryId, db) }
-        let decision = IncidentDecision.decide(
-            incident: existing?.incident, signal: signal, muted: muted, history: history, policy: policy,
-            now: item.receivedAt, created: created)
-        switch decision.change {
-        case .unchanged: break
-        case .save(let incident): try save(incident, destination: destination, lastDeliveryId: deliveryId, db)
-        case .close:
+            let targets = existing.destinations.isEmpty ? item.destinations : existing.destinations
+            // Each target resolves by what it was told: PagerDuty always hears the resolve of an alert
+            // it accepted, whatever `notify_resolved` or a mute says, and nothing of one it never took.
+            var decisions: [(String, IncidentDecision)] = []
+            for target in targets {
+                let pagesPeople = DestinationTarget(encoded: target)?.kind == .pagerduty
+                var targetPolicy = policy
+                if pagesPeople { targetPolicy.notifyResolved = true }
+                let decision = IncidentDecision.decide(
+                    incident: existing.incident, signal: signal, muted: muted && !pagesPeople,
+                    history: try noticeHistory(key, target: target, db), policy: targetPolicy, now: item.receivedAt,
+                    created: created)
+                decisions.append((target, decision))
+            }
             try db.cachedStatement(sql: "DELETE FROM incident WHERE family = ? AND subject = ?")
                 .execute(arguments: [signal.family.rawValue, signal.subject])
+            // Every target settles its own notices first; the incident's links go last, once.
+            var queued: Int64?
+            for (target, var decision) in decisions {
+                decision.intents.removeAll { $0 == .detach }
+                queued =
+                    try apply(decision, key: key, targets: [target], deliveryId: deliveryId, item.receivedAt, db)
+                    ?? queued
+            }
+            let detach = IncidentDecision(intents: [.detach])
+            _ = try apply(detach, key: key, targets: [""], deliveryId: deliveryId, item.receivedAt, db)
+            return queued
         }
-        return try apply(decision, key: key, destination: destination, deliveryId: deliveryId, item.receivedAt, db)
     }
 
-    /// Carries out a decision's intents; returns the id of the pending message it queued, if any.
+    /// Carries out a decision's intents for each target; returns the id of the last pending message it
+    /// queued, if any. PagerDuty hears no reminders: its alert stays open until the resolve.
     private static func apply(
-        _ decision: IncidentDecision, key: String?, destination: String, deliveryId: Int64, _ now: Date,
+        _ decision: IncidentDecision, key: String?, targets: [String], deliveryId: Int64, _ now: Date,
         _ db: Database
     ) throws -> Int64? {
         var queued: Int64?
         let incidents = key.map { [$0] } ?? []
         for intent in decision.intents {
-            switch intent {
-            case .alert:
-                queued = try queueMessage(
-                    .alert, destination: destination, deliveryIds: [deliveryId], incidents: incidents, at: now, db)
-            case .remind(let failures, let since):
-                queued = try queueMessage(
-                    .reminder, destination: destination, deliveryIds: [deliveryId], incidents: incidents,
-                    failures: failures, since: since, at: now, db)
-            case .recover(let recovery):
-                queued = try queueMessage(
-                    .resolved, destination: destination, deliveryIds: [deliveryId], failures: recovery.failures,
-                    since: recovery.failingSince, at: now, db)
-            case .withdrawWaiting:
-                guard let key else { continue }
-                try db.cachedStatement(
-                    sql: """
-                        DELETE FROM message
-                        WHERE state = ? AND claim = ? AND kind IN (?, ?)
-                            AND id IN (SELECT message FROM message_incident WHERE incident = ?)
-                        """
-                ).execute(arguments: [
-                    MessageState.pending.rawValue, MessageClaim.none.rawValue, NoticeKind.alert.rawValue,
-                    NoticeKind.reminder.rawValue, key,
-                ])
-            case .settleBeingSent(let followUp):
-                guard let key else { continue }
-                for sending in try beingSent(key, db) {
-                    try db.cachedStatement(sql: "UPDATE message SET claim = ? WHERE id = ?")
-                        .execute(arguments: [MessageClaim.sendingAfterIncidentEnded.rawValue, sending])
-                    if let followUp {
-                        _ = try queueMessage(
-                            .resolved, destination: destination, deliveryIds: [deliveryId],
-                            failures: followUp.failures, since: followUp.failingSince, heldFor: sending, at: now, db)
+            for target in targets {
+                switch intent {
+                case .alert:
+                    queued = try queueMessage(
+                        .alert, destination: target, deliveryIds: [deliveryId], incidents: incidents, at: now, db)
+                case .remind(let failures, let since):
+                    guard DestinationTarget(encoded: target)?.kind != .pagerduty else { continue }
+                    queued = try queueMessage(
+                        .reminder, destination: target, deliveryIds: [deliveryId], incidents: incidents,
+                        failures: failures, since: since, at: now, db)
+                case .recover(let recovery):
+                    queued = try queueMessage(
+                        .resolved, destination: target, deliveryIds: [deliveryId], failures: recovery.failures,
+                        since: recovery.failingSince, at: now, db)
+                case .withdrawWaiting:
+                    guard let key else { continue }
+                    try db.cachedStatement(
+                        sql: """
+                            DELETE FROM message
+                            WHERE state = ? AND claim = ? AND kind IN (?, ?) AND destination = ?
+                                AND id IN (SELECT message FROM message_incident WHERE incident = ?)
+                            """
+                    ).execute(arguments: [
+                        MessageState.pending.rawValue, MessageClaim.none.rawValue, NoticeKind.alert.rawValue,
+                        NoticeKind.reminder.rawValue, target, key,
+                    ])
+                case .settleBeingSent(let followUp):
+                    guard let key else { continue }
+                    for sending in try beingSent(key, target: target, db) {
+                        try db.cachedStatement(sql: "UPDATE message SET claim = ? WHERE id = ?")
+                            .execute(arguments: [MessageClaim.sendingAfterIncidentEnded.rawValue, sending])
+                        if let followUp {
+                            _ = try queueMessage(
+                                .resolved, destination: target, deliveryIds: [deliveryId],
+                                failures: followUp.failures, since: followUp.failingSince, heldFor: sending, at: now,
+                                db)
+                        }
                     }
+                case .detach:
+                    guard let key else { continue }
+                    try db.cachedStatement(sql: "DELETE FROM message_incident WHERE incident = ?")
+                        .execute(arguments: [key])
                 }
-            case .detach:
-                guard let key else { continue }
-                try db.cachedStatement(sql: "DELETE FROM message_incident WHERE incident = ?").execute(arguments: [key])
             }
         }
         return queued
     }
 
-    /// What the incident's notices so far mean for its resolution.
-    private static func noticeHistory(_ key: String, _ db: Database) throws -> NoticeHistory {
+    /// What the incident's notices to one target so far mean for its resolution.
+    private static func noticeHistory(_ key: String, target: String, _ db: Database) throws -> NoticeHistory {
         let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT message.kind, message.state, message.claim FROM message_incident
                     JOIN message ON message.id = message_incident.message
-                    WHERE message_incident.incident = ?
-                    """), arguments: [key])
+                    WHERE message_incident.incident = ? AND message.destination = ?
+                    """), arguments: [key, target])
         var history = NoticeHistory()
         for row in rows {
             let isDigest = row["kind"] == NoticeKind.digest.rawValue
@@ -130,15 +155,17 @@ extension DeliveryStore {
     }
 
     /// The incident's single notices being sent right now.
-    private static func beingSent(_ key: String, _ db: Database) throws -> [Int64] {
+    private static func beingSent(_ key: String, target: String, _ db: Database) throws -> [Int64] {
         try Int64.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT message.id FROM message_incident JOIN message ON message.id = message_incident.message
-                    WHERE message_incident.incident = ? AND message.state = ? AND message.kind != ?
-                        AND message.claim != ?
+                    WHERE message_incident.incident = ? AND message.destination = ? AND message.state = ?
+                        AND message.kind != ? AND message.claim != ?
                     """),
-            arguments: [key, MessageState.pending.rawValue, NoticeKind.digest.rawValue, MessageClaim.none.rawValue])
+            arguments: [
+                key, target, MessageState.pending.rawValue, NoticeKind.digest.rawValue, MessageClaim.none.rawValue,
+            ])
     }
 
     private static func isMuted(_ item: IncomingDelivery, _ db: Database) throws -> Bool {
@@ -163,10 +190,10 @@ extension DeliveryStore {
         return db.changesCount > 0
     }
 
-    /// An incident as stored, with where its messages go.
+    /// An incident as stored, with the targets its messages go to.
     struct StoredIncident {
         var incident: Incident
-        var destination: String?
+        var destinations: [String]
         var lastDeliveryId: Int64
     }
 
@@ -190,10 +217,14 @@ extension DeliveryStore {
                 lastFailureAt: Date(timeIntervalSince1970: row["lastFailureAt"]), failures: row["failures"],
                 lastNoticeAt: lastNotice.map(Date.init(timeIntervalSince1970:)),
                 failuresSinceNotice: row["failuresSinceNotice"]),
-            destination: row["destination"], lastDeliveryId: row["lastDeliveryId"])
+            destinations: (row["destination"] as String?).map { $0.split(separator: "\n").map(String.init) } ?? [],
+            lastDeliveryId: row["lastDeliveryId"])
     }
 
-    private static func save(_ incident: Incident, destination: String?, lastDeliveryId: Int64, _ db: Database) throws {
+    /// Saves the incident with its targets (one a line: a route's targets hold no line breaks).
+    private static func save(_ incident: Incident, destinations: [String], lastDeliveryId: Int64, _ db: Database)
+        throws
+    {
         try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO incident (family, subject, status, reason, firstFailureAt, lastFailureAt,
@@ -205,7 +236,7 @@ extension DeliveryStore {
                 incident.family.rawValue, incident.subject, incident.status, incident.reason,
                 incident.firstFailureAt.timeIntervalSince1970, incident.lastFailureAt.timeIntervalSince1970,
                 incident.failures, incident.lastNoticeAt?.timeIntervalSince1970, incident.failuresSinceNotice,
-                destination, lastDeliveryId,
+                destinations.joined(separator: "\n"), lastDeliveryId,
             ])
     }
 

@@ -223,36 +223,60 @@ extension DeliveryStore {
         return id
     }
 
+    /// What `requeueFailed` did.
+    public struct Requeued: Sendable, Equatable {
+        public var requeued: Int
+        /// PagerDuty triggers left failed because their incident has recovered since.
+        public var skipped: Int
+    }
+
     /// Puts permanently failed messages back in the queue (after the operator fixed a URL), each to
-    /// `destination(its first delivery)` when that names one, else where it was going.
+    /// `destination(its first delivery, its kind)` when that names one, else where it was going. A
+    /// PagerDuty trigger whose incident is no longer open is withdrawn instead: it would page for
+    /// something already fixed.
     @discardableResult
     public func requeueFailed(
-        now: Date, destination: @escaping @Sendable (Delivery) -> String? = { _ in nil }
-    ) async throws
-        -> Int
-    {
-        let count = try await pool.write { db in
+        now: Date, destination: @escaping @Sendable (Delivery, DestinationKind) -> String? = { _, _ in nil }
+    ) async throws -> Requeued {
+        let result = try await pool.write { db in
             // Each goes to the destination its route names today (the URL may have been fixed since).
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT message.id, delivery.body FROM message
+                    SELECT message.id, message.destination, message.kind, delivery.body FROM message
                     LEFT JOIN delivery ON delivery.id = (
                         SELECT min(delivery) FROM message_delivery WHERE message_delivery.message = message.id)
                     WHERE message.state = ?
                     """, arguments: [MessageState.failed.rawValue])
+            var skipped = 0
             for row in rows {
+                let id: Int64 = row["id"]
+                let kind = DestinationTarget(encoded: row["destination"])?.kind ?? .slack
                 let body: Data? = row["body"]
-                guard let target = body.flatMap({ try? Delivery.parse($0) }).flatMap(destination) else { continue }
-                try db.execute(
-                    sql: "UPDATE message SET destination = ? WHERE id = ?", arguments: [target, row["id"] as Int64])
+                let delivery = body.flatMap { try? Delivery.parse($0) }
+                if kind == .pagerduty, row["kind"] == NoticeKind.alert.rawValue, let delivery,
+                    try !Self.incidentIsOpen(of: delivery, db)
+                {
+                    try db.execute(sql: "DELETE FROM message WHERE id = ?", arguments: [id])
+                    skipped += 1
+                    continue
+                }
+                guard let target = delivery.flatMap({ destination($0, kind) }) else { continue }
+                try db.execute(sql: "UPDATE message SET destination = ? WHERE id = ?", arguments: [target, id])
             }
             try db.execute(
                 sql: "UPDATE message SET state = ?, nextAttemptAt = ? WHERE state = ?",
                 arguments: [MessageState.pending.rawValue, now.timeIntervalSince1970, MessageState.failed.rawValue])
-            return db.changesCount
+            return Requeued(requeued: db.changesCount, skipped: skipped)
         }
-        if count > 0 { messagesQueued.signal() }
-        return count
+        if result.requeued > 0 { messagesQueued.signal() }
+        return result
+    }
+
+    private static func incidentIsOpen(of delivery: Delivery, _ db: Database) throws -> Bool {
+        guard let family = IncidentSignal.family(of: delivery.event) else { return true }
+        return try Bool.fetchOne(
+            db, sql: "SELECT EXISTS(SELECT 1 FROM incident WHERE family = ? AND subject = ?)",
+            arguments: [family.rawValue, delivery.subjectKey]) ?? false
     }
 }

@@ -222,7 +222,7 @@ public final class DeliveryStore: Sendable {
             let received = item.receivedAt.timeIntervalSince1970
             try insertDelivery.execute(arguments: [
                 item.deduplicationKey, item.event, item.subject, item.status, item.body, received,
-                item.destination == nil ? 0 : 1,
+                item.destinations.isEmpty ? 0 : 1,
             ])
             guard db.changesCount > 0 else {
                 outcomes.append(.duplicate)
@@ -262,6 +262,26 @@ public final class DeliveryStore: Sendable {
     }
 
     /// Message counts by state.
+    /// Queue counts per destination kind (only the kinds that have messages).
+    public func countsByKind() async throws -> [DestinationKind: QueueCounts] {
+        try await pool.read { db in
+            var counts: [DestinationKind: QueueCounts] = [:]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT destination, state, COUNT(*) AS n FROM message GROUP BY destination, state")
+            for row in rows {
+                let kind = DestinationTarget(encoded: row["destination"])?.kind ?? .slack
+                let n: Int = row["n"]
+                switch MessageState(rawValue: row["state"]) {
+                case .pending: counts[kind, default: QueueCounts()].pending += n
+                case .delivered: counts[kind, default: QueueCounts()].delivered += n
+                case .failed: counts[kind, default: QueueCounts()].failed += n
+                case .held, nil: break
+                }
+            }
+            return counts
+        }
+    }
+
     public func counts() async throws -> QueueCounts {
         try await pool.read { db in
             var counts = QueueCounts()

@@ -13,9 +13,9 @@ public struct IncomingDelivery: Sendable, Equatable {
     /// The raw body, byte for byte as signed.
     public var body: Data
     public var receivedAt: Date
-    /// The destination target (a Slack webhook URL) this delivery is forwarded to, or nil when it is
-    /// stored only.
-    public var destination: String?
+    /// The destination targets (`DestinationTarget.encoded`) of the route this delivery takes: empty
+    /// when it is stored only.
+    public var destinations: [String]
     /// The parsed delivery, for mutes and the messages noise control renders.
     public var delivery: Delivery?
     /// What it means for its connector's incident (failure, recovery), if anything.
@@ -28,7 +28,7 @@ public struct IncomingDelivery: Sendable, Equatable {
         status: String?,
         body: Data,
         receivedAt: Date,
-        destination: String?,
+        destinations: [String],
         delivery: Delivery? = nil,
         signal: IncidentSignal? = nil
     ) {
@@ -38,7 +38,7 @@ public struct IncomingDelivery: Sendable, Equatable {
         self.status = status
         self.body = body
         self.receivedAt = receivedAt
-        self.destination = destination
+        self.destinations = destinations
         self.delivery = delivery
         self.signal = signal
     }

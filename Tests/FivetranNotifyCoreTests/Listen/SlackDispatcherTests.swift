@@ -107,7 +107,7 @@ extension ListenSuites {
                             IncomingDelivery(
                                 deduplicationKey: "other-route", event: "sync_end", subject: "id_to_healthy",
                                 status: "FAILURE",
-                                body: body, receivedAt: Date(), destination: healthy.url))
+                                body: body, receivedAt: Date(), destinations: [healthy.url]))
                         guard case .stored(_, .some) = outcome else {
                             Issue.record("not queued: \(outcome)")
                             return

@@ -9,7 +9,7 @@ extension ListenSuites {
         func incoming(_ key: String, destination: String? = "https://hooks.example/x") -> IncomingDelivery {
             IncomingDelivery(
                 deduplicationKey: key, event: "sync_end", subject: "conn_\(key)", status: "FAILURE",
-                body: Data(#"{"event":"sync_end","k":"\#(key)"}"#.utf8), receivedAt: Date(), destination: destination)
+                body: Data(#"{"event":"sync_end","k":"\#(key)"}"#.utf8), receivedAt: Date(), destinations: destination.map { [$0] } ?? [])
         }
 
         @Test func storesOnceAndQueuesAMessage() async throws {
@@ -182,7 +182,7 @@ extension ListenSuites {
             let failure = IncomingDelivery(
                 deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body), event: delivery.event,
                 subject: delivery.subjectKey, status: delivery.status, body: body,
-                receivedAt: Date().addingTimeInterval(-10 * 86_400), destination: "https://hooks.example/x",
+                receivedAt: Date().addingTimeInterval(-10 * 86_400), destinations: ["https://hooks.example/x"],
                 delivery: delivery, signal: signal)
             _ = try await store.record(failure)
             let alert = try #require(try await store.pendingMessages(destination: "https://hooks.example/x").first)

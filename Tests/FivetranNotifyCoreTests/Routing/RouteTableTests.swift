@@ -8,7 +8,7 @@ import Testing
 
     private func table(_ toml: String, environment: [String: String] = [:]) throws -> RouteTable {
         try RouteTable.load(
-            from: ConfigFile.parse(toml, url: url), defaultURL: "https://hooks.slack.com/services/T0/B0/DEFAULT",
+            from: ConfigFile.parse(toml, url: url), defaultDestinations: [DestinationTarget(kind: .slack, address: "https://hooks.slack.com/services/T0/B0/DEFAULT")],
             environment: environment)
     }
 
@@ -39,7 +39,7 @@ import Testing
             "event": "sync_end", "destination_group_id": "grp_finance", "connector_type": "netsuite",
             "data": ["status": "RESCHEDULED"],
         ])
-        #expect(routes.destination(for: finance) == "https://hooks.slack.com/services/T0/B9/FIN")
+        #expect(routes.targets(for: finance) == ["https://hooks.slack.com/services/T0/B9/FIN"])
         #expect(routes.routeName(for: finance) == "finance")
 
         let otherType = delivery([
@@ -49,12 +49,12 @@ import Testing
         #expect(routes.routeName(for: otherType) == "reschedules")
 
         let dbt = delivery(["event": "dbt_run_failed", "destination_group_id": "grp_finance"])
-        #expect(routes.destination(for: dbt) == "https://hooks.slack.com/services/T0/B1/DBT")
+        #expect(routes.targets(for: dbt) == ["https://hooks.slack.com/services/T0/B1/DBT"])
 
         let unmatched = delivery(["event": "connection_failure", "connector_id": "x"])
-        #expect(routes.destination(for: unmatched) == "https://hooks.slack.com/services/T0/B0/DEFAULT")
+        #expect(routes.targets(for: unmatched) == ["https://hooks.slack.com/services/T0/B0/DEFAULT"])
         #expect(routes.routeName(for: unmatched) == "default")
-        #expect(routes.destinations.count == 4)
+        #expect(routes.allDestinations.count == 4)
     }
 
     @Test func connectorIdAlsoMatchesDbtJobs() throws {
@@ -72,9 +72,9 @@ import Testing
     }
 
     @Test func noConfigMeansEverythingGoesToTheDefault() throws {
-        let routes = try RouteTable.load(from: nil, defaultURL: "https://hooks.slack.com/d", environment: [:])
+        let routes = try RouteTable.load(from: nil, defaultDestinations: [DestinationTarget(kind: .slack, address: "https://hooks.slack.com/d")], environment: [:])
         #expect(routes.routes.isEmpty)
-        #expect(routes.destination(for: delivery(["event": "sync_end"])) == "https://hooks.slack.com/d")
+        #expect(routes.targets(for: delivery(["event": "sync_end"])) == ["https://hooks.slack.com/d"])
     }
 
     /// Each mistake names the file, the line and what is wrong.
@@ -91,7 +91,7 @@ import Testing
             "[[route]]\nname = \"x\"\nmatch = { event = 3 }\nslack_webhook_url = \"https://h/1\"",
             "config.toml:3: route \"x\": match.event must be a string or a non-empty list of strings"
         ),
-        ("[[route]]\nname = \"x\"\nmatch = { event = \"a\" }", "config.toml:1: route \"x\": no Slack URL"),
+        ("[[route]]\nname = \"x\"\nmatch = { event = \"a\" }", "config.toml:1: route \"x\": no destination"),
         (
             "[[route]]\nname = \"x\"\nslack_webhook_url = \"https://h/1\"\nslack_webhook_url_env = \"A\"",
             "config.toml:4: route \"x\": give slack_webhook_url or slack_webhook_url_env, not both"
@@ -102,7 +102,7 @@ import Testing
         ),
         (
             "[[route]]\nslack_webhook_url = \"https://h/1\"\n\n[[route]]\nslack_webhook_url = \"hooks.slack.com/x\"",
-            "config.toml:5: route \"route 2\": the Slack URL must start with https://"
+            "config.toml:5: route \"route 2\": slack_webhook_url must start with https://"
         ),
     ])
     func mistakesStopWithFileLineAndReason(toml: String, expected: String) throws {

@@ -1,0 +1,174 @@
+import Foundation
+
+/// The destinations a route names, read from its table in config.toml (or, for the default route,
+/// from the top level plus flags and environment): each kind at most once, each as a value or as an
+/// `_env` variable name (not both), every address checked.
+public enum RouteDestinations {
+    /// The config key of each kind's address (`_env` after it names a variable instead).
+    public static func key(_ kind: DestinationKind) -> String {
+        switch kind {
+        case .slack: "slack_webhook_url"
+        case .pagerduty: "pagerduty_routing_key"
+        case .teams: "teams_webhook_url"
+        case .forward: "forward_url"
+        }
+    }
+
+    /// The flag and environment variable that give the default route's address of each kind.
+    public static func flagAndVariable(_ kind: DestinationKind) -> (flag: String, variable: String) {
+        switch kind {
+        case .slack: ("--slack-webhook-url", "SLACK_WEBHOOK_URL")
+        case .pagerduty: ("--pagerduty-routing-key", "PAGERDUTY_ROUTING_KEY")
+        case .teams: ("--teams-webhook-url", "TEAMS_WEBHOOK_URL")
+        case .forward: ("--forward-url", "FORWARD_URL")
+        }
+    }
+
+    /// Every key a table may use for destinations.
+    public static var keys: Set<String> {
+        var keys: Set<String> = ["forward_secret", "forward_secret_env"]
+        for kind in DestinationKind.allCases {
+            keys.insert(key(kind))
+            keys.insert(key(kind) + "_env")
+        }
+        return keys
+    }
+
+    /// What the default route's destinations can be given by, for the sentence that refuses a start
+    /// without any.
+    public static var ways: String {
+        DestinationKind.allCases.map { kind in
+            let (flag, variable) = flagAndVariable(kind)
+            return "\(flag) / \(variable) / \(key(kind))"
+        }.joined(separator: "; ")
+    }
+
+    /// The destinations of a table (`[[route]]`, or the top level). `label` starts each error
+    /// ("route \"finance\"").
+    static func read(
+        _ table: ConfigTable, section: ConfigSection, config: ConfigFile, environment: [String: String],
+        label: String
+    ) throws -> [DestinationTarget] {
+        var targets: [DestinationTarget] = []
+        for kind in DestinationKind.allCases {
+            guard
+                let given = try value(
+                    key(kind), table, section: section, config: config, environment: environment, label: label)
+            else { continue }
+            let address = try checked(given, kind: kind, config: config, section: section, label: label)
+            targets.append(DestinationTarget(kind: kind, address: address))
+        }
+        let secret = try value(
+            "forward_secret", table, section: section, config: config, environment: environment, label: label)
+        if let secret {
+            guard let index = targets.firstIndex(where: { $0.kind == .forward }) else {
+                throw config.error(
+                    "\(label): forward_secret is set but forward_url is not; add forward_url = \"https://…\"",
+                    key: secret.key, section: section)
+            }
+            targets[index].secret = secret.text
+        }
+        return targets
+    }
+
+    /// The default route: each kind from its flag, else its environment variable, else the top level of
+    /// config.toml. `FORWARD_SECRET` (environment only: secrets stay off command lines) beats
+    /// `forward_secret` in the file.
+    public static func defaultRoute(
+        flags: [DestinationKind: String], environment: [String: String], config: ConfigFile?
+    ) throws -> [DestinationTarget] {
+        var targets: [DestinationTarget] = []
+        for kind in DestinationKind.allCases {
+            let (flag, variable) = flagAndVariable(kind)
+            let address: String
+            if let given = clean(flags[kind]) {
+                address = try checked(given, kind: kind, origin: flag)
+            } else if let given = clean(environment[variable]) {
+                address = try checked(given, kind: kind, origin: variable)
+            } else if let config,
+                let given = try value(
+                    key(kind), config.root, section: .root, config: config, environment: environment,
+                    label: "config.toml")
+            {
+                address = try checked(given, kind: kind, config: config, section: .root, label: nil)
+            } else {
+                continue
+            }
+            targets.append(DestinationTarget(kind: kind, address: address))
+        }
+        var secret = clean(environment["FORWARD_SECRET"])
+        if secret == nil, let config {
+            secret =
+                try value(
+                    "forward_secret", config.root, section: .root, config: config, environment: environment,
+                    label: "config.toml")?.text
+        }
+        if let secret, let index = targets.firstIndex(where: { $0.kind == .forward }) {
+            targets[index].secret = secret
+        }
+        return targets
+    }
+
+    /// A value given in a table, as itself or through `KEY_env`.
+    struct Given {
+        var text: String
+        /// The key it came from (`forward_url` or `forward_url_env`).
+        var key: String
+        /// The variable, when it came through `_env`.
+        var variable: String?
+    }
+
+    private static func value(
+        _ name: String, _ table: ConfigTable, section: ConfigSection, config: ConfigFile,
+        environment: [String: String], label: String
+    ) throws -> Given? {
+        switch (
+            try config.string(name, in: table, section: section),
+            try config.string(name + "_env", in: table, section: section)
+        ) {
+        case (let literal?, nil):
+            return Given(text: literal, key: name)
+        case (nil, let variable?):
+            guard let value = clean(environment[variable]) else {
+                throw config.error(
+                    "\(label): \(name)_env names \(variable), which is not set; export it before starting listen",
+                    key: name + "_env", section: section)
+            }
+            return Given(text: value, key: name + "_env", variable: variable)
+        case (.some, .some):
+            throw config.error(
+                "\(label): give \(name) or \(name)_env, not both", key: name + "_env", section: section)
+        case (nil, nil):
+            return nil
+        }
+    }
+
+    private static func checked(
+        _ given: Given, kind: DestinationKind, config: ConfigFile, section: ConfigSection, label: String?
+    ) throws -> String {
+        switch DestinationAddress.checked(given.text, kind: kind) {
+        case .success(let address):
+            return address
+        case .failure(let problem):
+            let what = kind == .pagerduty ? "routing key" : "\(kind.displayName) URL"
+            let origin = given.variable.map { "the \(what) in \($0) (\(given.key))" } ?? "\(given.key)"
+            let prefix = label.map { "\($0): " } ?? ""
+            let error = config.error("\(prefix)\(origin) \(problem.text)", key: given.key, section: section)
+            throw NotifyError(error.message, exitCode: ExitStatus.usage)
+        }
+    }
+
+    private static func checked(_ text: String, kind: DestinationKind, origin: String) throws -> String {
+        switch DestinationAddress.checked(text, kind: kind) {
+        case .success(let address): return address
+        case .failure(let problem): throw NotifyError("\(origin) \(problem.text).", exitCode: ExitStatus.usage)
+        }
+    }
+
+    private static func clean(_ value: String?) -> String? {
+        guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else {
+            return nil
+        }
+        return trimmed
+    }
+}
