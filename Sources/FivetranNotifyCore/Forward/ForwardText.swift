@@ -1,0 +1,114 @@
+import Foundation
+
+/// The one-line `text` of a forwarded notice, as a phone would show it: "Sync failed: salesforce_prod
+/// (salesforce) — FAILURE_WITH_TASK: …", "Recovered — salesforce_prod, after 2 h 13 min (4 failed
+/// syncs)", "Still failing — …", "187 Fivetran failures in 2 min on destination … (2 reasons)".
+enum ForwardText {
+    /// The longest line, in characters; the full reason is in the notice's `reason`.
+    static let limit = 300
+
+    static func line(for notice: Notice, now: Date) -> String {
+        let text: String
+        switch notice.kind {
+        case .alert where notice.deliveries.count == 1:
+            text = alert(notice.deliveries[0])
+        case .alert, .digest:
+            text = digest(notice.deliveries)
+        case .reminder:
+            guard let latest = notice.deliveries.last else { return "Still failing" }
+            let count = notice.failures ?? 1
+            let since = TimeText.shortTime(notice.since ?? notice.createdAt, now: now)
+            text =
+                "Still failing — \(name(latest)): \(count) more \(count == 1 ? "failure" : "failures") since \(since) (same reason)"
+        case .resolved:
+            guard let success = notice.deliveries.last else { return "Recovered" }
+            let recoveredAt = success.createdDate ?? notice.createdAt
+            let duration = TimeText.duration(recoveredAt.timeIntervalSince(notice.since ?? notice.createdAt))
+            var line = "Recovered — \(name(success)), after \(duration)"
+            if !success.event.hasPrefix("watch_") {
+                let failures = notice.failures ?? 1
+                let unit = success.isTransformationEvent ? "failed run" : "failed sync"
+                line += " (\(failures) \(failures == 1 ? unit : unit + "s"))"
+            }
+            text = line
+        }
+        return clamp(text)
+    }
+
+    /// One failure's line.
+    static func alert(_ d: Delivery) -> String {
+        if d.event.hasPrefix("watch_") {
+            let title = d.data["title"]?.displayText ?? "\(title(d.event, status: nil)) — \(d.displayName)"
+            return clamp(d.reason.map { "\(title): \($0)" } ?? title)
+        }
+        if d.isTransformationEvent {
+            var text = "\(title(d.event, status: nil)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
+            if let group = d.destinationGroupId { text += " on \(group)" }
+            if let description = d.data["result"]?["description"]?.displayText { text += " — \(description)" }
+            if let reason = d.reason { text += " — \(reason)" }
+            return clamp(text)
+        }
+        var text = "\(title(d.event, status: d.status)): \(d.displayName)"
+        if let type = d.connectorType { text += " (\(type))" }
+        switch d.event {
+        case "sync_end":
+            text += " — \(d.status ?? "no status")"
+            if let reason = d.reason { text += ": \(reason)" }
+        case "connection_failure":
+            text += " — \(d.reason ?? d.status ?? "Fivetran gave no reason")"
+        default:
+            if let status = d.status { text += " — \(status)" }
+            if let reason = d.reason { text += ": \(reason)" }
+        }
+        return clamp(text)
+    }
+
+    private static func digest(_ deliveries: [Delivery]) -> String {
+        let dates = deliveries.compactMap(\.createdDate)
+        let span = dates.min().flatMap { first in
+            dates.max().flatMap { last in last > first ? " in \(TimeText.duration(last.timeIntervalSince(first)))" : nil
+            }
+        }
+        let groups = Set(deliveries.map { $0.destinationGroupId ?? "" })
+        let place = groups.count == 1 ? groups.first.flatMap { $0.isEmpty ? nil : " on destination \($0)" } : nil
+        let reasons = Set(deliveries.map { firstLine($0.reason ?? $0.status ?? "") }).count
+        let noun = deliveries.count == 1 ? "failure" : "failures"
+        return
+            "\(deliveries.count) Fivetran \(noun)\(span ?? "")\(place ?? "") (\(reasons) \(reasons == 1 ? "reason" : "reasons"))"
+    }
+
+    /// The connector's (or job's) name, else a watch finding's title.
+    private static func name(_ d: Delivery) -> String {
+        if d.connectorName == nil, d.connectorId == nil, d.dbtJobName == nil, d.dbtJobId == nil,
+            let title = d.data["title"]?.displayText
+        {
+            return title
+        }
+        return d.displayName
+    }
+
+    private static func title(_ event: String, status: String?) -> String {
+        switch (event, status?.uppercased()) {
+        case ("sync_end", "RESCHEDULED"): return "Sync rescheduled"
+        case ("sync_end", "CANCELED"), ("sync_end", "CANCELLED"): return "Sync canceled"
+        case ("sync_end", _): return "Sync failed"
+        case ("dbt_run_failed", _): return "dbt run failed"
+        case ("transformation_run_failed", _), ("transformation_failed", _): return "Transformation failed"
+        case ("connection_failure", _): return "Connection test failed"
+        default:
+            let words = event.replacingOccurrences(of: "_", with: " ")
+            return words.hasPrefix("dbt ") ? words : "Fivetran " + words
+        }
+    }
+
+    private static func firstLine(_ text: String) -> Substring {
+        text.prefix { !$0.isNewline }
+    }
+
+    /// On one line, and at most `limit` characters, ending " …" when cut.
+    private static func clamp(_ text: String) -> String {
+        let line = String(text.prefix(limit + 1).map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        guard line.count > limit else { return line }
+        return String(line.prefix(limit - 2)) + " …"
+    }
+}

@@ -1,0 +1,243 @@
+import Crypto
+import Foundation
+
+/// Builds the PagerDuty Events API v2 events of destinations.md from notices: a failure is a `trigger`
+/// keyed by its incident (`dedup_key`), a recovery the `resolve` of that key. Pure, and without the
+/// routing key: the destination adds it when it sends. Every field stays within PagerDuty's limits
+/// whatever the delivery holds (a 100,000-character stack trace): long texts are cut visibly.
+enum PagerDutyEvent {
+    /// PagerDuty's limit for `payload.summary`.
+    static let summaryLimit = 1024
+    /// The reason (or dbt output) shown in `custom_details`.
+    static let reasonLimit = 4096
+    /// Any other text shown in the payload (names, ids, statuses).
+    static let fieldLimit = 1024
+    /// PagerDuty's limit for `dedup_key`.
+    static let dedupKeyLimit = 255
+    static let client = "fivetran-notify"
+
+    /// The events for a notice, in order: a trigger per failure of an alert, a resolve for a recovery,
+    /// and none for a reminder or a digest (an open PagerDuty alert already says it is still failing,
+    /// and storms are never digested for PagerDuty).
+    static func events(for notice: Notice) -> [JSONValue] {
+        switch notice.kind {
+        case .alert:
+            // Normally one failure; should several come together, each is its own incident.
+            return notice.deliveries.map { failure in
+                var single = notice
+                single.deliveries = [failure]
+                return trigger(for: single)
+            }
+        case .resolved:
+            return notice.deliveries.isEmpty ? [] : [resolve(for: notice)]
+        case .reminder, .digest:
+            return []
+        }
+    }
+
+    /// A `trigger` for an alert about one failure (its last delivery).
+    static func trigger(for notice: Notice) -> JSONValue {
+        guard let d = notice.deliveries.last else { return .null }
+        var payload: [String: JSONValue] = [
+            "summary": .string(clamp(summary(of: d).flattened, to: summaryLimit)),
+            "source": .string(clamp(d.connectorId ?? d.dbtJobId ?? d.destinationGroupId ?? "fivetran", to: fieldLimit)),
+            "severity": .string(severity(of: d)),
+            // The time received stands in for a delivery without `created`.
+            "timestamp": .string(ISO8601Timestamp.string(from: d.createdDate ?? notice.createdAt)),
+            "class": .string(clamp(d.event, to: fieldLimit)),
+            "custom_details": .object(details(of: d, failures: notice.failures)),
+        ]
+        if let type = d.connectorType { payload["component"] = .string(clamp(type, to: fieldLimit)) }
+        if let group = d.destinationGroupId { payload["group"] = .string(clamp(group, to: fieldLimit)) }
+        return .object([
+            "event_action": "trigger",
+            "dedup_key": .string(dedupKey(for: notice)),
+            "payload": .object(payload),
+            "links": [["href": .string(dashboardURL(d)), "text": "Open in Fivetran"]],
+            "client": .string(client),
+        ])
+    }
+
+    /// The `resolve` of the incident a recovery ends.
+    static func resolve(for notice: Notice) -> JSONValue {
+        .object(["event_action": "resolve", "dedup_key": .string(dedupKey(for: notice))])
+    }
+
+    /// `fivetran-notify/` and the notice's incident key (`sync|warrant_sheep`): the same for a failure
+    /// and the recovery that resolves it. An account-watch finding (`watch_connection_broken`, cleared
+    /// by `watch_connection_broken_cleared`) without an incident key is keyed by its condition and
+    /// subject. A key over PagerDuty's 255 characters is replaced by its SHA-256.
+    static func dedupKey(for notice: Notice) -> String {
+        let incident =
+            notice.incidentKey
+            ?? notice.deliveries.last.map { "\(conditionName($0.event))|\($0.subjectKey)" }
+            ?? "notice|\(notice.id)"
+        let key = "fivetran-notify/" + incident
+        guard key.utf8.count > dedupKeyLimit else { return key }
+        let digest = SHA256.hash(data: Data(incident.utf8)).map { String(format: "%02x", $0) }.joined()
+        return "fivetran-notify/sha256:" + digest
+    }
+
+    /// `error`, or `warning` for a rescheduled or canceled sync and for watch findings that say so.
+    static func severity(of d: Delivery) -> String {
+        if isWatchFinding(d), let severity = d.data["severity"]?.stringValue {
+            return severity == "warning" ? "warning" : "error"
+        }
+        return ForwardedEvents.severity(of: d) == .warning ? "warning" : "error"
+    }
+
+    // MARK: - Texts
+
+    /// The alert's one line, as a phone shows it: "Sync failed: salesforce_prod (salesforce) —
+    /// FAILURE_WITH_TASK: java.lang.RuntimeException: …". Not yet cut to length.
+    static func summary(of d: Delivery) -> String {
+        if isWatchFinding(d) {
+            let title = d.data["title"]?.displayText ?? "\(eventTitle(d.event)) — \(d.displayName)"
+            return d.reason.map { "\(title): \($0)" } ?? title
+        }
+        if d.isTransformationEvent {
+            var text = "\(eventTitle(d.event)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
+            if let group = d.destinationGroupId { text += " on \(group)" }
+            if let description = d.data["result"]?["description"]?.displayText { text += " — \(description)" }
+            if let reason = reasonText(d) { text += " — \(reason)" }
+            return text
+        }
+        var text = "\(eventTitle(d.event, status: d.status)): \(d.displayName)"
+        if let type = d.connectorType { text += " (\(type))" }
+        switch d.event {
+        case "sync_end":
+            text += " — \(d.status ?? "no status")"
+            if let reason = d.reason { text += ": \(reason)" }
+        case "connection_failure":
+            text += " — \(d.reason ?? d.status ?? "Fivetran gave no reason")"
+        default:
+            if let status = d.status { text += " — \(status)" }
+            if let reason = d.reason { text += ": \(reason)" }
+        }
+        return text
+    }
+
+    /// The facts of the Slack layout, for PagerDuty's alert details.
+    private static func details(of d: Delivery, failures: Int?) -> [String: JSONValue] {
+        var details: [String: JSONValue] = ["event": .string(clamp(d.event, to: fieldLimit))]
+        func set(_ key: String, _ value: String?, limit: Int = fieldLimit) {
+            if let value, !value.isEmpty { details[key] = .string(clamp(value, to: limit)) }
+        }
+        if d.connectorId != nil || d.connectorName != nil {
+            set(
+                "connector",
+                d.connectorName.map { name in d.connectorId.map { "\(name) (\($0))" } ?? name } ?? d.connectorId)
+        }
+        set("connector_type", d.connectorType)
+        if d.dbtJobId != nil || d.dbtJobName != nil {
+            set("dbt_job", d.dbtJobName.map { name in d.dbtJobId.map { "\(name) (\($0))" } ?? name } ?? d.dbtJobId)
+        }
+        set("destination_group_id", d.destinationGroupId)
+        set("destination_name", d.destinationName)
+        set("status", d.status)
+        set("task_type", d.data["taskType"]?.displayText)
+        set("rescheduled_at", d.data["rescheduledAt"]?.displayText)
+        set("result", d.data["result"]?["description"]?.displayText)
+        set("reason", reasonText(d) ?? "Fivetran gave no reason", limit: reasonLimit)
+        set("sync_id", d.syncId)
+        set("created", d.created)
+        if isWatchFinding(d) { set("fix", d.data["fix"]?.displayText) }
+        if let failures { details["failures"] = .number(Double(failures)) }
+        return details
+    }
+
+    /// The reason, else a connection failure's status, else the first failing dbt step's output.
+    private static func reasonText(_ d: Delivery) -> String? {
+        if let reason = d.reason { return reason }
+        if d.event == "connection_failure" { return d.status }
+        for step in d.data["result"]?["stepResults"]?.arrayValue ?? [] {
+            let result = step["commandResult"]
+            let exitCode = result?["exitCode"]?.intValue ?? 0
+            guard !(step["success"]?.boolValue ?? (exitCode == 0)) else { continue }
+            let command = step["step"]?["command"]?.displayText ?? step["step"]?["name"]?.displayText ?? "a step"
+            let output = [result?["error"]?.displayText, result?["output"]?.displayText]
+                .compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .filter { !$0.isEmpty }
+                .joined(separator: "\n")
+            return "\(command) exited \(exitCode)" + (output.isEmpty ? "" : ": \(output)")
+        }
+        return nil
+    }
+
+    /// "Sync failed", "Sync rescheduled", "dbt run failed", "Connection test failed", or the event in
+    /// words.
+    private static func eventTitle(_ event: String, status: String? = nil) -> String {
+        switch (event, status?.uppercased()) {
+        case ("sync_end", "RESCHEDULED"): return "Sync rescheduled"
+        case ("sync_end", "CANCELED"), ("sync_end", "CANCELLED"): return "Sync canceled"
+        case ("sync_end", _): return "Sync failed"
+        case ("dbt_run_failed", _): return "dbt run failed"
+        case ("transformation_run_failed", _), ("transformation_failed", _): return "Transformation failed"
+        case ("connection_failure", _): return "Connection test failed"
+        default:
+            let words = event.replacingOccurrences(of: "_", with: " ")
+            return words.hasPrefix("dbt ") ? words : "Fivetran " + words
+        }
+    }
+
+    private static func isWatchFinding(_ d: Delivery) -> Bool {
+        d.event.hasPrefix("watch_")
+    }
+
+    /// A watch condition's name, whether it is raised or cleared.
+    private static func conditionName(_ event: String) -> String {
+        event.hasSuffix("_cleared") ? String(event.dropLast("_cleared".count)) : event
+    }
+
+    /// The delivery's page in Fivetran: the connector's status, the destination's dbt jobs, or the
+    /// dashboard.
+    static func dashboardURL(_ d: Delivery) -> String {
+        if d.isTransformationEvent {
+            let base = "https://fivetran.com/dashboard/dbt-transformations"
+            return d.destinationGroupId.map { base + "?groupId=" + URLComponent.encoded($0) } ?? base
+        }
+        if let id = d.connectorId {
+            return "https://fivetran.com/dashboard/connectors/\(URLComponent.encoded(id))/status"
+        }
+        return "https://fivetran.com/dashboard"
+    }
+
+    /// `text` cut to at most `limit` UTF-16 units (PagerDuty counts no fewer characters than these),
+    /// at a character boundary, ending "… (N more characters)" when cut.
+    static func clamp(_ text: String, to limit: Int) -> String {
+        guard text.utf16.count > limit else { return text }
+        let total = text.count
+        let budget = limit - marker(total).utf16.count
+        var kept = ""
+        var used = 0
+        var taken = 0
+        for character in text {
+            let length = character.utf16.count
+            if used + length > budget { break }
+            kept.append(character)
+            used += length
+            taken += 1
+        }
+        return kept + marker(total - taken)
+    }
+
+    private static func marker(_ count: Int) -> String {
+        "… (\(count) more \(count == 1 ? "character" : "characters"))"
+    }
+
+    /// A JSON body: keys sorted, slashes as they are.
+    static func body(_ event: JSONValue) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a JSONValue cannot fail: every case maps to JSON.
+        return (try? encoder.encode(event)) ?? Data()
+    }
+}
+
+extension String {
+    /// On one line: newlines and tabs become spaces.
+    fileprivate var flattened: String {
+        guard contains(where: { $0.isNewline || $0 == "\t" }) else { return self }
+        return String(map { $0.isNewline || $0 == "\t" ? " " : $0 })
+    }
+}
