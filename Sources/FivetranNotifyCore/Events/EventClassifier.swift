@@ -35,13 +35,18 @@ public struct ForwardedEvents: Sendable, Equatable {
         return true
     }
 
-    /// Red or yellow: a rescheduled or canceled sync is a warning; everything else forwarded is a failure.
+    /// Red or yellow: a rescheduled or canceled sync is a warning, so is a watch finding whose
+    /// `data.severity` is "warning"; everything else forwarded is a failure.
     public func severity(_ d: Delivery) -> AlertSeverity {
         Self.severity(of: d)
     }
 
     /// As `severity(_:)`, without an instance.
     public static func severity(of d: Delivery) -> AlertSeverity {
+        // The account watch says how bad its finding is in `data.severity`.
+        if IncidentSignal.isWatchEvent(d.event) {
+            return d.data["severity"]?.stringValue == AlertSeverity.warning.rawValue ? .warning : .failure
+        }
         if let status = d.status?.uppercased(), warningStatuses.contains(status) {
             return .warning
         }

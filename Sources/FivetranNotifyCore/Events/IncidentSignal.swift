@@ -9,6 +9,12 @@ public struct IncidentSignal: Sendable, Equatable {
         case sync
         case transformation
         case connection
+        /// The account watch's findings (`watch_*` events): no webhook is sending alerts here, a
+        /// connection is broken, newly paused, or stale. Raw values are stored in the state directory.
+        case webhook = "watch_webhook"
+        case broken = "watch_broken"
+        case paused = "watch_paused"
+        case stale = "watch_stale"
     }
 
     public enum Kind: Sendable, Equatable {
@@ -17,7 +23,7 @@ public struct IncidentSignal: Sendable, Equatable {
     }
 
     public var family: Family
-    /// The connector id or dbt job id (`Delivery.subjectKey`).
+    /// The connector id or dbt job id (`Delivery.subjectKey`), or a watch finding's `watch_subject`.
     public var subject: String
     public var kind: Kind
 
@@ -31,11 +37,12 @@ public struct IncidentSignal: Sendable, Equatable {
     /// neither fail nor resolve anything (sync_start, lifecycle events, test_event).
     public static func of(_ delivery: Delivery, forwarded: ForwardedEvents) -> IncidentSignal? {
         guard let family = family(of: delivery.event) else { return nil }
-        let subject = delivery.subjectKey
+        let subject = subject(of: delivery)
         if isResolution(delivery) {
             return IncidentSignal(family: family, subject: subject, kind: .resolution)
         }
-        guard forwarded.shouldForward(delivery) else { return nil }
+        // The watch's findings are signals whatever `--events` forwards: they are this tool's own.
+        guard isWatchEvent(delivery.event) || forwarded.shouldForward(delivery) else { return nil }
         return IncidentSignal(
             family: family, subject: subject,
             kind: .failure(status: delivery.status, reason: firstLine(delivery.reason)))
@@ -43,6 +50,7 @@ public struct IncidentSignal: Sendable, Equatable {
 
     /// The family an event's incidents belong to; nil for events that open or resolve none.
     public static func family(of event: String) -> Family? {
+        if isWatchEvent(event) { return watchFamily(of: event) }
         switch event {
         case "sync_end", "status": return .sync
         case "connection_failure", "connection_successful": return .connection
@@ -51,7 +59,39 @@ public struct IncidentSignal: Sendable, Equatable {
         }
     }
 
+    /// The subject of the incident a delivery belongs to: `Delivery.subjectKey`, except that a watch
+    /// finding's top-level `watch_subject` wins. The webhook finding has no connector id, and
+    /// `subjectKey`'s fallback ("event:<event>") would differ between `watch_webhook_inactive` and its
+    /// `_cleared`; both carry `"watch_subject": "webhook:<public_url>"` instead. Connection findings
+    /// carry their connection id there too, equal to their `connector_id`.
+    public static func subject(of delivery: Delivery) -> String {
+        if isWatchEvent(delivery.event), let subject = delivery.raw["watch_subject"]?.stringValue, !subject.isEmpty {
+            return subject
+        }
+        return delivery.subjectKey
+    }
+
+    /// Whether the event is one of the account watch's synthetic findings (`watch_…`).
+    public static func isWatchEvent(_ event: String) -> Bool {
+        event.hasPrefix("watch_")
+    }
+
+    /// The suffix of a watch finding's recovery: `watch_connection_broken_cleared`.
+    public static let watchClearedSuffix = "_cleared"
+
+    private static func watchFamily(of event: String) -> Family? {
+        let base = event.hasSuffix(watchClearedSuffix) ? String(event.dropLast(watchClearedSuffix.count)) : event
+        switch base {
+        case "watch_webhook_inactive": return .webhook
+        case "watch_connection_broken": return .broken
+        case "watch_connection_paused": return .paused
+        case "watch_connection_stale": return .stale
+        default: return nil
+        }
+    }
+
     private static func isResolution(_ delivery: Delivery) -> Bool {
+        if isWatchEvent(delivery.event) { return delivery.event.hasSuffix(watchClearedSuffix) }
         switch delivery.event {
         case "sync_end", "status": return delivery.status?.uppercased() == "SUCCESSFUL"
         case "connection_successful", "dbt_run_succeeded", "transformation_run_succeeded", "transformation_succeeded":

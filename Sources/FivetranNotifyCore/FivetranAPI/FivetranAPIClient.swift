@@ -228,6 +228,8 @@ public struct FivetranAPIClient: Sendable {
         var tracedBody: Data? = nil
         /// False for creates: a retry after a lost answer could make a second webhook.
         var retryable = true
+        /// The `Accept` header: the connection endpoints take `application/json;version=2`.
+        var accept = "application/json"
     }
 
     /// A successful answer: its status and its JSON envelope.
@@ -331,7 +333,7 @@ public struct FivetranAPIClient: Sendable {
         }
         var headers: [(name: String, value: String)] = [
             ("Authorization", authorizationHeader),
-            ("Accept", "application/json"),
+            ("Accept", call.accept),
         ]
         if call.body != nil || call.method == "POST" || call.method == "PATCH" {
             headers.append(("Content-Type", "application/json"))

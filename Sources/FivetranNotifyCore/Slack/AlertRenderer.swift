@@ -10,6 +10,7 @@ public enum AlertRenderer {
     /// layout that shows the event's data.
     public static func alert(for d: Delivery, now: Date) -> SlackMessage {
         let message: SlackMessage
+        if d.event.hasPrefix("watch_") { return watchAlert(d, now: now).fittingLimits() }
         if d.event == "sync_end" {
             message = syncAlert(d, now: now)
         } else if d.isTransformationEvent {
