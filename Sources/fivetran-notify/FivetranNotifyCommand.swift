@@ -7,6 +7,8 @@ struct FivetranNotifyCommand: AsyncParsableCommand {
         commandName: "fivetran-notify",
         abstract: "Know within seconds when a Fivetran sync or transformation fails.",
         version: FivetranNotify.version,
-        subcommands: [Webhook.self, Keygen.self, Listen.self, SendTest.self, Mute.self, Status.self, Replay.self]
+        subcommands: [
+            Webhook.self, Keygen.self, Listen.self, SendTest.self, Mute.self, Status.self, Replay.self, Route.self,
+        ]
     )
 }

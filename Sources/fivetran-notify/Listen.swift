@@ -5,18 +5,24 @@ import Foundation
 extension FivetranNotifyCommand {
     struct Listen: ContextCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Receive Fivetran webhook deliveries and forward failures to Slack.",
+            abstract:
+                "Receive Fivetran webhook deliveries and send failures to Slack, PagerDuty, Teams or any HTTPS endpoint.",
             discussion: """
                 Verifies X-Fivetran-Signature-256, stores each delivery durably before answering 200, and \
-                posts failures to the Slack incoming webhook (paced, retried, deduplicated, storms as digests). \
-                Signing keys: --signing-key-file, else FIVETRAN_SIGNING_KEY, else the keys stored by `keygen`. \
-                Slack URL: --slack-webhook-url, else SLACK_WEBHOOK_URL, else slack_webhook_url in config.toml; \
-                [[route]] rules in config.toml send matching failures elsewhere. Serves GET /healthz and \
+                sends failures to every destination of their route (paced, retried, deduplicated, storms as \
+                digests; each destination with its own queue). Signing keys: --signing-key-file, else \
+                FIVETRAN_SIGNING_KEY, else the keys stored by `keygen`. The default route's destinations: Slack \
+                (--slack-webhook-url / SLACK_WEBHOOK_URL / slack_webhook_url), PagerDuty \
+                (--pagerduty-routing-key / PAGERDUTY_ROUTING_KEY / pagerduty_routing_key), Teams \
+                (--teams-webhook-url / TEAMS_WEBHOOK_URL / teams_webhook_url), a signed JSON forward \
+                (--forward-url / FORWARD_URL / forward_url); [[route]] rules in config.toml send matching \
+                failures elsewhere. Serves GET /healthz and \
                 GET /metrics beside the deliveries.
 
                 Examples:
                   fivetran-notify listen --dry-run
                   SLACK_WEBHOOK_URL=https://hooks.slack.com/services/… fivetran-notify listen --port 8080
+                  PAGERDUTY_ROUTING_KEY=… SLACK_WEBHOOK_URL=… fivetran-notify listen
                   fivetran-notify listen --tls-cert fullchain.pem --tls-key privkey.pem --notify-resolved
                 """)
 
@@ -38,7 +44,25 @@ extension FivetranNotifyCommand {
         @Option(help: "The Slack incoming-webhook URL (else SLACK_WEBHOOK_URL, else slack_webhook_url in config.toml).")
         var slackWebhookUrl: String?
 
-        @Flag(help: "Print the Slack payloads on stdout instead of posting them.")
+        @Option(
+            help:
+                "The PagerDuty Events API v2 routing key of the default route (else PAGERDUTY_ROUTING_KEY, else pagerduty_routing_key in config.toml)."
+        )
+        var pagerdutyRoutingKey: String?
+
+        @Option(
+            help:
+                "The Microsoft Teams Workflows webhook URL of the default route (else TEAMS_WEBHOOK_URL, else teams_webhook_url in config.toml)."
+        )
+        var teamsWebhookUrl: String?
+
+        @Option(
+            help:
+                "An HTTPS endpoint that receives each notice as signed JSON (else FORWARD_URL, else forward_url in config.toml; secret: FORWARD_SECRET or forward_secret)."
+        )
+        var forwardUrl: String?
+
+        @Flag(help: "Print what would be sent to each destination on stdout instead of sending it.")
         var dryRun = false
 
         @Option(
@@ -134,6 +158,9 @@ extension FivetranNotifyCommand {
             options.path = path
             options.stateDirectory = stateDir
             options.slackWebhookURL = slackWebhookUrl
+            options.pagerdutyRoutingKey = pagerdutyRoutingKey
+            options.teamsWebhookURL = teamsWebhookUrl
+            options.forwardURL = forwardUrl
             options.dryRun = dryRun
             options.events = events.map { WebhookEvents.parse([$0]) }
             options.signingKeyFile = signingKeyFile

@@ -33,9 +33,6 @@ public enum ReplayCommand {
     /// The routes as configured now.
     private static func todaysRoutes(context: CommandContext) throws -> RouteTable {
         let settings = try Settings.load(flags: SettingFlags(), context: context)
-        let defaults = try RouteDestinations.defaultRoute(
-            flags: [:], environment: context.environment, config: settings.configFile)
-        return try RouteTable.load(
-            from: settings.configFile, defaultDestinations: defaults, environment: context.environment)
+        return try ConfiguredRoutes.load(flags: [:], settings: settings, environment: context.environment)
     }
 }

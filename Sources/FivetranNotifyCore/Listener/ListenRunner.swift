@@ -104,16 +104,22 @@ public enum ListenRunner {
             ? "printing what would be sent on stdout (--dry-run)"
             : routes.summary
         let scheme = tls == nil ? "http" : "https"
+        var inputs = ListenerAssembly.Inputs(
+            configuration: configuration, keys: resolved.keys, policy: resolved.policy,
+            stateDirectory: stateDirectory,
+            slackTransport: options.dryRun ? DryRunSlackTransport(output: context.output) : CurlTransport(),
+            dryRun: options.dryRun, tls: tls,
+            clock: ServiceClock(
+                now: ServiceClock.live.now, sleep: context.sleep, date: context.now, random: ServiceClock.live.random),
+            logger: logger)
+        inputs.pagerDutyURL = resolved.pagerDutyURL
+        if options.dryRun {
+            for kind in [DestinationKind.pagerduty, .teams, .forward] {
+                inputs.kindTransports[kind] = DryRunTransport(output: context.output, kind: kind)
+            }
+        }
         let listener = try ListenerAssembly(
-            .init(
-                configuration: configuration, keys: resolved.keys, policy: resolved.policy,
-                stateDirectory: stateDirectory,
-                slackTransport: options.dryRun ? DryRunSlackTransport(output: context.output) : CurlTransport(),
-                dryRun: options.dryRun, tls: tls,
-                clock: ServiceClock(
-                    now: ServiceClock.live.now, sleep: context.sleep, date: context.now,
-                    random: ServiceClock.live.random),
-                logger: logger),
+            inputs,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configured.port
                 logger.info(

@@ -23,7 +23,7 @@ struct ListenSettings: Sendable {
     static func resolve(_ options: ListenOptions, context: CommandContext) throws -> ListenSettings {
         let keys = try signingKeys(options, context: context)
         let settings = try Settings.load(flags: SettingFlags(), context: context)
-        let routes = try routeTable(
+        let routes = try ConfiguredRoutes.load(
             flags: options.destinationFlags, settings: settings, environment: context.environment)
         if routes.defaultDestinations.isEmpty && !options.dryRun {
             throw NotifyError(
@@ -44,30 +44,7 @@ struct ListenSettings: Sendable {
             maxAge: options.maxAge ?? listenConfig.maxAge ?? ListenerConfiguration.defaultMaxAge)
         return ListenSettings(
             keys: keys, routes: routes, snapshot: snapshot, policy: policy,
-            pagerDutyURL: try pagerDutyURL(settings: settings, environment: context.environment))
-    }
-
-    /// The routes as configured (flags, environment, config.toml), checked: `listen`, `route` and
-    /// `replay` read them alike.
-    static func routeTable(
-        flags: [DestinationKind: String], settings: Settings, environment: [String: String]
-    ) throws -> RouteTable {
-        let defaults = try RouteDestinations.defaultRoute(
-            flags: flags, environment: environment, config: settings.configFile)
-        return try RouteTable.load(from: settings.configFile, defaultDestinations: defaults, environment: environment)
-    }
-
-    /// `PAGERDUTY_URL`, else config.toml's `pagerduty_url`, else PagerDuty's Events API.
-    static func pagerDutyURL(settings: Settings, environment: [String: String]) throws -> String {
-        var given = environment["PAGERDUTY_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        if given == nil { given = try settings.configFile?.string("pagerduty_url") }
-        guard let given else { return "https://events.pagerduty.com" }
-        guard case .success(let url) = SlackURL.checked(given) else {
-            throw NotifyError(
-                "The PagerDuty URL (PAGERDUTY_URL or pagerduty_url) is not an https:// URL; remove it to use "
-                    + "https://events.pagerduty.com.", exitCode: ExitStatus.usage)
-        }
-        return url.hasSuffix("/") ? String(url.dropLast()) : url
+            pagerDutyURL: try ConfiguredRoutes.pagerDutyURL(settings: settings, environment: context.environment))
     }
 
     /// `--signing-key-file`, else `FIVETRAN_SIGNING_KEY`, else the keys stored by `keygen` (current and

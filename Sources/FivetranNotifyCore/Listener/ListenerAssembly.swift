@@ -16,6 +16,8 @@ public struct ListenerAssembly: Sendable {
         public var stateDirectory: URL
         /// How posts to every destination are made (libcurl; under `--dry-run` one that prints them).
         public var slackTransport: any HTTPTransport
+        /// Transports for the other kinds, when not `slackTransport` (`--dry-run` prints each its way).
+        public var kindTransports: [DestinationKind: any HTTPTransport] = [:]
         /// Where PagerDuty events go (`PAGERDUTY_URL`; a fake PagerDuty in tests).
         public var pagerDutyURL = "https://events.pagerduty.com"
         /// Fills in names before a notice is rendered (the account watch), if any.
@@ -82,14 +84,16 @@ public struct ListenerAssembly: Sendable {
         self.settings = settings
         // Deduplication records outlive --max-age by a day, so a replayed delivery is never posted again.
         let retention = max(StorePruner.defaultRetention, inputs.configuration.maxAge.seconds + 86_400)
-        services = [
-            lock
-        ]
+        services =
+            [
+                lock
+            ]
             + dispatchers + [
-            StorePruner(store: store, retention: retention, clock: inputs.clock, logger: inputs.logger),
-            StateFileWatcher(store: store, interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
-            app,
-        ]
+                StorePruner(store: store, retention: retention, clock: inputs.clock, logger: inputs.logger),
+                StateFileWatcher(
+                    store: store, interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
+                app,
+            ]
     }
 
     /// One dispatcher per destination kind: each kind has its own queue, pacing and retries, so an
@@ -107,9 +111,12 @@ public struct ListenerAssembly: Sendable {
                 store: store, destination: destination, configuration: configuration(kind), clock: inputs.clock,
                 logger: inputs.logger, metrics: metrics.dispatch(kind), enricher: inputs.enricher)
         }
-        let transport = inputs.slackTransport
+        let catalog = DestinationCatalog(
+            transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
+            logger: inputs.logger, dryRun: inputs.dryRun)
         return [
-            dispatcher(SlackDestination(transport: transport, logger: inputs.logger, dryRun: inputs.dryRun), .slack)
+            dispatcher(catalog.slack, .slack), dispatcher(catalog.pagerDuty, .pagerduty),
+            dispatcher(catalog.teams, .teams), dispatcher(catalog.forward, .forward),
         ]
     }
 }

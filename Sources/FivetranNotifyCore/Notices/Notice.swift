@@ -32,6 +32,8 @@ public struct Notice: Sendable, Equatable {
     /// Slack JSON rendered before the outbox held neutral notices (state directories from 0.1.0), posted
     /// as it is.
     public var legacySlackPayload: Data?
+    /// Sent by `route test`: every destination marks it as a test in its title ("Test — …").
+    public var isTest = false
 
     public init(
         id: Int64, kind: NoticeKind, deliveries: [Delivery], failures: Int? = nil, since: Date? = nil,

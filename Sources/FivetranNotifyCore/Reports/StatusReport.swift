@@ -6,13 +6,22 @@ public struct StatusReport: Encodable, Sendable {
     public var pending: Int
     public var failed: Int
     public var delivered: Int
+    /// The same counts per destination kind (`slack`, `pagerduty`, `teams`, `forward`) that has messages.
+    public var destinations: [String: Counts]
     public var failing: [FailingSubject]
     public var mutes: [MuteEntry]
     /// The mutes themselves, for the text report.
     private var activeMutes: [Mute]
 
     enum CodingKeys: String, CodingKey {
-        case pending, failed, delivered, failing, mutes
+        case pending, failed, delivered, destinations, failing, mutes
+    }
+
+    /// One destination kind's queue.
+    public struct Counts: Encodable, Sendable {
+        public var pending: Int
+        public var failed: Int
+        public var delivered: Int
     }
 
     /// A connector (or dbt job) with an open incident.
@@ -54,6 +63,11 @@ public struct StatusReport: Encodable, Sendable {
     /// Reads the report from the store.
     public static func load(from store: DeliveryStore, now: Date) async throws -> StatusReport {
         let counts = try await store.counts()
+        var destinations: [String: Counts] = [:]
+        for (kind, counted) in try await store.countsByKind() {
+            destinations[kind.rawValue] = Counts(
+                pending: counted.pending, failed: counted.failed, delivered: counted.delivered)
+        }
         let mutes = try await store.activeMutes(at: now)
         let incidents = try await store.openIncidents()
         let failing = incidents.map { stored in
@@ -66,17 +80,30 @@ public struct StatusReport: Encodable, Sendable {
                 muted: mutes.contains { $0.matches(stored.lastDelivery) })
         }
         return StatusReport(
-            pending: counts.pending, failed: counts.failed, delivered: counts.delivered, failing: failing,
+            pending: counts.pending, failed: counts.failed, delivered: counts.delivered, destinations: destinations,
+            failing: failing,
             mutes: mutes.map(MuteEntry.init), activeMutes: mutes)
     }
 
     /// The report for people.
     public func text(now: Date) -> String {
         var lines = ["Queue: \(pending) pending, \(failed) failed, \(delivered) delivered."]
+        // Per kind once more than Slack is in use (or anything failed), so a PagerDuty outage shows as one.
+        if destinations.count > 1 || failed > 0 {
+            for kind in DestinationKind.allCases {
+                guard let counts = destinations[kind.rawValue] else { continue }
+                lines.append(
+                    "  \(kind.displayName): \(counts.pending) pending, \(counts.failed) failed, "
+                        + "\(counts.delivered) delivered.")
+            }
+        }
         if failed > 0 {
+            let refusing = DestinationKind.allCases.filter { (destinations[$0.rawValue]?.failed ?? 0) > 0 }
+            let names = refusing.map(\.displayName).joined(separator: " and ")
             lines.append(
-                "  \(failed) failed: Slack refused them for good (see the listener's log). After fixing the Slack "
-                    + "URL, `fivetran-notify replay --failed` sends them again.")
+                "  \(failed) failed: \(names.isEmpty ? "a destination" : names) refused them for good (see the "
+                    + "listener's log). After fixing the URL or key, `fivetran-notify replay --failed` sends them again."
+            )
         }
         lines.append("")
         if failing.isEmpty {

@@ -60,7 +60,7 @@ public struct SlackDestination: NoticeDestination {
                     success, failingSince: notice.since ?? notice.createdAt, failures: notice.failures ?? 1, now: now)
             ]
         }
-        return messages.map { $0.jsonBody() }
+        return messages.map { (notice.isTest ? $0.markedAsTest() : $0).jsonBody() }
     }
 
     public func send(_ body: Data, to target: String) async -> SendOutcome {
@@ -86,7 +86,8 @@ public struct SlackDestination: NoticeDestination {
 
     private func post(_ body: Data, to target: String) async -> SendOutcome {
         let request = HTTPRequest(
-            method: "POST", url: DestinationTarget(encoded: target)?.address ?? target, headers: [("Content-Type", "application/json")], body: body,
+            method: "POST", url: DestinationTarget(encoded: target)?.address ?? target,
+            headers: [("Content-Type", "application/json")], body: body,
             connectTimeout: .seconds(5), timeout: requestTimeout)
         do {
             return SendOutcome(slackResponse: try await transport.send(request))

@@ -59,3 +59,20 @@ extension SlackMessage {
         .object(["type": .string("mrkdwn"), "text": .string(text)])
     }
 }
+
+extension SlackMessage {
+    /// The message titled as a test (`route test`): "Test — " before its header and its `text`.
+    func markedAsTest() -> SlackMessage {
+        var marked = self
+        marked.text = "Test — " + text
+        if let index = blocks.firstIndex(where: { $0.objectValue?["type"] == .string("header") }),
+            case .object(var header) = blocks[index], case .object(var title) = header["text"],
+            case .string(let words) = title["text"]
+        {
+            title["text"] = .string(String(("Test — " + words).prefix(SlackLimits.headerText)))
+            header["text"] = .object(title)
+            marked.blocks[index] = .object(header)
+        }
+        return marked
+    }
+}

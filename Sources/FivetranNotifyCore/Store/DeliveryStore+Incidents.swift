@@ -22,7 +22,8 @@ extension DeliveryStore {
             if muted { try markMuted(deliveryId, db) }
             let decision = IncidentDecision.decide(
                 incident: nil, signal: nil, muted: muted, policy: policy, now: item.receivedAt)
-            return try apply(decision, key: nil, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
+            return try apply(
+                decision, key: nil, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
         }
         let key = incidentKey(signal.family, signal.subject)
         let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
@@ -41,7 +42,8 @@ extension DeliveryStore {
             if case .save(let incident) = decision.change {
                 try save(incident, destinations: item.destinations, lastDeliveryId: deliveryId, db)
             }
-            return try apply(decision, key: key, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
+            return try apply(
+                decision, key: key, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
         case .resolution:
             guard let existing else { return nil }
             let targets = existing.destinations.isEmpty ? item.destinations : existing.destinations

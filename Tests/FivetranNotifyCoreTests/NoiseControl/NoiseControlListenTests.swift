@@ -280,7 +280,8 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
                     Issue.record("status --json: \(status.stdout)")
                     return
                 }
-                #expect(Set(keys.keys) == ["pending", "failed", "delivered", "failing", "mutes"])
+                #expect(Set(keys.keys) == ["pending", "failed", "delivered", "destinations", "failing", "mutes"])
+                #expect(keys["destinations"]?.objectValue?["slack"]?.objectValue?["delivered"] == .number(1))
                 #expect(keys["delivered"] == .number(1))
                 let pg = failing.first { $0.objectValue?["id"] == "id_pg" }?.objectValue
                 #expect(pg?["count"] == .number(2))

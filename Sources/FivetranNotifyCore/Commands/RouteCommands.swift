@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+
+/// The work of `route list` and `route test`: the routes as `listen` would read them now (flags,
+/// environment, config.toml), shown with secrets redacted, and tried directly with one test notice.
+public enum RouteCommands {
+    /// `route list [--json]`: every route in order, the default last.
+    public static func list(json: Bool, context: CommandContext) throws {
+        let routes = try configuredRoutes(context: context)
+        let entries =
+            routes.routes.map { Entry(name: $0.name, match: $0.match, destinations: $0.destinations) }
+            + [Entry(name: "default", match: nil, destinations: routes.defaultDestinations)]
+        if json {
+            context.output.out(try ReportJSON.encode(entries))
+            return
+        }
+        let rows = entries.map { entry in
+            [entry.name, entry.matchText, entry.destinationsText]
+        }
+        context.output.out(TextTable.render(header: ["ROUTE", "MATCH", "DESTINATIONS"], rows: rows))
+    }
+
+    /// `route test [NAME]`: one sample failure notice, titled as a test, to every destination of the
+    /// route, straight through the destinations (not a listener's queue); PagerDuty gets the matching
+    /// resolve right after, so nobody stays paged. Exit 0 only if every destination took it.
+    public static func test(
+        route name: String?, event: String?, status: String?, context: CommandContext,
+        transport: any HTTPTransport = CurlTransport()
+    ) async throws {
+        let settings = try Settings.load(flags: SettingFlags(), context: context)
+        let routes = try ConfiguredRoutes.load(flags: [:], settings: settings, environment: context.environment)
+        let destinations: [DestinationTarget]
+        if let name, name != "default" {
+            guard let route = routes.routes.first(where: { $0.name == name }) else {
+                let known = (routes.routes.map(\.name) + ["default"]).joined(separator: ", ")
+                throw NotifyError(
+                    "No route is named \"\(name)\"; the routes are: \(known) (see `fivetran-notify route list`).",
+                    exitCode: ExitStatus.usage)
+            }
+            destinations = route.destinations
+        } else {
+            destinations = routes.defaultDestinations
+        }
+        guard !destinations.isEmpty else {
+            throw NotifyError(
+                "The default route has no destination to test. Give one or more: \(RouteDestinations.ways).",
+                exitCode: ExitStatus.usage)
+        }
+        var logger = Logger(label: "fivetran-notify")
+        logger.logLevel = .critical
+        let catalog = DestinationCatalog(
+            transport: { _ in transport },
+            pagerDutyURL: try ConfiguredRoutes.pagerDutyURL(settings: settings, environment: context.environment),
+            logger: logger)
+        let now = context.now()
+        let sample = SampleDeliveries.sample(event: event ?? "sync_end", status: status, now: now)
+        let delivery = Delivery(raw: sample.objectValue ?? [:])
+        let id = Int64(now.timeIntervalSince1970 * 1000)
+        var notice = Notice(id: id, kind: .alert, deliveries: [delivery], createdAt: now)
+        notice.isTest = true
+        var refused = 0
+        for target in destinations {
+            let destination = catalog.destination(target.kind)
+            var answer = await send(notice, with: destination, to: target, now: now)
+            if target.kind == .pagerduty, answer.accepted {
+                var resolve = notice
+                resolve.kind = .resolved
+                resolve.failures = 1
+                resolve.since = now
+                let resolved = await send(resolve, with: destination, to: target, now: now)
+                answer.text += resolved.accepted ? ", then resolved" : "; the resolve was not taken: \(resolved.text)"
+            }
+            if !answer.accepted { refused += 1 }
+            context.output.out("\(target.redacted): \(answer.text)")
+        }
+        if refused > 0 {
+            throw NotifyError(
+                "\(refused) of \(destinations.count) destinations did not take the test notice; see the answers above.")
+        }
+    }
+
+    /// What one destination answered, in words.
+    struct Answer {
+        var accepted: Bool
+        var text: String
+    }
+
+    private static func send(
+        _ notice: Notice, with destination: any NoticeDestination, to target: DestinationTarget, now: Date
+    ) async -> Answer {
+        for body in destination.render(notice, now: now) {
+            switch await destination.send(body, to: target.encoded) {
+            case .delivered: continue
+            case .rateLimited(let wait):
+                return Answer(
+                    accepted: false,
+                    text: "rate limited (HTTP 429)" + (wait.map { "; try again in \($0.secondsText)" } ?? ""))
+            case .transient(let reason):
+                return Answer(accepted: false, text: "not reached: \(reason); try again later")
+            case .permanent(_, let reason):
+                return Answer(accepted: false, text: "refused: \(reason); check the URL or key")
+            }
+        }
+        return Answer(accepted: true, text: "accepted")
+    }
+
+    private static func configuredRoutes(context: CommandContext) throws -> RouteTable {
+        let settings = try Settings.load(flags: SettingFlags(), context: context)
+        return try ConfiguredRoutes.load(flags: [:], settings: settings, environment: context.environment)
+    }
+
+    /// One route as `route list` shows it.
+    struct Entry: Encodable {
+        var name: String
+        var match: RouteMatch?
+        var destinations: [DestinationTarget]
+
+        var matchText: String {
+            guard let match, !match.conditions.isEmpty else {
+                return match == nil ? "(everything else)" : "(everything)"
+            }
+            return match.conditions.sorted { $0.key.rawValue < $1.key.rawValue }.map { key, values in
+                "\(key.rawValue)=\(values.sorted().joined(separator: "|"))"
+            }.joined(separator: " ")
+        }
+
+        var destinationsText: String {
+            destinations.isEmpty ? "(none)" : destinations.map(\.redacted).joined(separator: ", ")
+        }
+
+        enum CodingKeys: String, CodingKey { case name, match, destinations }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            var conditions: [String: [String]] = [:]
+            for (key, values) in match?.conditions ?? [:] { conditions[key.rawValue] = values.sorted() }
+            try container.encode(conditions, forKey: .match)
+            try container.encode(
+                destinations.map { ["kind": $0.kind.rawValue, "target": $0.redacted] }, forKey: .destinations)
+        }
+    }
+}

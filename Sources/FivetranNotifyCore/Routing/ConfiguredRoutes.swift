@@ -1,0 +1,28 @@
+import Foundation
+
+/// The routes and destinations as configured now (flags, environment, config.toml): `listen`, `route`
+/// and `replay` read them alike, and refuse a mistake in the same words.
+public enum ConfiguredRoutes {
+    /// The routes as configured (flags, environment, config.toml), checked: `listen`, `route` and
+    /// `replay` read them alike.
+    public static func load(
+        flags: [DestinationKind: String], settings: Settings, environment: [String: String]
+    ) throws -> RouteTable {
+        let defaults = try RouteDestinations.defaultRoute(
+            flags: flags, environment: environment, config: settings.configFile)
+        return try RouteTable.load(from: settings.configFile, defaultDestinations: defaults, environment: environment)
+    }
+
+    /// `PAGERDUTY_URL`, else config.toml's `pagerduty_url`, else PagerDuty's Events API.
+    public static func pagerDutyURL(settings: Settings, environment: [String: String]) throws -> String {
+        var given = environment["PAGERDUTY_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if given == nil { given = try settings.configFile?.string("pagerduty_url") }
+        guard let given else { return "https://events.pagerduty.com" }
+        guard case .success(let url) = SlackURL.checked(given) else {
+            throw NotifyError(
+                "The PagerDuty URL (PAGERDUTY_URL or pagerduty_url) is not an https:// URL; remove it to use "
+                    + "https://events.pagerduty.com.", exitCode: ExitStatus.usage)
+        }
+        return url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+}
