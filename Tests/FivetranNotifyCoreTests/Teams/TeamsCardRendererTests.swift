@@ -303,6 +303,22 @@ private struct RenderedCard {
         #expect(cards[0].monospace.first?.hasPrefix("[click](https://evil) <at>everyone</at> **bold**") == true)
     }
 
+    @Test func lastGuardDropsBlocksAndSaysSo() throws {
+        let card = TeamsCard(
+            body: [
+                .text("title", .title(.attention)), .monospace(String(repeating: "a", count: 20_000)),
+                .monospace(String(repeating: "b", count: 20_000)), .text("01:12:44 UTC", .subtle),
+            ],
+            actions: [TeamsCard.Link(title: "Open in Fivetran", url: "https://fivetran.com/dashboard")])
+        let fitted = card.fittingLimit()
+        let rendered = try RenderedCard(fitted.jsonBody())
+        #expect(rendered.bytes < 26_000)
+        #expect(rendered.title == "title")
+        #expect(rendered.monospace.count == 1)
+        #expect(rendered.subtle == ["_… shortened to fit Teams' limits_", "01:12:44 UTC"])
+        #expect(rendered.actions.count == 1)
+    }
+
     @Test func escapingLineStarts() {
         #expect(TeamsText.escape("- item") == "\\- item")
         #expect(TeamsText.escape("12. item\n3) x a-b 4.5") == "12\\. item\n3\\) x a-b 4.5")
