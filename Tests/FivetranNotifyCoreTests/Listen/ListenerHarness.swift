@@ -33,6 +33,8 @@ final class ListenerHarness: Sendable {
 
     private static func start(
         slackURL: String?,
+        destinations: [DestinationTarget]? = nil,
+        pagerDutyURL: String? = nil,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
@@ -55,16 +57,20 @@ final class ListenerHarness: Sendable {
         configuration.requestTimeout = requestTimeout
         configuration.maxConnections = maxConnections
         configuration.stateCheckInterval = .milliseconds(50)
-        configuration.routeTable = RouteTable(routes: routes, defaultURL: slackURL ?? SlackDestination.dryRunTarget)
+        configuration.routeTable =
+            destinations.map { RouteTable(routes: routes, defaultDestinations: $0) }
+            ?? RouteTable(routes: routes, defaultURL: slackURL ?? SlackDestination.dryRunTarget)
+        let dryRun = slackURL == nil && destinations == nil
         var dispatcherConfiguration = DispatcherConfiguration()
         tune(&dispatcherConfiguration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var inputs = ListenerAssembly.Inputs(
+            configuration: configuration, keys: [key], policy: policy, stateDirectory: stateDirectory,
+            slackTransport: dryRun ? DryRunSlackTransport(output: logs.output) : CurlTransport(),
+            dryRun: dryRun, dispatcher: dispatcherConfiguration, clock: clock.serviceClock, logger: logger)
+        if let pagerDutyURL { inputs.pagerDutyURL = pagerDutyURL }
         let listener = try ListenerAssembly(
-            .init(
-                configuration: configuration, keys: [key], policy: policy, stateDirectory: stateDirectory,
-                slackTransport: slackURL == nil ? DryRunSlackTransport(output: logs.output) : CurlTransport(),
-                dryRun: slackURL == nil, dispatcher: dispatcherConfiguration, clock: clock.serviceClock,
-                logger: logger),
+            inputs,
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
@@ -88,6 +94,8 @@ final class ListenerHarness: Sendable {
     /// A listener for the length of `body`, stopped afterwards even when `body` throws.
     static func with<Result>(
         slackURL: String?,
+        destinations: [DestinationTarget]? = nil,
+        pagerDutyURL: String? = nil,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
@@ -101,7 +109,8 @@ final class ListenerHarness: Sendable {
         try await withStarted(
             {
                 try await start(
-                    slackURL: slackURL, idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
+                    slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL,
+                    idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
                     maxConnections: maxConnections, routes: routes, policy: policy,
                     now: now,
                     dispatcher: tune)
