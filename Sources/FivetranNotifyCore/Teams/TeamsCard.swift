@@ -158,3 +158,16 @@ extension TeamsCard {
         return card
     }
 }
+
+extension TeamsCard {
+    /// The card titled as a test (`route test`): "Test — " before its headline.
+    func markedAsTest() -> TeamsCard {
+        var marked = self
+        if let index = body.firstIndex(where: { if case .text(_, .title) = $0 { true } else { false } }),
+            case .text(let words, let style) = body[index]
+        {
+            marked.body[index] = .text("Test — " + words, style)
+        }
+        return marked
+    }
+}

@@ -38,7 +38,7 @@ public struct TeamsDestination: NoticeDestination {
     }
 
     public func render(_ notice: Notice, now: Date) -> [Data] {
-        TeamsCardRenderer.cards(for: notice, now: now).map { $0.jsonBody() }
+        TeamsCardRenderer.cards(for: notice, now: now).map { (notice.isTest ? $0.markedAsTest() : $0).jsonBody() }
     }
 
     public func send(_ body: Data, to target: String) async -> SendOutcome {
