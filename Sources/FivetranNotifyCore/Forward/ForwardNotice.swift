@@ -58,7 +58,8 @@ enum ForwardNotice {
         }
         object["version"] = .number(Double(version))
         object["id"] = .string(id(of: notice))
-        object["text"] = .string(ForwardText.line(for: notice, now: now))
+        object["text"] = .string((notice.isTest ? "Test — " : "") + ForwardText.line(for: notice, now: now))
+        if notice.isTest { object["test"] = true }
         return object
     }
 
@@ -89,10 +90,10 @@ enum ForwardNotice {
         if let id = d.dbtJobId { job["id"] = .string(id) }
         if let name = d.dbtJobName { job["name"] = .string(name) }
         if !job.isEmpty { object["dbt_job"] = .object(job) }
-        if d.event.hasPrefix("watch_") {
+        if IncidentSignal.isWatchEvent(d.event) {
             set("title", d.data["title"]?.displayText)
             set("fix", d.data["fix"]?.displayText)
-            set("severity", d.data["severity"]?.displayText)
+            if !d.event.hasSuffix("_cleared") { set("severity", d.data["severity"]?.displayText) }
         } else if !d.event.hasSuffix("_succeeded"), d.event != "connection_successful",
             d.status?.uppercased() != "SUCCESSFUL"
         {
@@ -101,13 +102,15 @@ enum ForwardNotice {
         return object
     }
 
-    /// The notice's incident key, or for an account-watch finding without one, its condition and
-    /// subject (`watch_connection_broken|warrant_sheep`, raised and cleared alike).
-    private static func incidentKey(_ notice: Notice) -> String? {
-        if let key = notice.incidentKey { return key }
-        guard notice.kind != .digest, let d = notice.deliveries.last, d.event.hasPrefix("watch_") else { return nil }
-        let condition = d.event.hasSuffix("_cleared") ? String(d.event.dropLast("_cleared".count)) : d.event
-        return "\(condition)|\(d.subjectKey)"
+    /// `family|subject` as the store keys the incident: `Notice.incidentKey`, except that an account-watch
+    /// finding's subject is its `watch_subject` (`IncidentSignal.subject(of:)`), which the webhook finding
+    /// and its `_cleared` share where `Delivery.subjectKey` differs. Nil for a digest and for an event
+    /// that opens no incident.
+    static func incidentKey(_ notice: Notice) -> String? {
+        guard notice.kind != .digest, let d = notice.deliveries.last,
+            let family = IncidentSignal.family(of: d.event)
+        else { return nil }
+        return "\(family.rawValue)|\(IncidentSignal.subject(of: d))"
     }
 
     /// The delivery's page in Fivetran: the connector's status, the destination's dbt jobs, or the

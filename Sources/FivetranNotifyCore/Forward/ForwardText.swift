@@ -24,8 +24,13 @@ enum ForwardText {
             guard let success = notice.deliveries.last else { return "Recovered" }
             let recoveredAt = success.createdDate ?? notice.createdAt
             let duration = TimeText.duration(recoveredAt.timeIntervalSince(notice.since ?? notice.createdAt))
-            var line = "Recovered — \(name(success)), after \(duration)"
-            if !success.event.hasPrefix("watch_") {
+            var line = "Recovered — \(success.displayName), after \(duration)"
+            if IncidentSignal.isWatchEvent(success.event) {
+                // The cleared finding's own headline: "Connector no longer broken — salesforce_prod".
+                if let title = success.data["title"]?.displayText, !title.isEmpty {
+                    line = "\(title), after \(duration)"
+                }
+            } else {
                 let failures = notice.failures ?? 1
                 let unit = success.isTransformationEvent ? "failed run" : "failed sync"
                 line += " (\(failures) \(failures == 1 ? unit : unit + "s"))"
@@ -37,7 +42,7 @@ enum ForwardText {
 
     /// One failure's line.
     static func alert(_ d: Delivery) -> String {
-        if d.event.hasPrefix("watch_") {
+        if IncidentSignal.isWatchEvent(d.event) {
             let title = d.data["title"]?.displayText ?? "\(title(d.event, status: nil)) — \(d.displayName)"
             return clamp(d.reason.map { "\(title): \($0)" } ?? title)
         }

@@ -39,8 +39,8 @@ enum PagerDutyEvent {
     static func trigger(for notice: Notice) -> JSONValue {
         guard let d = notice.deliveries.last else { return .null }
         var payload: [String: JSONValue] = [
-            "summary": .string(clamp(summary(of: d).flattened, to: summaryLimit)),
-            "source": .string(clamp(d.connectorId ?? d.dbtJobId ?? d.destinationGroupId ?? "fivetran", to: fieldLimit)),
+            "summary": .string(clamp((notice.isTest ? "Test — " : "") + summary(of: d).flattened, to: summaryLimit)),
+            "source": .string(clamp(source(of: d), to: fieldLimit)),
             "severity": .string(severity(of: d)),
             // The time received stands in for a delivery without `created`.
             "timestamp": .string(ISO8601Timestamp.string(from: d.createdDate ?? notice.createdAt)),
@@ -64,18 +64,34 @@ enum PagerDutyEvent {
     }
 
     /// `fivetran-notify/` and the notice's incident key (`sync|warrant_sheep`): the same for a failure
-    /// and the recovery that resolves it. An account-watch finding (`watch_connection_broken`, cleared
-    /// by `watch_connection_broken_cleared`) without an incident key is keyed by its condition and
-    /// subject. A key over PagerDuty's 255 characters is replaced by its SHA-256.
+    /// and the recovery that resolves it. A key over PagerDuty's 255 characters is replaced by its
+    /// SHA-256.
     static func dedupKey(for notice: Notice) -> String {
-        let incident =
-            notice.incidentKey
-            ?? notice.deliveries.last.map { "\(conditionName($0.event))|\($0.subjectKey)" }
-            ?? "notice|\(notice.id)"
+        // A `route test` alert is its own incident: its resolve never touches a real one.
+        let incident = (incidentKey(of: notice) ?? "notice|\(notice.id)") + (notice.isTest ? "|test-\(notice.id)" : "")
         let key = "fivetran-notify/" + incident
         guard key.utf8.count > dedupKeyLimit else { return key }
         let digest = SHA256.hash(data: Data(incident.utf8)).map { String(format: "%02x", $0) }.joined()
         return "fivetran-notify/sha256:" + digest
+    }
+
+    /// `family|subject` as the store keys the incident: `Notice.incidentKey`, except that an account-watch
+    /// finding's subject is its `watch_subject` (`IncidentSignal.subject(of:)`), which the webhook finding
+    /// and its `_cleared` share where `Delivery.subjectKey` differs. An event of no incident family
+    /// (forwarded with `--events`) is keyed by its name and subject; it is never resolved.
+    static func incidentKey(of notice: Notice) -> String? {
+        guard notice.kind != .digest, let d = notice.deliveries.last else { return nil }
+        let subject = IncidentSignal.subject(of: d)
+        guard let family = IncidentSignal.family(of: d.event) else { return "\(d.event)|\(subject)" }
+        return "\(family.rawValue)|\(subject)"
+    }
+
+    /// Where it happened: the connector or dbt job id, else a watch finding's subject
+    /// (`webhook:<url>`), else the destination group.
+    private static func source(of d: Delivery) -> String {
+        if let id = d.connectorId ?? d.dbtJobId { return id }
+        if isWatchFinding(d) { return IncidentSignal.subject(of: d) }
+        return d.destinationGroupId ?? "fivetran"
     }
 
     /// `error`, or `warning` for a rescheduled or canceled sync and for watch findings that say so.
@@ -181,12 +197,7 @@ enum PagerDutyEvent {
     }
 
     private static func isWatchFinding(_ d: Delivery) -> Bool {
-        d.event.hasPrefix("watch_")
-    }
-
-    /// A watch condition's name, whether it is raised or cleared.
-    private static func conditionName(_ event: String) -> String {
-        event.hasSuffix("_cleared") ? String(event.dropLast("_cleared".count)) : event
+        IncidentSignal.isWatchEvent(d.event)
     }
 
     /// The delivery's page in Fivetran: the connector's status, the destination's dbt jobs, or the

@@ -163,7 +163,24 @@ import Testing
         )
         let resolve = try Self.event(Self.notice(.resolved, [cleared]))
         #expect(resolve["event_action"] == "resolve")
+        #expect(trigger["dedup_key"] == "fivetran-notify/watch_broken|warrant_sheep")
         #expect(resolve["dedup_key"] == trigger["dedup_key"])
+    }
+
+    @Test func theInactiveWebhookFindingResolvesByItsWatchSubject() throws {
+        let subject = #""watch_subject":"webhook:https://alerts.example.com/fivetran""#
+        let inactive = try Self.delivery(
+            """
+            {"event":"watch_webhook_inactive",\(subject),"data":{"title":"Fivetran is not sending alerts here",\
+            "reason":"webhook wh_1 is inactive","severity":"failure","fix":"fivetran-notify webhook update wh_1 --active"}}
+            """)
+        let trigger = try Self.event(Self.notice(.alert, [inactive]))
+        #expect(trigger["dedup_key"] == "fivetran-notify/watch_webhook|webhook:https://alerts.example.com/fivetran")
+        #expect(trigger["payload"]?["source"] == "webhook:https://alerts.example.com/fivetran")
+        #expect(trigger["payload"]?["severity"] == "error")
+        let cleared = try Self.delivery(
+            #"{"event":"watch_webhook_inactive_cleared",\#(subject),"data":{"title":"Webhook active again"}}"#)
+        #expect(try Self.event(Self.notice(.resolved, [cleared]))["dedup_key"] == trigger["dedup_key"])
     }
 
     @Test func handlesOnlyItsOwnTargetsAndNeverShowsTheKey() {
