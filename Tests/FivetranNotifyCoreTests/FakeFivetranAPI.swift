@@ -4,10 +4,12 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// A fake of Fivetran's webhook REST API (`/v1/webhooks…`), served by a real Hummingbird server on
-/// 127.0.0.1. It checks what the real API checks (Basic auth, `Accept`, `Content-Type`, https URLs),
-/// pages with `next_cursor`, masks secrets, records every request, and can be told to answer the next
-/// requests with failures (401, 404, 429 with Retry-After, 500, a non-JSON page, a slow answer…).
+/// A fake of Fivetran's webhook REST API (`/v1/webhooks…`) and of the connection and group reads the
+/// account watch makes (`/v1/connections…`, `/v1/groups…`), served by a real Hummingbird server on
+/// 127.0.0.1. It checks what the real API checks (Basic auth, `Accept` — `application/json;version=2`
+/// for the connection endpoints —, `Content-Type`, https URLs), pages with `next_cursor`, masks
+/// secrets, records every request, and can be told to answer the next requests (or the next ones to a
+/// path) with failures (401, 404, 429 with Retry-After, 500, a non-JSON page, a slow answer…).
 final class FakeFivetranAPI: Sendable {
     static let apiKey = "test_key"
     static let apiSecret = "test_secret_do_not_print"
@@ -46,8 +48,12 @@ final class FakeFivetranAPI: Sendable {
 
     private struct State {
         var webhooks: [[String: JSONValue]] = []
+        var connections: [[String: JSONValue]] = []
+        var groups: [[String: JSONValue]] = []
         var requests: [Recorded] = []
         var failures: [Failure] = []
+        /// Failures for the next requests to one path (`/v1/connections`), before `failures`.
+        var pathFailures: [String: [Failure]] = [:]
         var testResults: [String: (succeed: Bool, status: Int, message: String)] = [:]
         /// Whether the URL of an active webhook being created or activated answers Fivetran's check.
         var validationPingSucceeds = true
@@ -84,6 +90,14 @@ final class FakeFivetranAPI: Sendable {
         router.on("/v1/webhooks/:id/test", method: .post) { request, context in
             await fake.handle(request, route: .test(context.parameters.get("id") ?? ""))
         }
+        router.on("/v1/connections", method: .get) { request, _ in await fake.handle(request, route: .connections) }
+        router.on("/v1/connections/:id", method: .get) { request, context in
+            await fake.handle(request, route: .connection(context.parameters.get("id") ?? ""))
+        }
+        router.on("/v1/groups", method: .get) { request, _ in await fake.handle(request, route: .groups) }
+        router.on("/v1/groups/:id", method: .get) { request, context in
+            await fake.handle(request, route: .group(context.parameters.get("id") ?? ""))
+        }
         let server = try await TestHTTPServer.start(router)
         fake.serverBox.withLock { $0 = server }
         return fake
@@ -107,6 +121,87 @@ final class FakeFivetranAPI: Sendable {
     /// The next requests get these answers, one each, in order.
     func failNext(_ failures: Failure...) {
         state.withLock { $0.failures += failures }
+    }
+
+    /// The next requests to `path` (e.g. `/v1/connections`) get these answers, one each, in order.
+    func failNext(path: String, _ failures: Failure...) {
+        state.withLock { $0.pathFailures[path, default: []] += failures }
+    }
+
+    /// Adds a connection (fields as Fivetran's list returns them; `extra` overrides) and returns its id.
+    @discardableResult
+    func addConnection(
+        id: String? = nil, schema: String? = nil, service: String = "postgres", groupID: String = "grp_1",
+        paused: Bool = false, syncFrequency: Int = 60, scheduleType: String = "auto",
+        succeededAt: String? = "2026-05-22T08:30:00.000000Z", createdAt: String = "2026-01-01T00:00:00.000000Z",
+        setupState: String = "connected", syncState: String = "scheduled", updateState: String = "on_schedule",
+        isHistoricalSync: Bool = false, tasks: [[String: String]] = [], warnings: [[String: String]] = [],
+        extra: [String: JSONValue] = [:]
+    ) -> String {
+        state.withLock { state in
+            let id = id ?? String(format: "conn_%05d", state.connections.count + 1)
+            func alerts(_ list: [[String: String]]) -> JSONValue {
+                .array(list.map { .object($0.mapValues { .string($0) }) })
+            }
+            var connection: [String: JSONValue] = [
+                "id": .string(id), "group_id": .string(groupID), "service": .string(service),
+                "schema": .string(schema ?? "schema_\(id)"), "paused": .bool(paused), "pause_after_trial": .bool(false),
+                "sync_frequency": .number(Double(syncFrequency)), "schedule_type": .string(scheduleType),
+                "succeeded_at": succeededAt.map { .string($0) } ?? .null, "failed_at": .null,
+                "created_at": .string(createdAt), "connected_by": .string("user_1"),
+                "status": .object([
+                    "setup_state": .string(setupState), "sync_state": .string(syncState),
+                    "update_state": .string(updateState), "is_historical_sync": .bool(isHistoricalSync),
+                    "tasks": alerts(tasks), "warnings": alerts(warnings),
+                ]),
+                "config": .object([:]),
+            ]
+            connection.merge(extra) { _, new in new }
+            state.connections.append(connection)
+            return id
+        }
+    }
+
+    /// Adds many plain connections at once (`conn_00001`…), for paging tests.
+    func addConnections(count: Int, groupID: String = "grp_1") {
+        for _ in 0..<count { addConnection(groupID: groupID) }
+    }
+
+    /// Changes a connection in place (between sweeps).
+    func updateConnection(_ id: String, _ change: @Sendable (inout [String: JSONValue]) -> Void) {
+        state.withLock { state in
+            guard let index = state.connections.firstIndex(where: { $0["id"] == .string(id) }) else { return }
+            change(&state.connections[index])
+        }
+    }
+
+    /// Changes a connection's `status` object in place.
+    func updateConnectionStatus(_ id: String, _ change: @Sendable @escaping (inout [String: JSONValue]) -> Void) {
+        updateConnection(id) { connection in
+            var status = connection["status"]?.objectValue ?? [:]
+            change(&status)
+            connection["status"] = .object(status)
+        }
+    }
+
+    func removeConnection(_ id: String) {
+        state.withLock { $0.connections.removeAll { $0["id"] == .string(id) } }
+    }
+
+    func addGroup(id: String, name: String) {
+        state.withLock {
+            $0.groups.append([
+                "id": .string(id), "name": .string(name), "created_at": .string("2026-01-01T00:00:00.000000Z"),
+            ])
+        }
+    }
+
+    /// Turns a webhook on or off (Fivetran deactivating it, say).
+    func setWebhookActive(_ id: String, _ active: Bool) {
+        state.withLock { state in
+            guard let index = state.webhooks.firstIndex(where: { $0["id"] == .string(id) }) else { return }
+            state.webhooks[index]["active"] = .bool(active)
+        }
     }
 
     /// Adds a webhook and returns its id.
@@ -158,6 +253,18 @@ final class FakeFivetranAPI: Sendable {
         case update(String)
         case delete(String)
         case test(String)
+        case connections
+        case connection(String)
+        case groups
+        case group(String)
+
+        /// The connection endpoints take `Accept: application/json;version=2`.
+        var accept: String {
+            switch self {
+            case .connections, .connection: return "application/json;version=2"
+            default: return "application/json"
+            }
+        }
     }
 
     private func handle(_ request: Request, route: Route) async -> Response {
@@ -175,6 +282,11 @@ final class FakeFivetranAPI: Sendable {
             method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body)
         let failure: Failure? = state.withLock { state in
             state.requests.append(recorded)
+            if var forPath = state.pathFailures[recorded.path], !forPath.isEmpty {
+                let failure = forPath.removeFirst()
+                state.pathFailures[recorded.path] = forPath
+                return failure
+            }
             return state.failures.isEmpty ? nil : state.failures.removeFirst()
         }
         switch failure {
@@ -199,8 +311,8 @@ final class FakeFivetranAPI: Sendable {
         guard headers["authorization"] == expected else {
             return Self.error(401, "AuthFailed", "Invalid API key or secret")
         }
-        guard headers["accept"] == "application/json" else {
-            return Self.error(406, "NotAcceptable", "Accept header must be application/json")
+        guard headers["accept"] == route.accept else {
+            return Self.error(406, "NotAcceptable", "Accept header must be \(route.accept)")
         }
         if recorded.method == "POST" || recorded.method == "PATCH" {
             guard headers["content-type"]?.hasPrefix("application/json") == true else {
@@ -211,6 +323,20 @@ final class FakeFivetranAPI: Sendable {
         switch route {
         case .list:
             return list(query: query)
+        case .connections:
+            return page(state.withLock { $0.connections }, query: query)
+        case .groups:
+            return page(state.withLock { $0.groups }, query: query)
+        case .connection(let id):
+            guard let connection = state.withLock({ $0.connections.first { $0["id"] == .string(id) } }) else {
+                return Self.error(404, "NotFound_Connection", "Connection with id '\(id)' not found")
+            }
+            return Self.success(.object(connection), message: "Connection details retrieved successfully")
+        case .group(let id):
+            guard let group = state.withLock({ $0.groups.first { $0["id"] == .string(id) } }) else {
+                return Self.error(404, "NotFound_Group", "Group with id '\(id)' not found")
+            }
+            return Self.success(.object(group), message: "Group details retrieved successfully")
         case .createAccount:
             return create(recorded.json, groupID: nil)
         case .createGroup(let groupID):
@@ -245,14 +371,18 @@ final class FakeFivetranAPI: Sendable {
     }
 
     private func list(query: [String: String]) -> Response {
+        page(state.withLock { $0.webhooks }, query: query)
+    }
+
+    private func page(_ all: [[String: JSONValue]], query: [String: String]) -> Response {
         let limit = query["limit"].flatMap(Int.init) ?? 100
         guard (1...1000).contains(limit) else {
             return Self.error(400, "InvalidInput", "limit must be between 1 and 1000")
         }
         let offset = query["cursor"].flatMap { Int($0.dropFirst("cursor-".count)) } ?? 0
-        let (page, total, lastPage) = state.withLock { state in
-            (Array(state.webhooks.dropFirst(offset).prefix(limit)), state.webhooks.count, state.lastPage)
-        }
+        let lastPage = state.withLock { $0.lastPage }
+        let page = Array(all.dropFirst(offset).prefix(limit))
+        let total = all.count
         var data: [String: JSONValue] = ["items": .array(page.map { .object($0) })]
         if offset + limit < total {
             data["next_cursor"] = .string("cursor-\(offset + limit)")
