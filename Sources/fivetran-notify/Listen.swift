@@ -16,7 +16,8 @@ extension FivetranNotifyCommand {
                 (--pagerduty-routing-key / PAGERDUTY_ROUTING_KEY / pagerduty_routing_key), Teams \
                 (--teams-webhook-url / TEAMS_WEBHOOK_URL / teams_webhook_url), a signed JSON forward \
                 (--forward-url / FORWARD_URL / forward_url); [[route]] rules in config.toml send matching \
-                failures elsewhere. Serves GET /healthz and \
+                failures elsewhere. With Fivetran API credentials it also watches the account every 5m \
+                (inactive webhooks, broken, paused and stale connectors) and names things in alerts. Serves GET /healthz and \
                 GET /metrics beside the deliveries.
 
                 Examples:
@@ -61,6 +62,40 @@ extension FivetranNotifyCommand {
                 "An HTTPS endpoint that receives each notice as signed JSON (else FORWARD_URL, else forward_url in config.toml; secret: FORWARD_SECRET or forward_secret)."
         )
         var forwardUrl: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Fivetran API key for watching the account (default: $FIVETRAN_API_KEY, else api_key in config.toml).",
+                valueName: "key"))
+        var apiKey: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Fivetran API secret (default: $FIVETRAN_API_SECRET, else api_secret in config.toml). Prefer the environment or config.toml: flags show in the process list.",
+                valueName: "secret"))
+        var apiSecret: String?
+
+        @Option(
+            name: .customLong("api-url"),
+            help: ArgumentHelp(
+                "Fivetran API base URL (default: $FIVETRAN_API_URL, else api_url in config.toml, else https://api.fivetran.com/v1).",
+                valueName: "url"))
+        var apiURL: String?
+
+        @Flag(help: "Do not watch the account through the API even with credentials ([watch] enabled = false).")
+        var noWatch = false
+
+        @Option(
+            help: ArgumentHelp(
+                "How often to sweep the account: 5m, 15m, 1h; at least 1m (default: every in [watch], else 5m).",
+                valueName: "duration"))
+        var watchEvery: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "The https URL Fivetran posts to, so the watch can find this listener's webhooks (default: public_url in [watch]).",
+                valueName: "url"))
+        var publicUrl: String?
 
         @Flag(help: "Print what would be sent to each destination on stdout instead of sending it.")
         var dryRun = false
@@ -161,6 +196,10 @@ extension FivetranNotifyCommand {
             options.pagerdutyRoutingKey = pagerdutyRoutingKey
             options.teamsWebhookURL = teamsWebhookUrl
             options.forwardURL = forwardUrl
+            options.apiKey = apiKey
+            options.apiSecret = apiSecret
+            options.apiURL = apiURL
+            options.watch = WatchFlags(noWatch: noWatch, every: watchEvery, publicURL: publicUrl)
             options.dryRun = dryRun
             options.events = events.map { WebhookEvents.parse([$0]) }
             options.signingKeyFile = signingKeyFile

@@ -107,8 +107,13 @@ public struct Delivery: Sendable, Equatable {
     }
 
     /// What repeats are grouped by: the connector id, else the dbt job id, else the event name.
+    /// An account-watch finding (`watch_…`) carries its own in `watch_subject`, the same for the
+    /// finding and its `_cleared`.
     public var subjectKey: String {
-        connectorId ?? dbtJobId ?? "event:\(event)"
+        if event.hasPrefix("watch_"), let subject = raw["watch_subject"]?.stringValue, !subject.isEmpty {
+            return subject
+        }
+        return connectorId ?? dbtJobId ?? "event:\(event)"
     }
 
     /// Whether this is a dbt or transformation event (no connector; a job instead).

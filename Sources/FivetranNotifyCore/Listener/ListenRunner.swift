@@ -13,6 +13,13 @@ public struct ListenOptions: Sendable {
     public var pagerdutyRoutingKey: String?
     public var teamsWebhookURL: String?
     public var forwardURL: String?
+    /// `--api-key`, `--api-secret`, `--api-url`: the account watch's credentials (else environment,
+    /// else config.toml).
+    public var apiKey: String?
+    public var apiSecret: String?
+    public var apiURL: String?
+    /// `--no-watch`, `--watch-every`, `--public-url`.
+    public var watch = WatchFlags()
     public var dryRun = false
     public var events: [String]?
     public var signingKeyFile: String?
@@ -113,6 +120,18 @@ public enum ListenRunner {
                 now: ServiceClock.live.now, sleep: context.sleep, date: context.now, random: ServiceClock.live.random),
             logger: logger)
         inputs.pagerDutyURL = resolved.pagerDutyURL
+        if resolved.watch.enabled, let credentials = resolved.credentials {
+            inputs.watch = ListenerAssembly.Watch(
+                settings: resolved.watch,
+                client: FivetranAPIClient(
+                    baseURL: resolved.apiURL, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret,
+                    transport: CurlTransport(), sleep: context.sleep),
+                lookupClient: FivetranAPIClient(
+                    baseURL: resolved.apiURL, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret,
+                    transport: CurlTransport(), retryPolicy: RetryPolicy(maxAttempts: 1), timeout: .seconds(2)))
+        } else if let reason = resolved.watch.disabledReason {
+            logger.info("not watching the account: \(reason)")
+        }
         if options.dryRun {
             for kind in [DestinationKind.pagerduty, .teams, .forward] {
                 inputs.kindTransports[kind] = DryRunTransport(output: context.output, kind: kind)

@@ -11,6 +11,10 @@ struct ListenSettings: Sendable {
     var policy: NoticePolicy
     /// Where PagerDuty events go (`pagerduty_url`, `PAGERDUTY_URL`).
     var pagerDutyURL: String
+    /// How the account is watched (`[watch]`, `--no-watch`…), and with what.
+    var watch: WatchSettings
+    var credentials: FivetranCredentials?
+    var apiURL: String
 
     /// One line for the log after a reload.
     var summary: String {
@@ -22,7 +26,12 @@ struct ListenSettings: Sendable {
 
     static func resolve(_ options: ListenOptions, context: CommandContext) throws -> ListenSettings {
         let keys = try signingKeys(options, context: context)
-        let settings = try Settings.load(flags: SettingFlags(), context: context)
+        let settings = try Settings.load(
+            flags: SettingFlags(apiKey: options.apiKey, apiSecret: options.apiSecret, apiURL: options.apiURL),
+            context: context)
+        let credentials = try? settings.credentials()
+        let watch = try WatchSettings.resolve(
+            config: settings.configFile, flags: options.watch, hasCredentials: credentials != nil)
         let routes = try ConfiguredRoutes.load(
             flags: options.destinationFlags, settings: settings, environment: context.environment)
         if routes.defaultDestinations.isEmpty && !options.dryRun {
@@ -44,7 +53,8 @@ struct ListenSettings: Sendable {
             maxAge: options.maxAge ?? listenConfig.maxAge ?? ListenerConfiguration.defaultMaxAge)
         return ListenSettings(
             keys: keys, routes: routes, snapshot: snapshot, policy: policy,
-            pagerDutyURL: try ConfiguredRoutes.pagerDutyURL(settings: settings, environment: context.environment))
+            pagerDutyURL: try ConfiguredRoutes.pagerDutyURL(settings: settings, environment: context.environment),
+            watch: watch, credentials: credentials, apiURL: settings.apiURL)
     }
 
     /// `--signing-key-file`, else `FIVETRAN_SIGNING_KEY`, else the keys stored by `keygen` (current and

@@ -20,8 +20,10 @@ public struct ListenerAssembly: Sendable {
         public var kindTransports: [DestinationKind: any HTTPTransport] = [:]
         /// Where PagerDuty events go (`PAGERDUTY_URL`; a fake PagerDuty in tests).
         public var pagerDutyURL = "https://events.pagerduty.com"
-        /// Fills in names before a notice is rendered (the account watch), if any.
+        /// Fills in names before a notice is rendered, if any (the account watch provides its own).
         public var enricher: (any DeliveryEnricher)?
+        /// The account watch, when API credentials are configured and watching is on.
+        public var watch: Watch?
         /// Print instead of posting: only messages queued for the dry-run target are sent, unpaced.
         public var dryRun: Bool
         public var dispatcher: DispatcherConfiguration
@@ -47,6 +49,20 @@ public struct ListenerAssembly: Sendable {
         }
     }
 
+    /// What the account watch is built from: its settings and two API clients (the sweep's, and a
+    /// quick one for name lookups while a notice waits).
+    public struct Watch: Sendable {
+        public var settings: WatchSettings
+        public var client: FivetranAPIClient
+        public var lookupClient: FivetranAPIClient
+
+        public init(settings: WatchSettings, client: FivetranAPIClient, lookupClient: FivetranAPIClient) {
+            self.settings = settings
+            self.client = client
+            self.lookupClient = lookupClient
+        }
+    }
+
     public let store: DeliveryStore
     public let metrics: ListenerMetrics
     /// What SIGHUP replaces (keys, routes, `[listen]`).
@@ -64,6 +80,9 @@ public struct ListenerAssembly: Sendable {
         let lock = try StateDirectoryLock.acquire(stateDirectory: inputs.stateDirectory)
         let store = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.policy)
         let metrics = ListenerMetrics()
+        var inputs = inputs
+        let names = inputs.watch.map { AccountNames(client: $0.lookupClient, logger: inputs.logger) }
+        if let names, inputs.enricher == nil { inputs.enricher = names }
         let dispatchers = Self.dispatchers(inputs, store: store, metrics: metrics)
         let configuration = inputs.configuration
         let settings = LiveSettings(
@@ -82,6 +101,16 @@ public struct ListenerAssembly: Sendable {
         self.store = store
         self.metrics = metrics
         self.settings = settings
+        var watchers: [any Service] = []
+        if let watch = inputs.watch, let names {
+            watchers.append(
+                AccountWatcher(
+                    client: watch.client, settings: watch.settings, names: names, clock: inputs.clock,
+                    logger: inputs.logger, statusFile: WatchStatus.url(stateDirectory: inputs.stateDirectory),
+                    metrics: WatchMetrics(registry: metrics.registry),
+                    openIncidentKeys: { (try? await store.openIncidentKeys()) ?? [] },
+                    submit: { await endpoint.recordFinding($0) }))
+        }
         // Deduplication records outlive --max-age by a day, so a replayed delivery is never posted again.
         let retention = max(StorePruner.defaultRetention, inputs.configuration.maxAge.seconds + 86_400)
         services =
@@ -93,7 +122,7 @@ public struct ListenerAssembly: Sendable {
                 StateFileWatcher(
                     store: store, interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
                 app,
-            ]
+            ] + watchers
     }
 
     /// One dispatcher per destination kind: each kind has its own queue, pacing and retries, so an

@@ -10,11 +10,13 @@ public struct StatusReport: Encodable, Sendable {
     public var destinations: [String: Counts]
     public var failing: [FailingSubject]
     public var mutes: [MuteEntry]
+    /// The account watch's last sweep (`watch.json`), when the listener watches.
+    public var watch: WatchStatus?
     /// The mutes themselves, for the text report.
     private var activeMutes: [Mute]
 
     enum CodingKeys: String, CodingKey {
-        case pending, failed, delivered, destinations, failing, mutes
+        case pending, failed, delivered, destinations, failing, mutes, watch
     }
 
     /// One destination kind's queue.
@@ -123,6 +125,10 @@ public struct StatusReport: Encodable, Sendable {
                 TextTable.render(
                     header: ["CONNECTOR", "KIND", "STATUS", "FAILURES", "FIRST", "LAST", ""], rows: rows))
         }
+        if let watch {
+            lines.append("")
+            lines.append(contentsOf: watch.lines(now: now))
+        }
         lines.append("")
         if !activeMutes.isEmpty { lines.append("Mutes:") }
         lines.append(MuteTable.render(activeMutes, now: now))
@@ -135,6 +141,10 @@ enum ReportJSON {
     static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(ISO8601Timestamp.string(from: date))
+        }
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

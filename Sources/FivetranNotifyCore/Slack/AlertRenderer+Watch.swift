@@ -23,11 +23,7 @@ extension AlertRenderer {
             fields.append("*Connector*\n\(name)")
         }
         if let type = d.connectorType { fields.append("*Type*\n\(inline(type, 500))") }
-        if let group = d.destinationGroupId {
-            let destination =
-                d.destinationName.map { "\(inline($0, 1000)) (`\(inline(group, 500))`)" } ?? "`\(inline(group, 1000))`"
-            fields.append("*Destination*\n\(destination)")
-        }
+        if let destination = destinationField(d) { fields.append(destination) }
         if !fields.isEmpty { blocks.append(SlackMessage.fields(fields)) }
         if let reason = d.data["reason"]?.displayText, !reason.isEmpty {
             blocks.append(SlackMessage.section(Mrkdwn.codeBlock(reason, limit: 2900)))

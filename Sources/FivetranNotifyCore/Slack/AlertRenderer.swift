@@ -55,8 +55,11 @@ public enum AlertRenderer {
     ///   - since: the time of that last post.
     public static func reminder(_ d: Delivery, failuresSince: Int, since: Date, now: Date) -> SlackMessage {
         let severity = ForwardedEvents.severity(of: d)
-        let name = d.displayName
-        let failures = "\(failuresSince) more \(failuresSince == 1 ? "failure" : "failures")"
+        // A watch finding is named by its title ("Connector broken — pg"); its repeats are sweeps.
+        let isFinding = IncidentSignal.isWatchEvent(d.event)
+        let name = isFinding ? d.data["title"]?.displayText ?? d.displayName : d.displayName
+        let noun = isFinding ? "sweep" : "failure"
+        let failures = "\(failuresSince) more \(failuresSince == 1 ? noun : noun + "s")"
         let sinceText = TimeText.shortTime(since, now: now)
         let line = "Still failing — \(name): \(failures) since \(sinceText) (same reason)"
         var blocks: [JSONValue] = [
@@ -75,6 +78,13 @@ public enum AlertRenderer {
     }
 
     // MARK: - Layouts
+
+    /// "*Destination* Snowflake prod (`grp_…`)": the destination's name when the account watch knows it.
+    static func destinationField(_ d: Delivery) -> String? {
+        guard let group = d.destinationGroupId else { return nil }
+        let id = "`\(inline(group, 500))`"
+        return "*Destination*\n" + (d.destinationName.map { "\(inline($0, 500)) (\(id))" } ?? id)
+    }
 
     private static func syncAlert(_ d: Delivery, now: Date) -> SlackMessage {
         let severity = ForwardedEvents.severity(of: d)
@@ -97,7 +107,7 @@ public enum AlertRenderer {
         var fields = [connectorField(d)]
         if let type = d.connectorType { fields.append("*Type*\n\(inline(type, 500))") }
         fields.append("*Status*\n\(statusLine)")
-        if let group = d.destinationGroupId { fields.append("*Destination*\n`\(inline(group, 500))`") }
+        if let destination = destinationField(d) { fields.append(destination) }
 
         var context = [TimeText.time(d.createdDate ?? now, now: now)]
         if let sync = d.syncId { context[0] += " · sync \(inline(String(sync.prefix(8)), 50))" }
@@ -124,7 +134,7 @@ public enum AlertRenderer {
         var fields = [connectorField(d)]
         if let type = d.connectorType { fields.append("*Type*\n\(inline(type, 500))") }
         if let status = d.status { fields.append("*Status*\n\(inline(status, 500))") }
-        if let group = d.destinationGroupId { fields.append("*Destination*\n`\(inline(group, 500))`") }
+        if let destination = destinationField(d) { fields.append(destination) }
         let blocks: [JSONValue] = [
             SlackMessage.header(":red_circle: Connection test failed — \(d.displayName)"),
             SlackMessage.fields(fields),
@@ -147,7 +157,7 @@ public enum AlertRenderer {
         var job = inline(name, 800)
         if let id = d.dbtJobId, d.dbtJobName != nil { job += " (`\(inline(id, 500))`)" }
         var fields = ["*Job*\n\(job)"]
-        if let group = d.destinationGroupId { fields.append("*Destination*\n`\(inline(group, 500))`") }
+        if let destination = destinationField(d) { fields.append(destination) }
         if let description { fields.append("*Result*\n\(inline(description, 1500))") }
         if let startup = d.data["startupDetails"], let type = startup["type"]?.displayText {
             fields.append("*Started by*\n\(inline(type, 500))")
@@ -194,7 +204,7 @@ public enum AlertRenderer {
         if d.connectorId != nil || d.connectorName != nil { fields.append(connectorField(d)) }
         if let type = d.connectorType { fields.append("*Type*\n\(inline(type, 500))") }
         if let status = d.status { fields.append("*Status*\n\(inline(status, 500))") }
-        if let group = d.destinationGroupId { fields.append("*Destination*\n`\(inline(group, 500))`") }
+        if let destination = destinationField(d) { fields.append(destination) }
 
         var blocks: [JSONValue] = [
             SlackMessage.header("\(marker) \(eventTitle(d.event)) — \(d.displayName)"),

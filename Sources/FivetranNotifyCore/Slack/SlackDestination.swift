@@ -55,6 +55,12 @@ public struct SlackDestination: NoticeDestination {
             ]
         case .resolved:
             guard let success = notice.deliveries.last else { return [] }
+            if IncidentSignal.isWatchEvent(success.event) {
+                messages = [
+                    AlertRenderer.watchResolved(success, failingSince: notice.since ?? notice.createdAt, now: now)
+                ]
+                break
+            }
             messages = [
                 AlertRenderer.resolved(
                     success, failingSince: notice.since ?? notice.createdAt, failures: notice.failures ?? 1, now: now)

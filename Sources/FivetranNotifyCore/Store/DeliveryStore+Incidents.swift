@@ -25,11 +25,20 @@ extension DeliveryStore {
             return try apply(
                 decision, key: nil, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
         }
+        // A successful sync also ends the account watch's "no successful sync" incident of its connector.
+        var staleQueued: Int64?
+        if signal.family == .sync, signal.kind == .resolution,
+            try incident(.stale, signal.subject, db) != nil
+        {
+            var staleItem = item
+            staleItem.signal = IncidentSignal(family: .stale, subject: signal.subject, kind: .resolution)
+            staleQueued = try applyNoiseControl(staleItem, deliveryId: deliveryId, policy: policy, db)
+        }
         let key = incidentKey(signal.family, signal.subject)
         let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
         // A late delivery is stored and changes nothing: the order is settled here, in one statement (the
         // decision would say the same given `lastApplied`).
-        guard try recordApplied(signal, created: created, db) else { return nil }
+        guard try recordApplied(signal, created: created, db) else { return staleQueued }
         let existing = try incident(signal.family, signal.subject, db)
         let muted = try isMuted(item, db)
         switch signal.kind {
@@ -45,7 +54,7 @@ extension DeliveryStore {
             return try apply(
                 decision, key: key, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
         case .resolution:
-            guard let existing else { return nil }
+            guard let existing else { return staleQueued }
             let targets = existing.destinations.isEmpty ? item.destinations : existing.destinations
             // Each target resolves by what it was told: PagerDuty always hears the resolve of an alert
             // it accepted, whatever `notify_resolved` or a mute says, and nothing of one it never took.
@@ -249,6 +258,17 @@ extension DeliveryStore {
         public var name: String
         /// Its latest failure, to check mutes against.
         public var lastDelivery: Delivery
+    }
+
+    /// The keys (`family|subject`) of every open incident: what the account watch must not announce
+    /// again after a restart.
+    public func openIncidentKeys() async throws -> Set<String> {
+        try await pool.read { db in
+            Set(
+                try Row.fetchAll(db, sql: "SELECT family, subject FROM incident").map { row in
+                    "\(row["family"] as String)|\(row["subject"] as String)"
+                })
+        }
     }
 
     /// Every open incident, longest-failing first.

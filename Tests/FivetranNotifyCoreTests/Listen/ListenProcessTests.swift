@@ -146,7 +146,7 @@ final class ListenProcess: Sendable {
     }
 
     private static func start(
-        home: URL, state: URL, slackURL: String, arguments: [String] = []
+        home: URL, state: URL, slackURL: String, arguments: [String] = [], environment: [String: String] = [:]
     ) async throws -> ListenProcess {
         let process = Process()
         process.executableURL = executable
@@ -160,7 +160,7 @@ final class ListenProcess: Sendable {
             "PATH": "/usr/bin:/bin", "HOME": home.path,
             "XDG_CONFIG_HOME": home.appendingPathComponent("config").path,
             "FIVETRAN_SIGNING_KEY": ListenerHarness.key,
-        ]
+        ].merging(environment) { $1 }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
@@ -193,11 +193,14 @@ final class ListenProcess: Sendable {
     /// A listener process for the length of `body`; killed afterwards if it is still running, even when
     /// `body` throws.
     static func with<Result>(
-        home: URL, state: URL, slackURL: String, arguments: [String] = [],
+        home: URL, state: URL, slackURL: String, arguments: [String] = [], environment: [String: String] = [:],
         _ body: (ListenProcess) async throws -> Result
     ) async throws -> Result {
         try await withStarted(
-            { try await start(home: home, state: state, slackURL: slackURL, arguments: arguments) },
+            {
+                try await start(
+                    home: home, state: state, slackURL: slackURL, arguments: arguments, environment: environment)
+            },
             stop: { listener in
                 if listener.process.isRunning {
                     listener.kill(SIGKILL)

@@ -9,7 +9,8 @@ extension ListenSuites {
         func incoming(_ key: String, destination: String? = "https://hooks.example/x") -> IncomingDelivery {
             IncomingDelivery(
                 deduplicationKey: key, event: "sync_end", subject: "conn_\(key)", status: "FAILURE",
-                body: Data(#"{"event":"sync_end","k":"\#(key)"}"#.utf8), receivedAt: Date(), destinations: destination.map { [$0] } ?? [])
+                body: Data(#"{"event":"sync_end","k":"\#(key)"}"#.utf8), receivedAt: Date(),
+                destinations: destination.map { [$0] } ?? [])
         }
 
         @Test func storesOnceAndQueuesAMessage() async throws {

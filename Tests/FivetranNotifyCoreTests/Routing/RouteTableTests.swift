@@ -8,7 +8,10 @@ import Testing
 
     private func table(_ toml: String, environment: [String: String] = [:]) throws -> RouteTable {
         try RouteTable.load(
-            from: ConfigFile.parse(toml, url: url), defaultDestinations: [DestinationTarget(kind: .slack, address: "https://hooks.slack.com/services/T0/B0/DEFAULT")],
+            from: ConfigFile.parse(toml, url: url),
+            defaultDestinations: [
+                DestinationTarget(kind: .slack, address: "https://hooks.slack.com/services/T0/B0/DEFAULT")
+            ],
             environment: environment)
     }
 
@@ -72,7 +75,8 @@ import Testing
     }
 
     @Test func noConfigMeansEverythingGoesToTheDefault() throws {
-        let routes = try RouteTable.load(from: nil, defaultDestinations: [DestinationTarget(kind: .slack, address: "https://hooks.slack.com/d")], environment: [:])
+        let defaults = [DestinationTarget(kind: .slack, address: "https://hooks.slack.com/d")]
+        let routes = try RouteTable.load(from: nil, defaultDestinations: defaults, environment: [:])
         #expect(routes.routes.isEmpty)
         #expect(routes.targets(for: delivery(["event": "sync_end"])) == ["https://hooks.slack.com/d"])
     }

@@ -1,0 +1,30 @@
+import Foundation
+
+extension DeliveryEndpoint {
+    /// Records an account-watch finding (a synthetic delivery, see `WatchFinding`) exactly as a
+    /// received delivery is recorded: routed, noise-controlled and muted alike, and told whatever
+    /// `--events` forwards. True once it is stored (or was already).
+    func recordFinding(_ body: Data) async -> Bool {
+        guard let delivery = try? Delivery.parse(body) else { return false }
+        let live = settings.current
+        let receivedAt = now()
+        let incoming = IncomingDelivery(
+            deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body), event: delivery.event,
+            subject: delivery.subjectKey, status: delivery.status, body: body, receivedAt: receivedAt,
+            destinations: live.routeTable.targets(for: delivery), delivery: delivery,
+            signal: IncidentSignal.of(delivery, forwarded: live.forwardedEvents))
+        let title = delivery.data["title"]?.displayText ?? delivery.displayName
+        do {
+            _ = try await store.record(incoming)
+            logger.info(
+                "--> watch: \(delivery.event): \(title)",
+                metadata: ["event": "\(delivery.event)", "subject": "\(delivery.subjectKey)"])
+            return true
+        } catch {
+            logger.error(
+                "watch: cannot store the finding \(delivery.event) (\(title)): \(store.failureText(error)); the next sweep tries again"
+            )
+            return false
+        }
+    }
+}
