@@ -173,13 +173,13 @@ _fivetran-notify() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    webhook|keygen|listen|send-test|mute|status|replay|help)
+    webhook|keygen|listen|send-test|mute|status|replay|route|help)
         # Offer subcommand argument completions
         "_fivetran-notify_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'webhook keygen listen send-test mute status replay help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'webhook keygen listen send-test mute status replay route help' -- "${cur}"))
         ;;
     esac
 }
@@ -391,9 +391,9 @@ _fivetran-notify_keygen() {
 
 _fivetran-notify_listen() {
     repeating_flags=()
-    non_repeating_flags=(--dry-run --notify-resolved --no-notify-resolved --version -h --help)
+    non_repeating_flags=(--no-watch --dry-run --notify-resolved --no-notify-resolved --version -h --help)
     repeating_options=()
-    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections)
+    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --api-key --api-secret --api-url --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -412,6 +412,30 @@ _fivetran-notify_listen() {
         return
         ;;
     '--slack-webhook-url')
+        return
+        ;;
+    '--pagerduty-routing-key')
+        return
+        ;;
+    '--teams-webhook-url')
+        return
+        ;;
+    '--forward-url')
+        return
+        ;;
+    '--api-key')
+        return
+        ;;
+    '--api-secret')
+        return
+        ;;
+    '--api-url')
+        return
+        ;;
+    '--watch-every')
+        return
+        ;;
+    '--public-url')
         return
         ;;
     '--events')
@@ -603,6 +627,56 @@ _fivetran-notify_replay() {
     case "${prev}" in
     '--state-dir')
         __fivetran-notify_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_fivetran-notify_route() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __fivetran-notify_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|test)
+        # Offer subcommand argument completions
+        "_fivetran-notify_route_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list test' -- "${cur}"))
+        ;;
+    esac
+}
+
+_fivetran-notify_route_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __fivetran-notify_offer_flags_options 0
+}
+
+_fivetran-notify_route_test() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--event --status)
+    __fivetran-notify_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--event')
+        __fivetran-notify_add_completions -W 'sync_start'$'\n''sync_end'$'\n''status'$'\n''dbt_run_start'$'\n''dbt_run_succeeded'$'\n''dbt_run_failed'$'\n''transformation_run_start'$'\n''transformation_run_succeeded'$'\n''transformation_run_failed'$'\n''transformation_start'$'\n''transformation_succeeded'$'\n''transformation_failed'$'\n''connection_successful'$'\n''connection_failure'$'\n''create_connector'$'\n''pause_connector'$'\n''resume_connector'$'\n''edit_connector'$'\n''delete_connector'$'\n''force_update_connector'$'\n''resync_connector'$'\n''resync_table'
+        return
+        ;;
+    '--status')
         return
         ;;
     esac
