@@ -91,6 +91,27 @@ extension ListenSuites {
             }
         }
 
+        @Test func aHangingAPINeverDelaysADeliveryAndHoldsItsNoticeAtMostTwoSeconds() async throws {
+            try await FakeFivetranAPI.with { api in
+                api.failNext(.hang, .hang, .hang, .hang, .hang, .hang)
+                try await FakeSlack.with { slack in
+                    let home = TestFiles.temporaryDirectory()
+                    try await ListenProcess.with(
+                        home: home, state: home.appendingPathComponent("state"), slackURL: slack.url,
+                        arguments: ["--public-url", Self.publicURL], environment: Self.environment(api)
+                    ) { listener throws in
+                        let started = ContinuousClock.now
+                        #expect(try await listener.post(Samples.syncEnd(connector: "pg")).status == 200)
+                        #expect(ContinuousClock.now - started < .seconds(1))
+                        // The name lookup hangs too: the alert goes out with the ids once 2 s have passed.
+                        #expect(await eventually(within: .seconds(8)) { slack.posts.count == 1 })
+                        #expect(ContinuousClock.now - started < .seconds(6))
+                        #expect(slack.posts.first?.text.contains("Sync failed") == true)
+                    }
+                }
+            }
+        }
+
         @Test func withoutCredentialsListenSaysOnceThatWatchingIsOff() async throws {
             try await FakeSlack.with { slack in
                 let home = TestFiles.temporaryDirectory()
