@@ -51,6 +51,9 @@ extension ListenSuites {
                         #expect(resolve["dedup_key"] == .string(dedupKey))
                         #expect(await eventually { try await listener.store.counts().pending == 0 })
                         #expect(slack.posts.count == 1)
+                        let metrics = try await listener.get("/metrics").text
+                        #expect(metrics.contains(#"fivetran_notify_notices_sent_total{destination="pagerduty"} 2"#))
+                        #expect(metrics.contains(#"fivetran_notify_notices_sent_total{destination="slack"} 1"#))
                     }
                 }
             }
@@ -74,6 +77,9 @@ extension ListenSuites {
                         let byKind = try await listener.store.countsByKind()
                         #expect(byKind[.pagerduty]?.pending == 2)
                         #expect(byKind[.slack]?.delivered == 2)
+                        let status = try await StatusReport.load(from: listener.store, now: Date()).text(now: Date())
+                        #expect(status.contains("PagerDuty: 2 pending, 0 failed, 0 delivered."))
+                        #expect(status.contains("Slack: 0 pending, 0 failed, 2 delivered."))
                     }
                 }
             }
