@@ -135,7 +135,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 logger.error(
                     """
                     <-- \(name) \(status): \(destination.displayName) refused message \(message.id) for \(redacted) for good \
-                    (\(reason)). It is kept as failed; fix the webhook URL, then run `fivetran-notify replay --failed`.
+                    (\(reason)). It is kept as failed; fix its URL or routing key, then run `fivetran-notify replay --failed`.
                     """,
                     metadata: fields)
             }
