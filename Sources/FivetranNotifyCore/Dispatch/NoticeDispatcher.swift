@@ -144,7 +144,9 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     private func fetch(_ target: String) async -> [OutgoingMessage]? {
         do {
-            return try await store.pendingMessages(destination: target, limit: configuration.digestLimit)
+            // A kind that never digests (PagerDuty) needs only the next message, not a thousand rows a send.
+            let limit = configuration.digestThreshold == .max ? 1 : configuration.digestLimit
+            return try await store.pendingMessages(destination: target, limit: limit)
         } catch {
             logger.error("cannot read the outbox: \(store.failureText(error))")
             try? await clock.sleep(.seconds(1))
