@@ -7,17 +7,6 @@ extension SendOutcome {
     init(forwardResponse response: HTTPResponse, now: Date) {
         let body = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
         let reason = body.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status) \(String(body.prefix(200)))"
-        switch response.status {
-        case 200..<300:
-            self = .delivered
-        case 429:
-            self = .rateLimited(retryAfter: response.retryAfter(now: now))
-        case 408, 425:
-            self = .transient(reason: reason)
-        case 400..<500:
-            self = .permanent(status: response.status, reason: reason)
-        default:
-            self = .transient(reason: reason)
-        }
+        self.init(status: response.status, reason: reason, retryAfter: response.retryAfter(now: now))
     }
 }

@@ -69,7 +69,7 @@ enum ForwardNotice {
         var object: [String: JSONValue] = [
             "event": .string(d.event),
             "delivery": .object(d.raw),
-            "dashboard_url": .string(dashboardURL(d)),
+            "dashboard_url": .string(DeliveryWords.dashboardURL(d)),
             "text": .string(ForwardText.alert(d)),
         ]
         func set(_ name: String, _ value: String?) {
@@ -111,18 +111,5 @@ enum ForwardNotice {
             let family = IncidentSignal.family(of: d.event)
         else { return nil }
         return "\(family.rawValue)|\(IncidentSignal.subject(of: d))"
-    }
-
-    /// The delivery's page in Fivetran: the connector's status, the destination's dbt jobs, or the
-    /// dashboard.
-    private static func dashboardURL(_ d: Delivery) -> String {
-        if d.isTransformationEvent {
-            let base = "https://fivetran.com/dashboard/dbt-transformations"
-            return d.destinationGroupId.map { base + "?groupId=" + URLComponent.encoded($0) } ?? base
-        }
-        if let id = d.connectorId {
-            return "https://fivetran.com/dashboard/connectors/\(URLComponent.encoded(id))/status"
-        }
-        return "https://fivetran.com/dashboard"
     }
 }

@@ -43,17 +43,19 @@ enum ForwardText {
     /// One failure's line.
     static func alert(_ d: Delivery) -> String {
         if IncidentSignal.isWatchEvent(d.event) {
-            let title = d.data["title"]?.displayText ?? "\(title(d.event, status: nil)) — \(d.displayName)"
+            let title =
+                d.data["title"]?.displayText ?? "\(DeliveryWords.eventTitle(d.event, status: nil)) — \(d.displayName)"
             return clamp(d.reason.map { "\(title): \($0)" } ?? title)
         }
         if d.isTransformationEvent {
-            var text = "\(title(d.event, status: nil)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
+            var text =
+                "\(DeliveryWords.eventTitle(d.event, status: nil)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
             if let group = d.destinationGroupId { text += " on \(group)" }
             if let description = d.data["result"]?["description"]?.displayText { text += " — \(description)" }
             if let reason = d.reason { text += " — \(reason)" }
             return clamp(text)
         }
-        var text = "\(title(d.event, status: d.status)): \(d.displayName)"
+        var text = "\(DeliveryWords.eventTitle(d.event, status: d.status)): \(d.displayName)"
         if let type = d.connectorType { text += " (\(type))" }
         switch d.event {
         case "sync_end":
@@ -90,20 +92,6 @@ enum ForwardText {
             return title
         }
         return d.displayName
-    }
-
-    private static func title(_ event: String, status: String?) -> String {
-        switch (event, status?.uppercased()) {
-        case ("sync_end", "RESCHEDULED"): return "Sync rescheduled"
-        case ("sync_end", "CANCELED"), ("sync_end", "CANCELLED"): return "Sync canceled"
-        case ("sync_end", _): return "Sync failed"
-        case ("dbt_run_failed", _): return "dbt run failed"
-        case ("transformation_run_failed", _), ("transformation_failed", _): return "Transformation failed"
-        case ("connection_failure", _): return "Connection test failed"
-        default:
-            let words = event.replacingOccurrences(of: "_", with: " ")
-            return words.hasPrefix("dbt ") ? words : "Fivetran " + words
-        }
     }
 
     private static func firstLine(_ text: String) -> Substring {

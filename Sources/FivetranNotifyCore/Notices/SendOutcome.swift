@@ -10,3 +10,24 @@ public enum SendOutcome: Sendable, Equatable {
     /// Refused for good (a bad request or a revoked URL): kept as failed for the operator.
     case permanent(status: Int, reason: String)
 }
+
+extension SendOutcome {
+    /// The reading every destination kind shares of an HTTP answer's status: 2xx is delivered; 429 is
+    /// rate limited, waiting `retryAfter` (read only then); 408 and 425 are transient, like 5xx and
+    /// any other status; every other 4xx is permanent. `reason` is what a transient or permanent
+    /// outcome says.
+    public init(status: Int, reason: String, retryAfter: @autoclosure () -> Duration?) {
+        switch status {
+        case 200..<300:
+            self = .delivered
+        case 429:
+            self = .rateLimited(retryAfter: retryAfter())
+        case 408, 425:
+            self = .transient(reason: reason)
+        case 400..<500:
+            self = .permanent(status: status, reason: reason)
+        default:
+            self = .transient(reason: reason)
+        }
+    }
+}

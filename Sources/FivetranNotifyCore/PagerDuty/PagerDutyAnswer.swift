@@ -9,18 +9,7 @@ extension SendOutcome {
     /// echo it.
     init(pagerDutyResponse response: HTTPResponse, routingKey: String, now: Date) {
         let reason = Self.pagerDutyReason(response, hiding: routingKey)
-        switch response.status {
-        case 200..<300:
-            self = .delivered
-        case 429:
-            self = .rateLimited(retryAfter: response.retryAfter(now: now))
-        case 408, 425:
-            self = .transient(reason: reason)
-        case 400..<500:
-            self = .permanent(status: response.status, reason: reason)
-        default:
-            self = .transient(reason: reason)
-        }
+        self.init(status: response.status, reason: reason, retryAfter: response.retryAfter(now: now))
     }
 
     /// "HTTP 400 Event object is invalid: 'routing_key' missing", from PagerDuty's JSON `message` and

@@ -53,7 +53,7 @@ enum PagerDutyEvent {
             "event_action": "trigger",
             "dedup_key": .string(dedupKey(for: notice)),
             "payload": .object(payload),
-            "links": [["href": .string(dashboardURL(d)), "text": "Open in Fivetran"]],
+            "links": [["href": .string(DeliveryWords.dashboardURL(d)), "text": "Open in Fivetran"]],
             "client": .string(client),
         ])
     }
@@ -108,17 +108,19 @@ enum PagerDutyEvent {
     /// FAILURE_WITH_TASK: java.lang.RuntimeException: …". Not yet cut to length.
     static func summary(of d: Delivery) -> String {
         if isWatchFinding(d) {
-            let title = d.data["title"]?.displayText ?? "\(eventTitle(d.event)) — \(d.displayName)"
+            let title =
+                d.data["title"]?.displayText ?? "\(DeliveryWords.eventTitle(d.event, status: nil)) — \(d.displayName)"
             return d.reason.map { "\(title): \($0)" } ?? title
         }
         if d.isTransformationEvent {
-            var text = "\(eventTitle(d.event)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
+            var text =
+                "\(DeliveryWords.eventTitle(d.event, status: nil)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
             if let group = d.destinationGroupId { text += " on \(group)" }
             if let description = d.data["result"]?["description"]?.displayText { text += " — \(description)" }
             if let reason = reasonText(d) { text += " — \(reason)" }
             return text
         }
-        var text = "\(eventTitle(d.event, status: d.status)): \(d.displayName)"
+        var text = "\(DeliveryWords.eventTitle(d.event, status: d.status)): \(d.displayName)"
         if let type = d.connectorType { text += " (\(type))" }
         switch d.event {
         case "sync_end":
@@ -180,37 +182,8 @@ enum PagerDutyEvent {
         return nil
     }
 
-    /// "Sync failed", "Sync rescheduled", "dbt run failed", "Connection test failed", or the event in
-    /// words.
-    private static func eventTitle(_ event: String, status: String? = nil) -> String {
-        switch (event, status?.uppercased()) {
-        case ("sync_end", "RESCHEDULED"): return "Sync rescheduled"
-        case ("sync_end", "CANCELED"), ("sync_end", "CANCELLED"): return "Sync canceled"
-        case ("sync_end", _): return "Sync failed"
-        case ("dbt_run_failed", _): return "dbt run failed"
-        case ("transformation_run_failed", _), ("transformation_failed", _): return "Transformation failed"
-        case ("connection_failure", _): return "Connection test failed"
-        default:
-            let words = event.replacingOccurrences(of: "_", with: " ")
-            return words.hasPrefix("dbt ") ? words : "Fivetran " + words
-        }
-    }
-
     private static func isWatchFinding(_ d: Delivery) -> Bool {
         IncidentSignal.isWatchEvent(d.event)
-    }
-
-    /// The delivery's page in Fivetran: the connector's status, the destination's dbt jobs, or the
-    /// dashboard.
-    static func dashboardURL(_ d: Delivery) -> String {
-        if d.isTransformationEvent {
-            let base = "https://fivetran.com/dashboard/dbt-transformations"
-            return d.destinationGroupId.map { base + "?groupId=" + URLComponent.encoded($0) } ?? base
-        }
-        if let id = d.connectorId {
-            return "https://fivetran.com/dashboard/connectors/\(URLComponent.encoded(id))/status"
-        }
-        return "https://fivetran.com/dashboard"
     }
 
     /// `text` cut to at most `limit` UTF-16 units (PagerDuty counts no fewer characters than these),

@@ -89,13 +89,7 @@ public enum AlertRenderer {
     private static func syncAlert(_ d: Delivery, now: Date) -> SlackMessage {
         let severity = ForwardedEvents.severity(of: d)
         let status = d.status ?? "no status"
-        let title: String
-        switch status.uppercased() {
-        case "RESCHEDULED": title = "Sync rescheduled"
-        case "CANCELED", "CANCELLED": title = "Sync canceled"
-        case "SUCCESSFUL": title = "Sync succeeded"
-        default: title = "Sync failed"
-        }
+        let title = DeliveryWords.syncTitle(status: status)
         var statusLine = inline(status, 300)
         if let task = d.data["taskType"]?.displayText, !task.isEmpty {
             statusLine += " · \(inline(task, 300))"
@@ -334,37 +328,13 @@ public enum AlertRenderer {
         return SlackMessage.section(Mrkdwn.codeBlock(reason, limit: 2900))
     }
 
-    /// "dbt run failed", "Transformation failed", or the event name in words.
+    /// "dbt run failed", "Transformation failed", or the event name in words: `DeliveryWords.cardTitle`.
     static func eventTitle(_ event: String) -> String {
-        switch event {
-        case "dbt_run_failed": return "dbt run failed"
-        case "dbt_run_succeeded": return "dbt run succeeded"
-        case "dbt_run_start": return "dbt run started"
-        case "transformation_run_failed", "transformation_failed": return "Transformation failed"
-        case "transformation_run_succeeded", "transformation_succeeded": return "Transformation succeeded"
-        case "connection_failure": return "Connection test failed"
-        case "connection_successful": return "Connection test succeeded"
-        default:
-            let words = event.replacingOccurrences(of: "_", with: " ")
-            if words.hasPrefix("dbt ") { return words }
-            return words.prefix(1).uppercased() + words.dropFirst()
-        }
+        DeliveryWords.cardTitle(event)
     }
 
     /// The mrkdwn link to the delivery's page in Fivetran.
     static func dashboardLink(_ d: Delivery) -> String {
-        "<\(dashboardURL(d))|Open in Fivetran>"
-    }
-
-    static func dashboardURL(_ d: Delivery) -> String {
-        if d.isTransformationEvent {
-            let base = "https://fivetran.com/dashboard/dbt-transformations"
-            guard let group = d.destinationGroupId else { return base }
-            return base + "?groupId=" + URLComponent.encoded(group)
-        }
-        if let id = d.connectorId {
-            return "https://fivetran.com/dashboard/connectors/\(URLComponent.encoded(id))/status"
-        }
-        return "https://fivetran.com/dashboard"
+        "<\(DeliveryWords.dashboardURL(d))|Open in Fivetran>"
     }
 }

@@ -8,18 +8,7 @@ extension SendOutcome {
     public init(slackResponse response: HTTPResponse) {
         let body = response.text.trimmingCharacters(in: .whitespacesAndNewlines)
         let reason = body.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status) \(String(body.prefix(200)))"
-        switch response.status {
-        case 200..<300:
-            self = .delivered
-        case 429:
-            self = .rateLimited(retryAfter: Self.retryAfter(response))
-        case 408, 425:
-            self = .transient(reason: reason)
-        case 400..<500:
-            self = .permanent(status: response.status, reason: reason)
-        default:
-            self = .transient(reason: reason)
-        }
+        self.init(status: response.status, reason: reason, retryAfter: Self.retryAfter(response))
     }
 
     /// A transport error (no HTTP answer): always worth retrying.

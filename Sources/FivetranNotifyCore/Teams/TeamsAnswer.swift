@@ -11,18 +11,7 @@ extension SendOutcome {
         var reason = "HTTP \(response.status)"
         if let hint = Self.teamsHint(response.status) { reason += " (\(hint))" }
         if !body.isEmpty { reason += " " + String(body.prefix(200)) }
-        switch response.status {
-        case 200..<300:
-            self = .delivered
-        case 429:
-            self = .rateLimited(retryAfter: response.retryAfter(now: now))
-        case 408, 425:
-            self = .transient(reason: reason)
-        case 400..<500:
-            self = .permanent(status: response.status, reason: reason)
-        default:
-            self = .transient(reason: reason)
-        }
+        self.init(status: response.status, reason: reason, retryAfter: response.retryAfter(now: now))
     }
 
     /// What a permanent answer most likely means, in words.

@@ -94,13 +94,7 @@ public enum TeamsCardRenderer {
     private static func syncAlert(_ d: Delivery, now: Date) -> TeamsCard {
         let severity = severity(of: d)
         let status = d.status ?? "no status"
-        let title: String
-        switch status.uppercased() {
-        case "RESCHEDULED": title = "Sync rescheduled"
-        case "CANCELED", "CANCELLED": title = "Sync canceled"
-        case "SUCCESSFUL": title = "Sync succeeded"
-        default: title = "Sync failed"
-        }
+        let title = DeliveryWords.syncTitle(status: status)
         var statusLine = inline(status, 300)
         if let task = d.data["taskType"]?.displayText, !task.isEmpty {
             statusLine += " · \(inline(task, 300))"
@@ -155,7 +149,9 @@ public enum TeamsCardRenderer {
         }
 
         var body: [TeamsCard.Element] = [
-            .text("\(marker(severity)) \(eventTitle(d.event)) — \(inline(name, 500))", .title(color(severity))),
+            .text(
+                "\(marker(severity)) \(DeliveryWords.cardTitle(d.event)) — \(inline(name, 500))",
+                .title(color(severity))),
             .facts(facts),
         ]
         let steps = failingSteps(result)
@@ -181,7 +177,7 @@ public enum TeamsCardRenderer {
     private static func watchAlert(_ d: Delivery, now: Date) -> TeamsCard {
         let cleared = d.event.hasSuffix("_cleared")
         let severity = severity(of: d)
-        let headline = d.data["title"]?.displayText ?? "\(eventTitle(d.event)) — \(d.displayName)"
+        let headline = d.data["title"]?.displayText ?? "\(DeliveryWords.cardTitle(d.event)) — \(d.displayName)"
         let marker = cleared ? "🟢" : marker(severity)
         var body: [TeamsCard.Element] = [
             .text("\(marker) \(inline(headline, 500))", .title(cleared ? .good : color(severity)))
@@ -216,7 +212,7 @@ public enum TeamsCardRenderer {
 
         var body: [TeamsCard.Element] = [
             .text(
-                "\(marker) \(inline(eventTitle(d.event), 300)) — \(inline(d.displayName, 500))",
+                "\(marker) \(inline(DeliveryWords.cardTitle(d.event), 300)) — \(inline(d.displayName, 500))",
                 .title(failing ? color(severity) : .accent)),
             .facts(facts),
         ]
@@ -348,42 +344,17 @@ public enum TeamsCardRenderer {
         return .monospace(TeamsText.monospace(reason, reasonBytes))
     }
 
-    /// "dbt run failed", "Transformation failed", or the event name in words.
-    static func eventTitle(_ event: String) -> String {
-        switch event {
-        case "dbt_run_failed": return "dbt run failed"
-        case "dbt_run_succeeded": return "dbt run succeeded"
-        case "dbt_run_start": return "dbt run started"
-        case "transformation_run_failed", "transformation_failed": return "Transformation failed"
-        case "transformation_run_succeeded", "transformation_succeeded": return "Transformation succeeded"
-        case "connection_failure": return "Connection test failed"
-        case "connection_successful": return "Connection test succeeded"
-        default:
-            let words = event.replacingOccurrences(of: "_", with: " ")
-            if words.hasPrefix("dbt ") { return words }
-            return words.prefix(1).uppercased() + words.dropFirst()
-        }
-    }
-
     /// The "Open in Fivetran" button: the delivery's page in Fivetran.
     static func dashboardLink(_ d: Delivery) -> TeamsCard.Link {
         TeamsCard.Link(title: "Open in Fivetran", url: dashboardURL(d))
     }
 
-    static let dashboard = "https://fivetran.com/dashboard"
+    static let dashboard = DeliveryWords.dashboard
 
+    /// `DeliveryWords.dashboardURL`, except that an absurd id would make an absurd link: the dashboard
+    /// itself then.
     static func dashboardURL(_ d: Delivery) -> String {
-        let url: String
-        if d.isTransformationEvent {
-            let base = dashboard + "/dbt-transformations"
-            guard let group = d.destinationGroupId else { return base }
-            url = base + "?groupId=" + URLComponent.encoded(group)
-        } else if let id = d.connectorId {
-            url = dashboard + "/connectors/\(URLComponent.encoded(id))/status"
-        } else {
-            return dashboard
-        }
-        // An absurd id would make an absurd link: the dashboard itself then.
+        let url = DeliveryWords.dashboardURL(d)
         return url.utf8.count > 1_000 ? dashboard : url
     }
 }
