@@ -1,7 +1,7 @@
-/// The words and the link every destination kind uses for a delivery: its title as a notice's one
-/// line says it (PagerDuty's summary, a forwarded notice's `text`), its title as a Slack or Teams card
-/// heads it, and its page in the Fivetran dashboard. Plain text, unescaped: each destination escapes
-/// and cuts for its own format.
+/// The words and the link every destination kind uses for a delivery: its one line and that line's
+/// title (PagerDuty's summary, a forwarded notice's `text`), its title as a Slack or Teams card heads
+/// it, and its page in the Fivetran dashboard. Plain text, unescaped: each destination escapes and
+/// cuts for its own format.
 public enum DeliveryWords {
     /// The Fivetran dashboard, the link for a delivery without a page of its own.
     static let dashboard = "https://fivetran.com/dashboard"
@@ -21,6 +21,37 @@ public enum DeliveryWords {
             let words = event.replacingOccurrences(of: "_", with: " ")
             return words.hasPrefix("dbt ") ? words : "Fivetran " + words
         }
+    }
+
+    /// One failure's line, as a phone shows it: "Sync failed: salesforce_prod (salesforce) —
+    /// FAILURE_WITH_TASK: java.lang.RuntimeException: …", "dbt run failed: nightly on grp_1 — … —
+    /// `transformationReason`", or an account-watch finding's title and reason. Not cut to length,
+    /// and it may hold newlines.
+    static func line(_ d: Delivery, transformationReason: String?) -> String {
+        if IncidentSignal.isWatchEvent(d.event) {
+            let title = d.data["title"]?.displayText ?? "\(eventTitle(d.event, status: nil)) — \(d.displayName)"
+            return d.reason.map { "\(title): \($0)" } ?? title
+        }
+        if d.isTransformationEvent {
+            var text = "\(eventTitle(d.event, status: nil)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
+            if let group = d.destinationGroupId { text += " on \(group)" }
+            if let description = d.data["result"]?["description"]?.displayText { text += " — \(description)" }
+            if let reason = transformationReason { text += " — \(reason)" }
+            return text
+        }
+        var text = "\(eventTitle(d.event, status: d.status)): \(d.displayName)"
+        if let type = d.connectorType { text += " (\(type))" }
+        switch d.event {
+        case "sync_end":
+            text += " — \(d.status ?? "no status")"
+            if let reason = d.reason { text += ": \(reason)" }
+        case "connection_failure":
+            text += " — \(d.reason ?? d.status ?? "Fivetran gave no reason")"
+        default:
+            if let status = d.status { text += " — \(status)" }
+            if let reason = d.reason { text += ": \(reason)" }
+        }
+        return text
     }
 
     /// A Slack or Teams card's title for an event other than `sync_end` (see `syncTitle(status:)`):

@@ -42,32 +42,7 @@ enum ForwardText {
 
     /// One failure's line.
     static func alert(_ d: Delivery) -> String {
-        if IncidentSignal.isWatchEvent(d.event) {
-            let title =
-                d.data["title"]?.displayText ?? "\(DeliveryWords.eventTitle(d.event, status: nil)) — \(d.displayName)"
-            return clamp(d.reason.map { "\(title): \($0)" } ?? title)
-        }
-        if d.isTransformationEvent {
-            var text =
-                "\(DeliveryWords.eventTitle(d.event, status: nil)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
-            if let group = d.destinationGroupId { text += " on \(group)" }
-            if let description = d.data["result"]?["description"]?.displayText { text += " — \(description)" }
-            if let reason = d.reason { text += " — \(reason)" }
-            return clamp(text)
-        }
-        var text = "\(DeliveryWords.eventTitle(d.event, status: d.status)): \(d.displayName)"
-        if let type = d.connectorType { text += " (\(type))" }
-        switch d.event {
-        case "sync_end":
-            text += " — \(d.status ?? "no status")"
-            if let reason = d.reason { text += ": \(reason)" }
-        case "connection_failure":
-            text += " — \(d.reason ?? d.status ?? "Fivetran gave no reason")"
-        default:
-            if let status = d.status { text += " — \(status)" }
-            if let reason = d.reason { text += ": \(reason)" }
-        }
-        return clamp(text)
+        clamp(DeliveryWords.line(d, transformationReason: d.reason))
     }
 
     private static func digest(_ deliveries: [Delivery]) -> String {

@@ -107,32 +107,7 @@ enum PagerDutyEvent {
     /// The alert's one line, as a phone shows it: "Sync failed: salesforce_prod (salesforce) —
     /// FAILURE_WITH_TASK: java.lang.RuntimeException: …". Not yet cut to length.
     static func summary(of d: Delivery) -> String {
-        if isWatchFinding(d) {
-            let title =
-                d.data["title"]?.displayText ?? "\(DeliveryWords.eventTitle(d.event, status: nil)) — \(d.displayName)"
-            return d.reason.map { "\(title): \($0)" } ?? title
-        }
-        if d.isTransformationEvent {
-            var text =
-                "\(DeliveryWords.eventTitle(d.event, status: nil)): \(d.dbtJobName ?? d.dbtJobId ?? d.displayName)"
-            if let group = d.destinationGroupId { text += " on \(group)" }
-            if let description = d.data["result"]?["description"]?.displayText { text += " — \(description)" }
-            if let reason = reasonText(d) { text += " — \(reason)" }
-            return text
-        }
-        var text = "\(DeliveryWords.eventTitle(d.event, status: d.status)): \(d.displayName)"
-        if let type = d.connectorType { text += " (\(type))" }
-        switch d.event {
-        case "sync_end":
-            text += " — \(d.status ?? "no status")"
-            if let reason = d.reason { text += ": \(reason)" }
-        case "connection_failure":
-            text += " — \(d.reason ?? d.status ?? "Fivetran gave no reason")"
-        default:
-            if let status = d.status { text += " — \(status)" }
-            if let reason = d.reason { text += ": \(reason)" }
-        }
-        return text
+        DeliveryWords.line(d, transformationReason: reasonText(d))
     }
 
     /// The facts of the Slack layout, for PagerDuty's alert details.
