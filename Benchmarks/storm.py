@@ -10,8 +10,9 @@ directory (removed at the end unless KEEP is set; a given WORK_DIR is left in pl
 Settings come from the environment (defaults in brackets): STORM [1000] distinct connectors failing at
 once; MAX_WAIT [60] seconds at most, from the first delivery sent, for the destinations to name them
 all; KINDS [slack,pagerduty,teams,forward] the destination kinds configured on the default route;
-THREADS [32] sending threads (keep-alive connections); PORT [a free one]; LISTEN_ARGS [extra `listen`
-arguments, split on spaces]; KEEP [unset: keep the work dir: listen.log, requests-<kind>.jsonl].
+THREADS [32] sending threads (keep-alive connections); LINGER [2] seconds to keep listening after
+every kind named everyone (posts then count "in all"), before the SIGTERM; PORT [a free one];
+LISTEN_ARGS [extra `listen` arguments, split on spaces]; KEEP [unset: keep the work dir: listen.log, requests-<kind>.jsonl].
 
 What it does:
   * one fake receiver per kind (threaded HTTP servers): Slack answers 200 "ok", PagerDuty 202 on
@@ -62,6 +63,7 @@ ALL_KINDS = ("slack", "pagerduty", "teams", "forward")
 STORM = env_int("STORM", 1000)
 MAX_WAIT = float(os.environ.get("MAX_WAIT") or 60)
 THREADS = env_int("THREADS", 32)
+LINGER = float(os.environ.get("LINGER") or 2)
 KINDS = [k.strip().lower() for k in (os.environ.get("KINDS") or ",".join(ALL_KINDS)).split(",") if k.strip()]
 LISTEN_ARGS = os.environ.get("LISTEN_ARGS", "").split()
 KEEP = bool(os.environ.get("KEEP"))
@@ -494,9 +496,13 @@ def run(proc, port, receivers, log_path, work, args):
         thread.join(timeout=30)
     sent_seconds = (sender.last_answered or now()) - t0
     crashed = proc.poll()
+    # When every kind finished early, LINGER more seconds count posts after the last name (repeats),
+    # then SIGTERM.
+    if crashed is None and window < MAX_WAIT:
+        time.sleep(LINGER)
+    crashed = proc.poll()
     rss = peak_rss_kb(proc.pid)
     cpu = cpu_seconds(proc.pid)
-    # A short linger (one second) counts what was in flight when the run stopped, then SIGTERM.
     stop_code = crashed
     if crashed is None:
         proc.send_signal(signal.SIGTERM)
@@ -520,8 +526,8 @@ def run(proc, port, receivers, log_path, work, args):
           % (STORM, THREADS, sent_seconds, STORM / sent_seconds if sent_seconds > 0 else 0,
              ", ".join("%s: %d" % kv for kv in sorted(sender.answers.items(), key=str)),
              "; %d reconnects" % sender.reconnects if sender.reconnects else ""))
-    print("kinds on the default route: %s; waited %.1f s (MAX_WAIT %.0f s) from the first delivery sent"
-          % (", ".join(KINDS), window, MAX_WAIT))
+    print("kinds on the default route: %s; waited %.1f s (MAX_WAIT %.0f s) from the first delivery sent%s"
+          % (", ".join(KINDS), window, MAX_WAIT, ", then %.0f s more" % LINGER if window < MAX_WAIT else ""))
     print()
     header = ("destination", "all named (s)", "requests", "rate", "named twice+")
     rows = []

@@ -17,7 +17,8 @@
 #   KEEP=1 Benchmarks/storm.sh                   # keep the work dir (listen.log, every request each
 #                                                # fake receiver saw as requests-<kind>.jsonl)
 #
-# Other settings: THREADS (32), PORT (a free one), LISTEN_ARGS (extra `listen` arguments).
+# Other settings: THREADS (32), LINGER (2: seconds kept listening after all named, to count later
+# posts), PORT (a free one), LISTEN_ARGS (extra `listen` arguments).
 # Exit status 1 when the listener did not start or crashed, or a delivery was not answered 200.
 set -euo pipefail
 
