@@ -74,6 +74,9 @@ extension ListenSuites {
                         // PagerDuty keeps failing, and both alerts still reach Slack.
                         #expect(await eventually { slack.posts.count == 2 })
                         #expect(pagerDuty.posts.allSatisfy { $0.status == 500 })
+                        // Slack has answered; its answers are recorded a moment later.
+                        #expect(
+                            await eventually { try await listener.store.countsByKind()[.slack]?.delivered == 2 })
                         let byKind = try await listener.store.countsByKind()
                         #expect(byKind[.pagerduty]?.pending == 2)
                         #expect(byKind[.slack]?.delivered == 2)
