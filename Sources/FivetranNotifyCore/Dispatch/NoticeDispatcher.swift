@@ -62,7 +62,10 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                         }
                     }
                 } catch {
-                    logger.error("cannot read the outbox: \(store.failureText(error))")
+                    // Stopping is not a store problem.
+                    if !(error is CancellationError) {
+                        logger.error("cannot read the outbox: \(store.failureText(error))")
+                    }
                 }
                 await store.messagesQueued.wait(timeout: configuration.pollInterval)
             }
@@ -88,7 +91,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 guard let again = await fetch(target), !again.isEmpty else { continue }
                 pending = again
             }
-            var message = pending[0]
+            // A digest already partly sent finishes first: its parts are one notice, never split by a newer one.
+            var message = pending.first { $0.partsSent > 0 } ?? pending[0]
             let alerts = pending.filter { $0.kind == .alert }
             // Oldest first: a digest or reminder due for a retry goes before new alerts are folded.
             let formsDigest = message.kind == .alert && alerts.count >= configuration.digestThreshold
@@ -105,7 +109,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 consecutiveFailures = 0
                 consecutiveRateLimits = 0
                 await recordSent(message, isLastPart: isLastPart)
-                logger.info("<-- \(name) 200", metadata: fields.merging(["kind": "\(message.kind)"]) { $1 })
+                logger.info("<-- \(name) accepted", metadata: fields.merging(["kind": "\(message.kind)"]) { $1 })
             case .rateLimited(let retryAfter):
                 // Without Retry-After the wait grows with each 429 in a row, up to ten minutes.
                 consecutiveRateLimits += 1
@@ -147,6 +151,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             // A kind that never digests (PagerDuty) needs only the next message, not a thousand rows a send.
             let limit = configuration.digestThreshold == .max ? 1 : configuration.digestLimit
             return try await store.pendingMessages(destination: target, limit: limit)
+        } catch is CancellationError {
+            return nil  // stopping: not a store problem
         } catch {
             logger.error("cannot read the outbox: \(store.failureText(error))")
             try? await clock.sleep(.seconds(1))

@@ -16,7 +16,7 @@ extension ListenSuites {
                     #expect(ContinuousClock.now - started < .seconds(1))
                     #expect(slack.delivered[0].text.contains("ftar_pg"))
                     #expect(await eventually { try await listener.store.counts() == QueueCounts(delivered: 1) })
-                    #expect(await eventually { listener.logs.stderr.contains("<-- slack 200") })
+                    #expect(await eventually { listener.logs.stderr.contains("<-- slack accepted") })
                     #expect(!listener.logs.stderr.contains(FakeSlack.hookPath))
                 }
             }
