@@ -144,6 +144,19 @@ import Testing
         }
     }
 
+    @Test func aBadDefaultURLInConfigExits64WithFileAndLine() async throws {
+        let harness = CommandHarness()
+        harness.environment["FIVETRAN_SIGNING_KEY"] = ListenerHarness.key
+        try harness.writeConfig(
+            """
+            api_key = "k"
+            slack_webhook_url = "http://hooks.slack.com/services/T0/B0/SECRET"
+            """)
+        #expect(await harness.run(["listen", "--port", "0"]) == 64)
+        #expect(harness.output.stderr.contains("config.toml:2: slack_webhook_url uses plain http://"))
+        #expect(!harness.output.stderr.contains("SECRET"))
+    }
+
     @Test func aBadTeamsURLFromTheEnvironmentExits64WithoutShowingIt() async throws {
         let harness = CommandHarness()
         harness.environment["FIVETRAN_SIGNING_KEY"] = ListenerHarness.key
