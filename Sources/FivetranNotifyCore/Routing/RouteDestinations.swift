@@ -66,9 +66,21 @@ public enum RouteDestinations {
                     "\(label): forward_secret is set but forward_url is not; add forward_url = \"https://…\"",
                     key: secret.key, section: section)
             }
+            guard isUsable(secret: secret.text) else {
+                let error = config.error(
+                    "\(label): \(secret.key) starts with whsec_ but what follows is not base64; copy the whole "
+                        + "secret, or use one without the whsec_ prefix (its bytes are used as they are)",
+                    key: secret.key, section: section)
+                throw NotifyError(error.message, exitCode: ExitStatus.usage)
+            }
             targets[index].secret = secret.text
         }
         return targets
+    }
+
+    /// Whether a forward secret can sign: a `whsec_` one must be base64 after the prefix.
+    static func isUsable(secret: String) -> Bool {
+        (try? StandardWebhookSignature.sign(id: "msg", timestamp: 0, body: Data(), secret: secret)) != nil
     }
 
     /// The default route: each kind from its flag, else its environment variable, else the top level of
@@ -104,6 +116,12 @@ public enum RouteDestinations {
                     label: "config.toml")?.text
         }
         if let secret, let index = targets.firstIndex(where: { $0.kind == .forward }) {
+            guard isUsable(secret: secret) else {
+                throw NotifyError(
+                    "The forward secret (FORWARD_SECRET or forward_secret) starts with whsec_ but what follows is "
+                        + "not base64; copy the whole secret, or use one without the whsec_ prefix.",
+                    exitCode: ExitStatus.usage)
+            }
             targets[index].secret = secret
         }
         return targets

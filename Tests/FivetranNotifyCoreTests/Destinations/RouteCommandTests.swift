@@ -115,6 +115,14 @@ import Testing
         (
             """
             [[route]]
+            name = "signed"
+            forward_url = "https://incidents.example.com/hook"
+            forward_secret = "whsec_not base64!"
+            """, "config.toml:4: route \"signed\": forward_secret starts with whsec_ but what follows is not base64"
+        ),
+        (
+            """
+            [[route]]
             name = "bad"
             pagerduty_routing_key = "https://events.pagerduty.com"
             """, "route \"bad\": pagerduty_routing_key is not a PagerDuty routing key"
