@@ -94,7 +94,12 @@ extension AlertRenderer {
         } else {
             context.append("first \(TimeText.time(first, now: now)), last \(TimeText.time(last, now: now))")
         }
-        let link = destination.map { "destination `\(inline($0, 300))` · " } ?? ""
+        // The destination's name when the account watch knows it: "Snowflake prod (`grp_…`)".
+        let destinationName = deliveries.lazy.compactMap(\.destinationName).first
+        let link =
+            destination.map { id in
+                "destination " + (destinationName.map { "\(inline($0, 300)) " } ?? "") + "`\(inline(id, 300))` · "
+            } ?? ""
         context.append(link + "<https://fivetran.com/dashboard|Open in Fivetran>")
         let contextBlock = SlackMessage.context(context)
         let reserved = SlackLimits.headerText + SlackMessage.textLength(of: contextBlock)
@@ -115,12 +120,13 @@ extension AlertRenderer {
 
         let failures = "\(deliveries.count) \(deliveries.count == 1 ? "failure" : "failures")"
         let span = last > first ? " in \(TimeText.duration(last.timeIntervalSince(first)))" : ""
-        let place = destination.map { " — destination \($0)" } ?? ""
+        let shown = destination.map { id in destinationName.map { "\($0) (\(id))" } ?? id }
+        let place = shown.map { " — destination \($0)" } ?? ""
         let reasons = "\(groupOrder.count) \(groupOrder.count == 1 ? "reason" : "reasons")"
         let noun = deliveries.count == 1 ? "failure" : "failures"
         let summaryLine =
             "\(deliveries.count) Fivetran \(noun)\(span)"
-            + (destination.map { " on destination \($0)" } ?? "") + " (\(reasons))"
+            + (shown.map { " on destination \($0)" } ?? "") + " (\(reasons))"
         return pages.enumerated().map { index, page in
             let part = pages.count > 1 ? " (part \(index + 1) of \(pages.count))" : ""
             let header =

@@ -75,4 +75,17 @@ import Testing
         #expect(line["body"]?.objectValue?["event_action"] == "trigger")
         #expect(!captured.stdout.contains(key))
     }
+
+    @Test func aDigestNamesItsDestinationWhenTheWatchKnowsIt() throws {
+        let deliveries = try (0..<6).map { index in
+            var raw = try Delivery.parse(Samples.syncEnd(connector: "c\(index)")).raw
+            raw["destination_name"] = "Snowflake <prod>"
+            return Delivery(raw: raw)
+        }
+        let message = try #require(AlertRenderer.digest(deliveries, now: Date()).first)
+        let body = String(decoding: message.jsonBody(), as: UTF8.self)
+        #expect(body.contains("— destination Snowflake <prod> (inappropriate_implode)"))  // plain-text header
+        #expect(body.contains("destination Snowflake &lt;prod&gt; `inappropriate_implode`"))  // mrkdwn, escaped
+        #expect(message.text.contains("on destination Snowflake &lt;prod&gt; (inappropriate_implode)"))
+    }
 }
