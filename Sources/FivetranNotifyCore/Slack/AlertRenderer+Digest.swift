@@ -6,62 +6,16 @@ extension AlertRenderer {
     /// 5,000 connectors yield several valid messages ("part 2 of 8"), never "and 4,990 more".
     /// - Returns: one or more messages per destination, in order; none for no deliveries.
     public static func digest(_ deliveries: [Delivery], now: Date) -> [SlackMessage] {
-        var destinations: [String: [Delivery]] = [:]
-        var order: [String] = []
-        for d in deliveries {
-            let key = d.destinationGroupId ?? ""
-            if destinations[key] == nil { order.append(key) }
-            destinations[key, default: []].append(d)
-        }
-        // Biggest storm first; ties keep the order of first appearance.
-        order = order.enumerated().sorted { a, b in
-            let countA = destinations[a.element]?.count ?? 0
-            let countB = destinations[b.element]?.count ?? 0
-            return countA != countB ? countA > countB : a.offset < b.offset
-        }.map(\.element)
-        return order.flatMap { digest(destination: $0.isEmpty ? nil : $0, destinations[$0] ?? [], now: now) }
+        StormDigest.of(deliveries).flatMap { digest($0, now: now) }
     }
 
-    private struct ReasonGroup {
-        var title: String
-        var annotation: String
-        var subjects: [String] = []
-        var counts: [String: Int] = [:]
-        var names: [String: String] = [:]
-        var allJobs = true
-    }
-
-    private static func digest(destination: String?, _ deliveries: [Delivery], now: Date) -> [SlackMessage] {
-        // Group by reason (first line), keeping the order in which reasons and subjects first appeared.
-        var groups: [String: ReasonGroup] = [:]
-        var groupOrder: [String] = []
-        for d in deliveries {
-            let reason = digestReason(d)
-            let annotation = digestAnnotation(d)
-            let key = reason + "\u{0}" + annotation
-            if groups[key] == nil {
-                groups[key] = ReasonGroup(title: reason, annotation: annotation)
-                groupOrder.append(key)
-            }
-            let subject = d.subjectKey
-            if groups[key]!.counts[subject] == nil {
-                groups[key]!.subjects.append(subject)
-                groups[key]!.names[subject] = d.displayName
-            }
-            groups[key]!.counts[subject, default: 0] += 1
-            groups[key]!.allJobs = groups[key]!.allJobs && d.isTransformationEvent
-        }
-        groupOrder = groupOrder.enumerated().sorted { a, b in
-            let countA = groups[a.element]!.subjects.count
-            let countB = groups[b.element]!.subjects.count
-            return countA != countB ? countA > countB : a.offset < b.offset
-        }.map(\.element)
-
+    private static func digest(_ storm: StormDigest, now: Date) -> [SlackMessage] {
+        let destination = storm.destination
+        let deliveries = storm.deliveries
         // Lay every group out as sections of names, each within a section's limit.
         let sectionBudget = SlackLimits.sectionText - 100
         var sections: [String] = []
-        for key in groupOrder {
-            let group = groups[key]!
+        for group in storm.groups {
             let noun = group.allJobs ? "dbt job" : "connector"
             let count = group.subjects.count
             var title = "*\(inline(group.title, 300))* — \(count) \(count == 1 ? noun : noun + "s")"
@@ -70,7 +24,7 @@ extension AlertRenderer {
             var current = title + "\n"
             var empty = true
             for subject in group.subjects {
-                var name = inline(group.names[subject] ?? subject, 200)
+                var name = inline(group.firstDelivery[subject]?.displayName ?? subject, 200)
                 if let repeats = group.counts[subject], repeats > 1 { name += " (×\(repeats))" }
                 let piece = (empty ? "" : ", ") + name
                 if !empty && Mrkdwn.length(current) + Mrkdwn.length(piece) > sectionBudget {
@@ -95,7 +49,7 @@ extension AlertRenderer {
             context.append("first \(TimeText.time(first, now: now)), last \(TimeText.time(last, now: now))")
         }
         // The destination's name when the account watch knows it: "Snowflake prod (`grp_…`)".
-        let destinationName = deliveries.lazy.compactMap(\.destinationName).first
+        let destinationName = storm.destinationName
         let link =
             destination.map { id in
                 "destination " + (destinationName.map { "\(inline($0, 300)) " } ?? "") + "`\(inline(id, 300))` · "
@@ -122,7 +76,7 @@ extension AlertRenderer {
         let span = last > first ? " in \(TimeText.duration(last.timeIntervalSince(first)))" : ""
         let shown = destination.map { id in destinationName.map { "\($0) (\(id))" } ?? id }
         let place = shown.map { " — destination \($0)" } ?? ""
-        let reasons = "\(groupOrder.count) \(groupOrder.count == 1 ? "reason" : "reasons")"
+        let reasons = "\(storm.groups.count) \(storm.groups.count == 1 ? "reason" : "reasons")"
         let noun = deliveries.count == 1 ? "failure" : "failures"
         let summaryLine =
             "\(deliveries.count) Fivetran \(noun)\(span)"
@@ -135,21 +89,5 @@ extension AlertRenderer {
             let blocks = [SlackMessage.header(header)] + page.map(SlackMessage.section) + [contextBlock]
             return SlackMessage(text: summary(summaryLine, limit: 500) + part, blocks: blocks).fittingLimits()
         }
-    }
-
-    /// What a failure is grouped by: the first line of its reason, else its status, else its event.
-    private static func digestReason(_ d: Delivery) -> String {
-        let reason = d.reason ?? d.data["result"]?["description"]?.displayText
-        if let line = reason?.split(whereSeparator: \.isNewline).first.map(String.init), !line.isEmpty {
-            return line.count > 300 ? String(line.prefix(299)) + "…" : line
-        }
-        return "Fivetran gave no reason"
-    }
-
-    /// What sets a group apart besides its reason: a warning status, or an event other than a failed sync.
-    private static func digestAnnotation(_ d: Delivery) -> String {
-        if d.event != "sync_end" { return d.event }
-        if ForwardedEvents.severity(of: d) == .warning { return d.status ?? "" }
-        return ""
     }
 }

@@ -14,60 +14,15 @@ extension TeamsCardRenderer {
     /// connectors yield several valid cards ("part 2 of 8"), never "and 4,990 more".
     /// - Returns: one or more cards per destination, in order; none for no deliveries.
     public static func digest(_ deliveries: [Delivery], now: Date) -> [TeamsCard] {
-        var destinations: [String: [Delivery]] = [:]
-        var order: [String] = []
-        for d in deliveries {
-            let key = d.destinationGroupId ?? ""
-            if destinations[key] == nil { order.append(key) }
-            destinations[key, default: []].append(d)
-        }
-        // Biggest storm first; ties keep the order of first appearance.
-        order = order.enumerated().sorted { a, b in
-            let countA = destinations[a.element]?.count ?? 0
-            let countB = destinations[b.element]?.count ?? 0
-            return countA != countB ? countA > countB : a.offset < b.offset
-        }.map(\.element)
-        return order.flatMap { digest(destination: $0.isEmpty ? nil : $0, destinations[$0] ?? [], now: now) }
+        StormDigest.of(deliveries).flatMap { digest($0, now: now) }
     }
 
-    private struct ReasonGroup {
-        var title: String
-        var annotation: String
-        var subjects: [String] = []
-        var counts: [String: Int] = [:]
-        var names: [String: String] = [:]
-        var allJobs = true
-    }
-
-    private static func digest(destination: String?, _ deliveries: [Delivery], now: Date) -> [TeamsCard] {
-        // Group by reason (first line), keeping the order in which reasons and subjects first appeared.
-        var groups: [String: ReasonGroup] = [:]
-        var groupOrder: [String] = []
-        for d in deliveries {
-            let reason = digestReason(d)
-            let annotation = digestAnnotation(d)
-            let key = reason + "\u{0}" + annotation
-            var group = groups[key] ?? ReasonGroup(title: reason, annotation: annotation)
-            if groups[key] == nil { groupOrder.append(key) }
-            let subject = d.subjectKey
-            if group.counts[subject] == nil {
-                group.subjects.append(subject)
-                group.names[subject] = d.isTransformationEvent ? (d.dbtJobName ?? d.displayName) : d.displayName
-            }
-            group.counts[subject, default: 0] += 1
-            group.allJobs = group.allJobs && d.isTransformationEvent
-            groups[key] = group
-        }
-        groupOrder = groupOrder.enumerated().sorted { a, b in
-            let countA = groups[a.element]?.subjects.count ?? 0
-            let countB = groups[b.element]?.subjects.count ?? 0
-            return countA != countB ? countA > countB : a.offset < b.offset
-        }.map(\.element)
-
+    private static func digest(_ storm: StormDigest, now: Date) -> [TeamsCard] {
+        let destination = storm.destination
+        let deliveries = storm.deliveries
         // Lay every group out as blocks of names, each within a block's budget.
         var blocks: [String] = []
-        for key in groupOrder {
-            guard let group = groups[key] else { continue }
+        for group in storm.groups {
             let noun = group.allJobs ? "dbt job" : "connector"
             let count = group.subjects.count
             var heading = "**\(inline(group.title, 600))** — \(count) \(count == 1 ? noun : noun + "s")"
@@ -77,7 +32,7 @@ extension TeamsCardRenderer {
             var used = TeamsText.jsonLength(current)
             var empty = true
             for subject in group.subjects {
-                var name = inline(group.names[subject] ?? subject, 300)
+                var name = inline(name(of: group.firstDelivery[subject]) ?? subject, 300)
                 if let repeats = group.counts[subject], repeats > 1 { name += " (×\(repeats))" }
                 let piece = (empty ? "" : ", ") + name
                 let length = TeamsText.jsonLength(piece)
@@ -114,13 +69,13 @@ extension TeamsCardRenderer {
             first == last
             ? TimeText.time(first, now: now)
             : "first \(TimeText.time(first, now: now)), last \(TimeText.time(last, now: now))"
-        when += " · \(groupOrder.count) \(groupOrder.count == 1 ? "reason" : "reasons")"
+        when += " · \(storm.groups.count) \(storm.groups.count == 1 ? "reason" : "reasons")"
 
         let failures = "\(deliveries.count) \(deliveries.count == 1 ? "failure" : "failures")"
         let span = last > first ? " in \(TimeText.duration(last.timeIntervalSince(first)))" : ""
         var place = ""
         if let destination {
-            let name = deliveries.lazy.compactMap(\.destinationName).first
+            let name = storm.destinationName
             place =
                 " — destination "
                 + (name.map { "\(inline($0, 300)) (\(inline(destination, 250)))" }
@@ -136,19 +91,9 @@ extension TeamsCardRenderer {
         }
     }
 
-    /// What a failure is grouped by: the first line of its reason, else the dbt result, else "no reason".
-    private static func digestReason(_ d: Delivery) -> String {
-        let reason = d.reason ?? d.data["result"]?["description"]?.displayText
-        if let line = reason?.split(whereSeparator: \.isNewline).first.map(String.init), !line.isEmpty {
-            return line.count > 300 ? String(line.prefix(299)) + "…" : line
-        }
-        return "Fivetran gave no reason"
-    }
-
-    /// What sets a group apart besides its reason: a warning status, or an event other than a failed sync.
-    private static func digestAnnotation(_ d: Delivery) -> String {
-        if d.event != "sync_end" { return d.event }
-        if ForwardedEvents.severity(of: d) == .warning { return d.status ?? "" }
-        return ""
+    /// A dbt job by its job name, anything else by `displayName`.
+    private static func name(of d: Delivery?) -> String? {
+        guard let d else { return nil }
+        return d.isTransformationEvent ? (d.dbtJobName ?? d.displayName) : d.displayName
     }
 }
