@@ -7,11 +7,8 @@ extension DeliveryEndpoint {
     func recordFinding(_ body: Data) async -> Bool {
         guard let delivery = try? Delivery.parse(body) else { return false }
         let live = settings.current
-        let receivedAt = now()
         let incoming = IncomingDelivery(
-            deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body), event: delivery.event,
-            subject: delivery.subjectKey, status: delivery.status, body: body, receivedAt: receivedAt,
-            destinations: live.routeTable.targets(for: delivery), delivery: delivery,
+            delivery, body: body, receivedAt: now(), destinations: live.routeTable.targets(for: delivery),
             signal: IncidentSignal.of(delivery, forwarded: live.forwardedEvents))
         let title = delivery.data["title"]?.displayText ?? delivery.displayName
         do {

@@ -103,15 +103,8 @@ public struct DeliveryEndpoint: Sendable {
         let forward = !stale && live.forwardedEvents.shouldForward(delivery)
         let signal = stale ? nil : IncidentSignal.of(delivery, forwarded: live.forwardedEvents)
         let incoming = IncomingDelivery(
-            deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body),
-            event: delivery.event,
-            subject: delivery.subjectKey,
-            status: delivery.status,
-            body: body,
-            receivedAt: receivedAt,
-            destinations: forward ? live.routeTable.targets(for: delivery) : [],
-            delivery: delivery,
-            signal: signal)
+            delivery, body: body, receivedAt: receivedAt,
+            destinations: forward ? live.routeTable.targets(for: delivery) : [], signal: signal)
         let outcome: RecordOutcome
         do {
             outcome = try await store.record(incoming)

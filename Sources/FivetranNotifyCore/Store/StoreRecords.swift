@@ -44,6 +44,19 @@ public struct IncomingDelivery: Sendable, Equatable {
     }
 }
 
+extension IncomingDelivery {
+    /// A parsed delivery as the store records it: deduplicated by `Delivery.deduplicationKey`, grouped by
+    /// `subjectKey`.
+    public init(
+        _ delivery: Delivery, body: Data, receivedAt: Date, destinations: [String], signal: IncidentSignal?
+    ) {
+        self.init(
+            deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body), event: delivery.event,
+            subject: delivery.subjectKey, status: delivery.status, body: body, receivedAt: receivedAt,
+            destinations: destinations, delivery: delivery, signal: signal)
+    }
+}
+
 /// What storing a delivery did.
 public enum RecordOutcome: Sendable, Equatable {
     /// Newly stored (and committed to disk); `messageId` is set when a notice was queued.

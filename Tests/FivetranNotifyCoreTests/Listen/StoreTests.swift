@@ -181,10 +181,8 @@ extension ListenSuites {
             let delivery = try Delivery.parse(body)
             let signal = try #require(IncidentSignal.of(delivery, forwarded: ForwardedEvents(names: nil)))
             let failure = IncomingDelivery(
-                deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body), event: delivery.event,
-                subject: delivery.subjectKey, status: delivery.status, body: body,
-                receivedAt: Date().addingTimeInterval(-10 * 86_400), destinations: ["https://hooks.example/x"],
-                delivery: delivery, signal: signal)
+                delivery, body: body, receivedAt: Date().addingTimeInterval(-10 * 86_400),
+                destinations: ["https://hooks.example/x"], signal: signal)
             _ = try await store.record(failure)
             let alert = try #require(try await store.pendingMessages(destination: "https://hooks.example/x").first)
             try await store.markDelivered(alert.id, at: Date())

@@ -10,9 +10,7 @@ import Testing
     {
         let delivery = try Delivery.parse(body)
         return IncomingDelivery(
-            deduplicationKey: Delivery.deduplicationKey(for: delivery, body: body), event: delivery.event,
-            subject: delivery.subjectKey, status: delivery.status, body: body, receivedAt: Date(),
-            destinations: destinations, delivery: delivery,
+            delivery, body: body, receivedAt: Date(), destinations: destinations,
             signal: IncidentSignal.of(delivery, forwarded: ForwardedEvents(names: nil)))
     }
 
