@@ -27,15 +27,7 @@ enum DestinationAddress {
                 kind == .teams
                 ? "copy the whole URL of the Teams workflow's \"When a Teams webhook request is received\" trigger"
                 : "give the full https:// URL of the endpoint"
-            switch SlackURL.checked(text) {
-            case .success(let url): return .success(url)
-            case .failure(let problem):
-                // SlackURL's sentences end with Slack's own hint: replace it with this kind's.
-                let text = problem.text.replacingOccurrences(
-                    of: "copy the whole Webhook URL from Slack's app settings", with: hint
-                ).replacingOccurrences(of: "Slack webhook URLs are https://", with: "use https://")
-                return .failure(SlackURL.Problem(text))
-            }
+            return SlackURL.checked(text, hint: hint, httpsRule: "use https://")
         }
     }
 }

@@ -17,8 +17,12 @@ public enum SlackURL {
 
     /// The URL to post to, with its scheme in lower case (schemes are case-insensitive): `https`, or
     /// plain `http` to a loopback host (tests, a local relay). Otherwise what is wrong with it, in words
-    /// that do not repeat it.
-    public static func checked(_ text: String) -> Result<String, Problem> {
+    /// that do not repeat it. `hint` says where the whole URL comes from and `httpsRule` that it must be
+    /// https (Slack's words by default; other destinations give their own).
+    public static func checked(
+        _ text: String, hint: String = "copy the whole Webhook URL from Slack's app settings",
+        httpsRule: String = "Slack webhook URLs are https://"
+    ) -> Result<String, Problem> {
         let url = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if let first = url.first, first == "\"" || first == "'" {
             return .failure(
@@ -26,17 +30,17 @@ public enum SlackURL {
                     "is wrapped in quotes (as `docker --env-file` and some .env loaders keep them); remove the quotes"))
         }
         guard isHTTP(url), let separator = url.range(of: "://") else {
-            return .failure(Problem("must start with https://; copy the whole Webhook URL from Slack's app settings"))
+            return .failure(Problem("must start with https://; \(hint)"))
         }
         let scheme = url[..<separator.lowerBound].lowercased()
         let normalized = scheme + url[separator.lowerBound...]
         guard let host = URLComponents(string: normalized)?.host, !host.isEmpty else {
             return .failure(
-                Problem("is not a valid URL (no host); copy the whole Webhook URL from Slack's app settings"))
+                Problem("is not a valid URL (no host); \(hint)"))
         }
         if scheme == "http" && !isLoopback(host) {
             return .failure(
-                Problem("uses plain http:// to \(host); Slack webhook URLs are https:// (http only for 127.0.0.1)"))
+                Problem("uses plain http:// to \(host); \(httpsRule) (http only for 127.0.0.1)"))
         }
         return .success(normalized)
     }
