@@ -11,7 +11,7 @@ public struct ForwardDestination: NoticeDestination {
     let logger: Logger
     /// The timeout of one post.
     let requestTimeout: Duration
-    let dryRun: Bool
+    public let dryRun: Bool
     /// The time of each attempt, for `webhook-timestamp`.
     let clock: @Sendable () -> Date
 
@@ -30,17 +30,7 @@ public struct ForwardDestination: NoticeDestination {
         self.clock = clock
     }
 
-    public var name: String { "forward" }
-    public var displayName: String { DestinationKind.forward.displayName }
-
-    public func handles(_ target: String) -> Bool {
-        guard let decoded = DestinationTarget(encoded: target) else { return false }
-        return decoded.kind == .forward && decoded.dryRun == dryRun
-    }
-
-    public func redacted(_ target: String) -> String {
-        DestinationTarget(encoded: target)?.redacted ?? "forward target"
-    }
+    public var kind: DestinationKind { .forward }
 
     public func render(_ notice: Notice, now: Date) -> [Data] {
         [ForwardNotice.body(for: notice, now: now)]

@@ -1,14 +1,18 @@
 import Foundation
 
-/// One kind of destination (Slack today): it turns a notice into the bodies to send and reads its
-/// service's answer into a `SendOutcome`. It owns its payload, its limits and its answers, and nothing
-/// else: queueing, pacing, retries and recording are the dispatcher's.
+/// One kind of destination (Slack, PagerDuty, Teams, the forward endpoint): it turns a notice into the
+/// bodies to send and reads its service's answer into a `SendOutcome`. It owns its payload, its limits
+/// and its answers, and nothing else: queueing, pacing, retries and recording are the dispatcher's.
 public protocol NoticeDestination: Sendable {
+    /// The kind of target it sends to.
+    var kind: DestinationKind { get }
+    /// Whether it handles only the targets queued by `listen --dry-run` (and prints them), or only real ones.
+    var dryRun: Bool { get }
     /// A short name for log lines: "slack".
     var name: String { get }
     /// The service's name in sentences: "Slack".
     var displayName: String { get }
-    /// Whether the stored target (a webhook URL, for Slack) is one this destination sends to.
+    /// Whether the stored target (`DestinationTarget.encoded`) is one this destination sends to.
     func handles(_ target: String) -> Bool
     /// The target as logs and errors may show it (targets are secrets).
     func redacted(_ target: String) -> String
@@ -17,4 +21,19 @@ public protocol NoticeDestination: Sendable {
     func render(_ notice: Notice, now: Date) -> [Data]
     /// Sends one body to the target and says what came of it.
     func send(_ body: Data, to target: String) async -> SendOutcome
+}
+
+extension NoticeDestination {
+    public var name: String { kind.rawValue }
+    public var displayName: String { kind.displayName }
+
+    /// Targets of its kind, queued with its dry-run setting.
+    public func handles(_ target: String) -> Bool {
+        guard let decoded = DestinationTarget(encoded: target) else { return false }
+        return decoded.kind == kind && decoded.dryRun == dryRun
+    }
+
+    public func redacted(_ target: String) -> String {
+        DestinationTarget(encoded: target)?.redacted ?? "\(kind.rawValue) (unreadable target)"
+    }
 }

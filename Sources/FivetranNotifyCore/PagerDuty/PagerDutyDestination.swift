@@ -12,7 +12,7 @@ public struct PagerDutyDestination: NoticeDestination {
     let logger: Logger
     /// The timeout of one post.
     let requestTimeout: Duration
-    let dryRun: Bool
+    public let dryRun: Bool
 
     /// - Parameters:
     ///   - transport: how posts are made (libcurl; under `--dry-run` one that prints them).
@@ -30,17 +30,7 @@ public struct PagerDutyDestination: NoticeDestination {
         self.dryRun = dryRun
     }
 
-    public var name: String { "pagerduty" }
-    public var displayName: String { DestinationKind.pagerduty.displayName }
-
-    public func handles(_ target: String) -> Bool {
-        guard let decoded = DestinationTarget(encoded: target) else { return false }
-        return decoded.kind == .pagerduty && decoded.dryRun == dryRun
-    }
-
-    public func redacted(_ target: String) -> String {
-        DestinationTarget(encoded: target)?.redacted ?? "pagerduty target"
-    }
+    public var kind: DestinationKind { .pagerduty }
 
     public func render(_ notice: Notice, now: Date) -> [Data] {
         PagerDutyEvent.events(for: notice).map(PagerDutyEvent.body)

@@ -12,7 +12,7 @@ public struct SlackDestination: NoticeDestination {
     let logger: Logger
     /// The timeout of one post.
     let requestTimeout: Duration
-    let dryRun: Bool
+    public let dryRun: Bool
 
     /// - Parameters:
     ///   - transport: how posts are made (libcurl; under `--dry-run` one that prints them).
@@ -27,17 +27,7 @@ public struct SlackDestination: NoticeDestination {
         self.dryRun = dryRun
     }
 
-    public var name: String { "slack" }
-    public var displayName: String { "Slack" }
-
-    public func handles(_ target: String) -> Bool {
-        guard let decoded = DestinationTarget(encoded: target) else { return false }
-        return decoded.kind == .slack && decoded.dryRun == dryRun
-    }
-
-    public func redacted(_ target: String) -> String {
-        DestinationTarget(encoded: target)?.redacted ?? SlackURL.redacted(target)
-    }
+    public var kind: DestinationKind { .slack }
 
     public func render(_ notice: Notice, now: Date) -> [Data] {
         if let legacy = notice.legacySlackPayload { return [legacy] }

@@ -10,7 +10,7 @@ public struct TeamsDestination: NoticeDestination {
     let logger: Logger
     /// The timeout of one post.
     let requestTimeout: Duration
-    let dryRun: Bool
+    public let dryRun: Bool
 
     /// - Parameters:
     ///   - transport: how posts are made (libcurl; under `--dry-run` one that prints them).
@@ -25,17 +25,7 @@ public struct TeamsDestination: NoticeDestination {
         self.dryRun = dryRun
     }
 
-    public var name: String { "teams" }
-    public var displayName: String { "Microsoft Teams" }
-
-    public func handles(_ target: String) -> Bool {
-        guard let decoded = DestinationTarget(encoded: target) else { return false }
-        return decoded.kind == .teams && decoded.dryRun == dryRun
-    }
-
-    public func redacted(_ target: String) -> String {
-        DestinationTarget(encoded: target)?.redacted ?? "teams (unreadable target)"
-    }
+    public var kind: DestinationKind { .teams }
 
     public func render(_ notice: Notice, now: Date) -> [Data] {
         TeamsCardRenderer.cards(for: notice, now: now).map { (notice.isTest ? $0.markedAsTest() : $0).jsonBody() }
