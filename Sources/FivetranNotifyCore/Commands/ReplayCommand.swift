@@ -9,7 +9,7 @@ public enum ReplayCommand {
     /// incident recovered since is not replayed: nobody is paged for a fixed connector.
     public static func replayFailed(stateDirectory: String?, context: CommandContext) async throws {
         let directory = context.paths.stateDirectory(given: stateDirectory)
-        let routes = try? todaysRoutes(context: context)
+        let routes = try? ConfiguredRoutes.load(context: context)
         let result = try await DeliveryStore.withStore(stateDirectory: directory, mustExist: true) { store in
             try await store.requeueFailed(now: context.now()) { delivery, kind in
                 routes?.destinations(for: delivery).first { $0.kind == kind }?.encoded
@@ -28,11 +28,5 @@ public enum ReplayCommand {
                     + "connector recovered since (nobody needs paging for it).")
         }
         for line in lines { context.output.out(line) }
-    }
-
-    /// The routes as configured now.
-    private static func todaysRoutes(context: CommandContext) throws -> RouteTable {
-        let settings = try Settings.load(flags: SettingFlags(), context: context)
-        return try ConfiguredRoutes.load(flags: [:], settings: settings, environment: context.environment)
     }
 }

@@ -6,7 +6,7 @@ import Logging
 public enum RouteCommands {
     /// `route list [--json]`: every route in order, the default last.
     public static func list(json: Bool, context: CommandContext) throws {
-        let routes = try configuredRoutes(context: context)
+        let routes = try ConfiguredRoutes.load(context: context)
         let entries =
             routes.routes.map { Entry(name: $0.name, match: $0.match, destinations: $0.destinations) }
             + [Entry(name: "default", match: nil, destinations: routes.defaultDestinations)]
@@ -102,11 +102,6 @@ public enum RouteCommands {
             }
         }
         return Answer(accepted: true, text: "accepted")
-    }
-
-    private static func configuredRoutes(context: CommandContext) throws -> RouteTable {
-        let settings = try Settings.load(flags: SettingFlags(), context: context)
-        return try ConfiguredRoutes.load(flags: [:], settings: settings, environment: context.environment)
     }
 
     /// One route as `route list` shows it.

@@ -13,6 +13,12 @@ public enum ConfiguredRoutes {
         return try RouteTable.load(from: settings.configFile, defaultDestinations: defaults, environment: environment)
     }
 
+    /// The routes as the context's environment and config.toml give them (no flags): `route` and `replay`.
+    public static func load(context: CommandContext) throws -> RouteTable {
+        let settings = try Settings.load(flags: SettingFlags(), context: context)
+        return try load(flags: [:], settings: settings, environment: context.environment)
+    }
+
     /// `PAGERDUTY_URL`, else config.toml's `pagerduty_url`, else PagerDuty's Events API.
     public static func pagerDutyURL(settings: Settings, environment: [String: String]) throws -> String {
         var given = environment["PAGERDUTY_URL"].flatMap { $0.isEmpty ? nil : $0 }
