@@ -143,16 +143,9 @@ enum PagerDutyEvent {
     private static func reasonText(_ d: Delivery) -> String? {
         if let reason = d.reason { return reason }
         if d.event == "connection_failure" { return d.status }
-        for step in d.data["result"]?["stepResults"]?.arrayValue ?? [] {
-            let result = step["commandResult"]
-            let exitCode = result?["exitCode"]?.intValue ?? 0
-            guard !(step["success"]?.boolValue ?? (exitCode == 0)) else { continue }
-            let command = step["step"]?["command"]?.displayText ?? step["step"]?["name"]?.displayText ?? "a step"
-            let output = [result?["error"]?.displayText, result?["output"]?.displayText]
-                .compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .filter { !$0.isEmpty }
-                .joined(separator: "\n")
-            return "\(command) exited \(exitCode)" + (output.isEmpty ? "" : ": \(output)")
+        if let step = DbtFailingStep.failing(in: d.data["result"]).first {
+            let output = step.output
+            return "\(step.named ?? "a step") exited \(step.exitCode ?? 0)" + (output.isEmpty ? "" : ": \(output)")
         }
         return nil
     }

@@ -161,7 +161,7 @@ public enum AlertRenderer {
             SlackMessage.header("\(marker(severity)) \(title) — \(name)"),
             SlackMessage.fields(fields),
         ]
-        let steps = failingSteps(result)
+        let steps = DbtFailingStep.failing(in: result)
         if steps.isEmpty {
             if d.reason != nil || description == nil { blocks.append(reasonSection(d.reason)) }
         } else {
@@ -226,38 +226,10 @@ public enum AlertRenderer {
 
     // MARK: - dbt steps
 
-    struct FailingStep {
-        var command: String
-        var exitCode: Int?
-        var failedModels: Int?
-        var succeededModels: Int?
-        var output: String
-    }
-
-    static func failingSteps(_ result: JSONValue?) -> [FailingStep] {
-        let steps = result?["stepResults"]?.arrayValue ?? []
-        return steps.compactMap { step in
-            let commandResult = step["commandResult"]
-            let exitCode = commandResult?["exitCode"]?.intValue
-            // A step without `success` counts as failed when its exit code says so.
-            let success = step["success"]?.boolValue ?? ((exitCode ?? 0) == 0)
-            let failed = !success
-            guard failed else { return nil }
-            let command =
-                step["step"]?["command"]?.displayText ?? step["step"]?["name"]?.displayText ?? "unnamed step"
-            let parts = [commandResult?["error"]?.displayText, commandResult?["output"]?.displayText]
-                .compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .filter { !$0.isEmpty }
-            return FailingStep(
-                command: command, exitCode: exitCode, failedModels: step["failedModelRuns"]?.intValue,
-                succeededModels: step["successfulModelRuns"]?.intValue, output: parts.joined(separator: "\n"))
-        }
-    }
-
     /// One section per failing step (command, exit code, model counts, output in a code block). The
     /// outputs share what the other blocks leave of the message's budget; steps beyond what fits are
     /// named in a last section.
-    private static func stepSections(_ steps: [FailingStep]) -> [JSONValue] {
+    private static func stepSections(_ steps: [DbtFailingStep]) -> [JSONValue] {
         let shownCount = min(steps.count, 8)
         // Header, fields and context take at most about 2,000 characters.
         let budget = SlackLimits.allBlocksText - 2500
@@ -319,7 +291,7 @@ public enum AlertRenderer {
     private static func reasonText(_ d: Delivery) -> String? {
         if let reason = d.reason { return reason }
         if d.event == "connection_failure" { return d.status }
-        if let output = failingSteps(d.data["result"]).first?.output, !output.isEmpty { return output }
+        if let output = DbtFailingStep.failing(in: d.data["result"]).first?.output, !output.isEmpty { return output }
         return nil
     }
 

@@ -154,7 +154,7 @@ public enum TeamsCardRenderer {
                 .title(color(severity))),
             .facts(facts),
         ]
-        let steps = failingSteps(result)
+        let steps = DbtFailingStep.failing(in: result)
         if steps.isEmpty {
             if d.reason != nil || description == nil { body.append(reasonBlock(d.reason)) }
         } else {
@@ -234,36 +234,9 @@ public enum TeamsCardRenderer {
 
     // MARK: - dbt steps
 
-    struct FailingStep {
-        var command: String
-        var exitCode: Int?
-        var failedModels: Int?
-        var succeededModels: Int?
-        var output: String
-    }
-
-    static func failingSteps(_ result: JSONValue?) -> [FailingStep] {
-        let steps = result?["stepResults"]?.arrayValue ?? []
-        return steps.compactMap { step in
-            let commandResult = step["commandResult"]
-            let exitCode = commandResult?["exitCode"]?.intValue
-            // A step without `success` counts as failed when its exit code says so.
-            let success = step["success"]?.boolValue ?? ((exitCode ?? 0) == 0)
-            guard !success else { return nil }
-            let command =
-                step["step"]?["command"]?.displayText ?? step["step"]?["name"]?.displayText ?? "unnamed step"
-            let parts = [commandResult?["error"]?.displayText, commandResult?["output"]?.displayText]
-                .compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .filter { !$0.isEmpty }
-            return FailingStep(
-                command: command, exitCode: exitCode, failedModels: step["failedModelRuns"]?.intValue,
-                succeededModels: step["successfulModelRuns"]?.intValue, output: parts.joined(separator: "\n"))
-        }
-    }
-
     /// Per failing step (at most 8): a line naming the command, exit code and model counts, and its
     /// output in a monospace block; the outputs share `stepsBytes`. Steps beyond 8 are named at the end.
-    private static func stepBlocks(_ steps: [FailingStep]) -> [TeamsCard.Element] {
+    private static func stepBlocks(_ steps: [DbtFailingStep]) -> [TeamsCard.Element] {
         let shown = steps.prefix(8)
         let perStep = stepsBytes / shown.count
         var blocks: [TeamsCard.Element] = []
@@ -335,7 +308,7 @@ public enum TeamsCardRenderer {
     private static func reasonText(_ d: Delivery) -> String? {
         if let reason = d.reason { return reason }
         if d.event == "connection_failure" { return d.status }
-        if let output = failingSteps(d.data["result"]).first?.output, !output.isEmpty { return output }
+        if let output = DbtFailingStep.failing(in: d.data["result"]).first?.output, !output.isEmpty { return output }
         return nil
     }
 
