@@ -40,8 +40,8 @@ extension FivetranNotifyCommand.Mute {
             guard targets.count == 1 else {
                 throw ValidationError("Give exactly one of --connector, --group or --event.")
             }
-            guard DurationText.parse(duration) != nil else {
-                throw ValidationError("--for \"\(duration)\" is not a duration; write it like 90s, 15m, 2h or 1d.")
+            if let problem = DurationText.problem(duration, within: .upToAYear, example: "90s, 15m, 2h or 1d") {
+                throw ValidationError("--for \(problem).")
             }
         }
 
@@ -49,7 +49,7 @@ extension FivetranNotifyCommand.Mute {
             // validate() made sure exactly one target is given.
             let target = FivetranNotifyCore.Mute.Target(connector: connector, group: group, event: event)!
             try await MuteCommands.add(
-                target: target, for: try DurationText.parse(duration, for: "--for"), reason: reason,
+                target: target, for: try DurationText.parse(duration, for: "--for", within: .upToAYear), reason: reason,
                 stateDirectory: state.stateDir, context: context)
         }
     }

@@ -44,20 +44,12 @@ public struct ListenConfig: Sendable, Equatable {
             result.notifyResolved = flag
         }
         if let text = try config.string("remind_every", in: table, section: section) {
-            guard let duration = DurationText.parse(text) else {
-                throw config.error(
-                    "remind_every: \"\(text)\" is not a duration; write it like 90s, 15m, 4h or 1d",
-                    key: "remind_every", section: section)
-            }
-            result.remindEvery = duration
+            result.remindEvery = try DurationText.read(text, within: .longWait, example: "90s, 15m, 4h or 1d")
+                .mapError { config.error("remind_every: \($0.sentence)", key: "remind_every", section: section) }.get()
         }
         if let text = try config.string("max_age", in: table, section: section) {
-            guard let duration = DurationText.parse(text) else {
-                throw config.error(
-                    "max_age: \"\(text)\" is not a duration; write it like 12h, 3d or 7d", key: "max_age",
-                    section: section)
-            }
-            result.maxAge = duration
+            result.maxAge = try DurationText.read(text, within: .longWait, example: "12h, 3d or 7d")
+                .mapError { config.error("max_age: \($0.sentence)", key: "max_age", section: section) }.get()
         }
         if let value = table["events"] {
             guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {

@@ -71,23 +71,20 @@ public struct WatchSettings: Sendable, Equatable {
                 }
                 return flag
             }
-            func duration(_ key: String, example: String) throws -> Duration? {
+            func duration(_ key: String, within range: DurationRange, example: String) throws -> Duration? {
                 guard let text = try config.string(key, in: table, section: section) else { return nil }
-                guard let duration = DurationText.parse(text) else {
-                    throw config.error(
-                        "\(key): \"\(text)\" is not a duration; write it like \(example)", key: key, section: section)
-                }
-                return duration
+                return try DurationText.read(text, within: range, example: example)
+                    .mapError { config.error("\(key): \($0.sentence)", key: key, section: section) }.get()
             }
             configEnabled = try flag("enabled") ?? true
             result.reactivate = try flag("reactivate") ?? false
-            if let every = try duration("every", example: "1m, 5m or 1h") {
+            if let every = try duration("every", within: .upToAYear, example: "1m, 5m or 1h") {
                 guard every >= minimumEvery else {
                     throw config.error(tooOften("every", every), key: "every", section: section)
                 }
                 result.every = every
             }
-            result.staleAfter = try duration("stale_after", example: "90m, 6h or 1d")
+            result.staleAfter = try duration("stale_after", within: .longWait, example: "90m, 6h or 1d")
             if let url = try config.string("public_url", in: table, section: section) {
                 if let problem = urlProblem(url, name: "public_url") {
                     throw config.error(problem, key: "public_url", section: section)
@@ -96,7 +93,8 @@ public struct WatchSettings: Sendable, Equatable {
             }
         }
         if let text = flags.every {
-            let every = try DurationText.parse(text, for: "--watch-every")
+            let every = try DurationText.parse(
+                text, for: "--watch-every", within: .upToAYear, example: "1m, 5m or 1h")
             guard every >= minimumEvery else {
                 throw NotifyError(tooOften("--watch-every", every) + ".", exitCode: ExitStatus.usage)
             }

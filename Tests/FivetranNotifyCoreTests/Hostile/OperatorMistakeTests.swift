@@ -33,7 +33,12 @@ extension ListenSuites {
             (["--idle-timeout", "1e300"], "--idle-timeout must be a number of seconds between 0 and 86400"),
             (["--idle-timeout=-1"], "--idle-timeout must be a number of seconds"),
             (["--request-timeout", "0s"], "--request-timeout \"0s\" is not a duration"),
-            (["--request-timeout", "400d"], "up to an hour"),
+            (["--request-timeout", "400d"], "--request-timeout \"400d\" is out of range; it must be from 1s to 1d"),
+            (["--remind-every", "9223372036854775807s"], "it must be from 1m to 365d"),
+            (["--max-age", "9223372036854775807s"], "--max-age \"9223372036854775807s\" is out of range"),
+            (["--max-age", "366d"], "it must be from 1m to 365d"),
+            (["--max-age", "99999999999999999999d"], "is out of range"),
+            (["--watch-every", "400d"], "--watch-every \"400d\" is out of range"),
             (["--max-age=-3d"], "--max-age \"-3d\" is not a duration"),
             (["--max-connections", "0"], "--max-connections must be between 1 and 1000000"),
         ]

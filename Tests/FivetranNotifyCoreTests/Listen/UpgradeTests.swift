@@ -20,7 +20,7 @@ extension ListenSuites {
                 let state = try Self.copyFixture(into: home, slackURL: slack.url)
 
                 try await ListenProcess.with(
-                    home: home, state: state, slackURL: slack.url, arguments: ["--remind-every", "36500d"]
+                    home: home, state: state, slackURL: slack.url, arguments: ["--remind-every", "365d"]
                 ) { listener in
                     let allPosted = await eventually(within: .seconds(20)) { slack.delivered.count >= 5 }
                     #expect(allPosted, "stderr: \(listener.stderr)")

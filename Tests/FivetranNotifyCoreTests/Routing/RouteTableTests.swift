@@ -139,6 +139,14 @@ import Testing
         ("[listen]\nnotify_resolved = \"yes\"", "config.toml:2: notify_resolved must be true or false"),
         ("[listen]\n\nevents = \"sync_end\"", "config.toml:3: events must be a list of event names"),
         ("[listen]\nmax_age = \"0d\"", "config.toml:2: max_age: \"0d\" is not a duration"),
+        (
+            "[listen]\nmax_age = \"400d\"",
+            "config.toml:2: max_age: \"400d\" is out of range; it must be from 1m to 365d"
+        ),
+        (
+            "[listen]\nremind_every = \"30s\"",
+            "config.toml:2: remind_every: \"30s\" is out of range; it must be from 1m"
+        ),
     ])
     func mistakesNameTheLine(toml: String, expected: String) {
         let error = #expect(throws: NotifyError.self) { try ListenConfig.load(from: ConfigFile.parse(toml, url: url)) }
@@ -155,5 +163,20 @@ import Testing
     @Test(arguments: ["", "4", "h", "4 hours", "-1h", "0s", "1.5h", "99999999999999999999d", "9223372036854775807s1s"])
     func rejects(text: String) {
         #expect(DurationText.parse(text) == nil)
+    }
+
+    /// cli.md "Durations have ranges": out of range is a sentence that states the range.
+    @Test(
+        arguments: [
+            ("365d", DurationRange.longWait, nil),
+            ("59s", .longWait, "\"59s\" is out of range; it must be from 1m to 365d"),
+            ("9223372036854775807s", .longWait, "\"9223372036854775807s\" is out of range; it must be from 1m to 365d"),
+            ("99999999999999999999d", .timeout, "\"99999999999999999999d\" is out of range; it must be from 1s to 1d"),
+            ("25h", .timeout, "\"25h\" is out of range; it must be from 1s to 1d"),
+            ("soon", .timeout, "\"soon\" is not a duration; write it like 30s"),
+            ("0s", .timeout, "\"0s\" is not a duration; write it like 30s"),
+        ] as [(String, DurationRange, String?)])
+    func rangesAreStated(text: String, range: DurationRange, problem: String?) {
+        #expect(DurationText.problem(text, within: range, example: "30s") == problem)
     }
 }
