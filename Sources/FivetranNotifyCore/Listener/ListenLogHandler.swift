@@ -49,11 +49,13 @@ public struct ListenLogHandler: LogHandler {
         }
         switch format {
         case .text:
+            // Control characters from deliveries are escaped: one event is one line (cli.md "Logs
+            // cannot be forged"). JSON lines are escaped by the encoder.
             var line = event.level >= .warning ? "\(event.level.textPrefix)\(event.message)" : "\(event.message)"
             if event.level >= .warning || event.level <= .debug, case let all = allMetadata(), !all.isEmpty {
                 line += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             }
-            write(line)
+            write(line.escapingControlCharacters)
         case .json:
             var object: [String: Any] = [
                 "time": Self.timestamp(),
