@@ -71,7 +71,10 @@ public enum RouteCommands {
                 answer.text += resolved.accepted ? ", then resolved" : "; the resolve was not taken: \(resolved.text)"
             }
             if !answer.accepted { refused += 1 }
-            context.output.out("\(target.redacted): \(answer.text)")
+            // Each line names its kind (destinations.md `route test`); the other kinds' redacted
+            // targets already start with it.
+            let label = target.kind == .slack ? "slack \(target.redacted)" : target.redacted
+            context.output.out("\(label): \(answer.text)")
         }
         if refused > 0 {
             throw NotifyError(

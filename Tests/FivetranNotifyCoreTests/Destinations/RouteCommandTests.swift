@@ -60,6 +60,11 @@ import Testing
                 let summary = pagerDuty.posts[0].json["payload"]?.objectValue?["summary"]?.stringValue
                 #expect(summary?.hasPrefix("Test — ") == true)
                 #expect(harness.output.stdout.contains("accepted, then resolved"))
+                // One line per destination, each naming its kind first.
+                let lines = harness.output.stdout.split(separator: "\n").map(String.init)
+                #expect(lines.count == 2, "\(lines)")
+                #expect(lines.contains { $0.hasPrefix("slack 127.0.0.1/…") && $0.hasSuffix(": accepted") }, "\(lines)")
+                #expect(lines.contains { $0.hasPrefix("pagerduty routing key …") }, "\(lines)")
             }
         }
     }
