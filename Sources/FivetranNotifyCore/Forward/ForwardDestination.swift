@@ -20,7 +20,7 @@ public struct ForwardDestination: NoticeDestination {
     ///   - dryRun: handle only the targets queued by `listen --dry-run` (and the reverse without it).
     ///   - clock: the time of an attempt, for `webhook-timestamp` (and the signature over it).
     public init(
-        transport: any HTTPTransport, logger: Logger, requestTimeout: Duration = .seconds(10), dryRun: Bool = false,
+        transport: any HTTPTransport, logger: Logger, requestTimeout: Duration = sendTimeout, dryRun: Bool = false,
         clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.transport = transport

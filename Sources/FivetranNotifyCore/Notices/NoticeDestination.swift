@@ -37,3 +37,8 @@ extension NoticeDestination {
         DestinationTarget(encoded: target)?.redacted ?? "\(kind.rawValue) (unreadable target)"
     }
 }
+
+/// How long a destination waits for an answer before the send counts as timed out (and is retried).
+/// At least 30 s (cli.md "Sends wait long enough"): a slow service that answers late was usually
+/// about to act, and a retry after a short timeout posts the same alert twice.
+public let sendTimeout: Duration = .seconds(30)

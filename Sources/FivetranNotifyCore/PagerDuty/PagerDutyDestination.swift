@@ -21,7 +21,7 @@ public struct PagerDutyDestination: NoticeDestination {
     ///     in what is posted (and the reverse without it).
     public init(
         transport: any HTTPTransport, baseURL: String = "https://events.pagerduty.com", logger: Logger,
-        requestTimeout: Duration = .seconds(10), dryRun: Bool = false
+        requestTimeout: Duration = sendTimeout, dryRun: Bool = false
     ) {
         self.transport = transport
         self.baseURL = baseURL

@@ -19,7 +19,7 @@ public struct SlackDestination: NoticeDestination {
     ///   - dryRun: handle only the messages queued for `dryRunTarget`, and leave real webhooks alone
     ///     (and the reverse without it).
     public init(
-        transport: any HTTPTransport, logger: Logger, requestTimeout: Duration = .seconds(10), dryRun: Bool = false
+        transport: any HTTPTransport, logger: Logger, requestTimeout: Duration = sendTimeout, dryRun: Bool = false
     ) {
         self.transport = transport
         self.logger = logger

@@ -17,7 +17,7 @@ public struct TeamsDestination: NoticeDestination {
     ///   - dryRun: handle only the targets queued by `listen --dry-run`, and leave real ones alone (and
     ///     the reverse without it).
     public init(
-        transport: any HTTPTransport, logger: Logger, requestTimeout: Duration = .seconds(10), dryRun: Bool = false
+        transport: any HTTPTransport, logger: Logger, requestTimeout: Duration = sendTimeout, dryRun: Bool = false
     ) {
         self.transport = transport
         self.logger = logger
