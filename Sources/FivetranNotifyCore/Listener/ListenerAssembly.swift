@@ -69,6 +69,8 @@ public struct ListenerAssembly: Sendable {
     public let settings: LiveSettings
     /// The dispatcher, the pruner and the server, to run in one `ServiceGroup`.
     public let services: [any Service]
+    /// The memory budget of request bodies in flight (`--max-body-memory`).
+    public let bodyBudget: BodyBudget
 
     /// Opens the store and builds every part. `onServerRunning` is called with the bound channel
     /// (its port, when the configuration asked for port 0).
@@ -81,7 +83,10 @@ public struct ListenerAssembly: Sendable {
         let store = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.policy)
         let metrics = ListenerMetrics()
         var inputs = inputs
-        let names = inputs.watch.map { AccountNames(client: $0.lookupClient, logger: inputs.logger) }
+        let watchMetrics = inputs.watch.map { _ in WatchMetrics(registry: metrics.registry) }
+        let names = inputs.watch.map {
+            AccountNames(client: $0.lookupClient, logger: inputs.logger, metrics: watchMetrics)
+        }
         if let names, inputs.enricher == nil { inputs.enricher = names }
         let dispatchers = Self.dispatchers(inputs, store: store, metrics: metrics)
         let configuration = inputs.configuration
@@ -101,14 +106,15 @@ public struct ListenerAssembly: Sendable {
         self.store = store
         self.metrics = metrics
         self.settings = settings
+        bodyBudget = endpoint.bodyBudget
         var watchers: [any Service] = []
-        if let watch = inputs.watch, let names {
+        if let watch = inputs.watch, let names, let watchMetrics {
             watchers.append(
                 AccountWatcher(
                     client: watch.client, settings: watch.settings, names: names, clock: inputs.clock,
                     logger: inputs.logger, statusFile: WatchStatus.url(stateDirectory: inputs.stateDirectory),
-                    metrics: WatchMetrics(registry: metrics.registry),
-                    openIncidentKeys: { (try? await store.openIncidentKeys()) ?? [] },
+                    metrics: watchMetrics,
+                    openIncidentKeys: { try? await store.openIncidentKeys() },
                     submit: { await endpoint.recordFinding($0) }))
         }
         // Deduplication records outlive --max-age by a day, so a replayed delivery is never posted again.
@@ -121,6 +127,9 @@ public struct ListenerAssembly: Sendable {
                 StorePruner(store: store, retention: retention, clock: inputs.clock, logger: inputs.logger),
                 StateFileWatcher(
                     store: store, interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
+                StateWriteProbe(
+                    store: store, directory: inputs.stateDirectory, interval: inputs.configuration.stateCheckInterval,
+                    logger: inputs.logger),
                 app,
             ] + watchers
     }

@@ -48,15 +48,22 @@ public final class AccountNames: DeliveryEnricher, Sendable {
     private let client: FivetranAPIClient?
     private let lookupTimeout: Duration
     private let logger: Logger
+    /// Counts lookups and their failures on /metrics beside the sweeps' (watch.md "Seeing it").
+    private let metrics: WatchMetrics?
 
     /// - Parameters:
     ///   - client: for looking up unknown ids; nil to use the cache alone. Its retry policy should
     ///     allow few attempts: the lookup is bounded by `lookupTimeout` anyway.
     ///   - lookupTimeout: how long a delivery waits for a lookup (2 s).
-    public init(client: FivetranAPIClient?, lookupTimeout: Duration = .seconds(2), logger: Logger) {
+    ///   - metrics: where lookups and failed lookups are counted, if anywhere.
+    public init(
+        client: FivetranAPIClient?, lookupTimeout: Duration = .seconds(2), logger: Logger,
+        metrics: WatchMetrics? = nil
+    ) {
         self.client = client
         self.lookupTimeout = lookupTimeout
         self.logger = logger
+        self.metrics = metrics
     }
 
     // MARK: - Filled by sweeps
@@ -149,9 +156,11 @@ public final class AccountNames: DeliveryEnricher, Sendable {
         }
         guard lookConnection != nil || lookGroup != nil else { return }
         let logger = self.logger
+        let metrics = self.metrics
         let work: @Sendable () async -> Void = { [self] in
             var group = lookGroup
             if let id = lookConnection {
+                metrics?.requests.increment()
                 do {
                     let c = try await client.connectionDetails(id: id)
                     update(connections: [c])
@@ -161,19 +170,24 @@ public final class AccountNames: DeliveryEnricher, Sendable {
                         group = found
                     }
                 } catch {
+                    metrics?.errors.increment()
                     logger.warning("watch: could not look up connection \(id): \(Self.describe(error))")
                 }
             }
             if let id = group {
+                metrics?.requests.increment()
                 do {
                     update(groups: [try await client.groupDetails(id: id)])
                 } catch {
+                    metrics?.errors.increment()
                     logger.warning("watch: could not look up group \(id): \(Self.describe(error))")
                 }
             }
         }
         let finished = await Deadline.run(within: lookupTimeout, work)
         if !finished {
+            // Not answered in time: a failed call too (its late answer, if any, still fills the cache).
+            metrics?.errors.increment()
             logger.info(
                 Logger.Message(
                     stringLiteral: "watch: the lookup of \(lookConnection ?? lookGroup ?? "") took longer than "

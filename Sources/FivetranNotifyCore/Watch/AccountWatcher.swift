@@ -16,7 +16,9 @@ public final class AccountWatcher: Service, Sendable {
     private let logger: Logger
     private let statusFile: URL
     private let metrics: WatchMetrics
-    private let openIncidentKeys: @Sendable () async -> Set<String>
+    /// The store's open incident keys; nil when they could not be read (that sweep then adopts
+    /// nothing and the next one asks again, so a condition that ended meanwhile still gets its recovery).
+    private let openIncidentKeys: @Sendable () async -> Set<String>?
     private let submit: @Sendable (Data) async -> Bool
     private let counter: CountingTransport
 
@@ -37,7 +39,7 @@ public final class AccountWatcher: Service, Sendable {
     /// minute (on `clock`); a longer one ends the sweep and the next ones wait until it has passed.
     public init(
         client: FivetranAPIClient, settings: WatchSettings, names: AccountNames, clock: ServiceClock, logger: Logger,
-        statusFile: URL, metrics: WatchMetrics, openIncidentKeys: @escaping @Sendable () async -> Set<String>,
+        statusFile: URL, metrics: WatchMetrics, openIncidentKeys: @escaping @Sendable () async -> Set<String>?,
         submit: @escaping @Sendable (Data) async -> Bool
     ) {
         let counter = CountingTransport(base: client.transport, metrics: metrics, now: client.now)
@@ -60,8 +62,10 @@ public final class AccountWatcher: Service, Sendable {
         self.metrics = metrics
         self.openIncidentKeys = openIncidentKeys
         self.submit = submit
-        self.state = Mutex(
-            State(status: WatchStatus(every: WatchText.duration(settings.every), publicURL: settings.publicURL)))
+        var status = WatchStatus(every: WatchText.duration(settings.every), publicURL: settings.publicURL)
+        // What was open before a restart keeps its "since".
+        status.findings = WatchStatus.read(url: statusFile)?.findings ?? []
+        self.state = Mutex(State(status: status))
     }
 
     public func run() async throws {
@@ -154,6 +158,10 @@ public final class AccountWatcher: Service, Sendable {
         let firstLook = !state.withLock { $0.memory.adoptedStore }
         let anythingRead = observation.webhooks != nil || observation.connections != nil
         let openInStore = firstLook && anythingRead ? await openIncidentKeys() : nil
+        if firstLook && anythingRead && openInStore == nil {
+            logger.warning(
+                "watch: could not read the open incidents; this sweep clears nothing, the next one asks again")
+        }
         let memory = state.withLock { $0.memory }
         var result = AccountSweep.evaluate(
             memory: memory, observation: observation, settings: settings, now: sweepDate, openInStore: openInStore)
@@ -210,6 +218,7 @@ public final class AccountWatcher: Service, Sendable {
             status.webhooks = observation.webhooks?.count
             status.connections = observation.connections?.count
             status.findingsOpen = result.memory.open.count
+            status.findings = Self.openFindings(result.memory.open, before: status.findings, now: sweepDate)
             status.credentialsRejected = credentialsError
             if let (what, error) = errors.last {
                 status.lastError = "reading \(what): \(AccountNames.describe(error))"
@@ -232,6 +241,26 @@ public final class AccountWatcher: Service, Sendable {
         {
             logger.notice("\(Self.costLine(status: status, every: settings.every))")
         }
+    }
+
+    /// The open findings after a sweep, each with the `since` it had before (else now), oldest first.
+    static func openFindings(_ open: [String: WatchFinding?], before: [WatchStatus.OpenFinding], now: Date)
+        -> [WatchStatus.OpenFinding]
+    {
+        let earlier = Dictionary(before.map { ("\($0.kind)|\($0.subject)", $0) }, uniquingKeysWith: { a, _ in a })
+        return open.map { key, finding -> WatchStatus.OpenFinding in
+            let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+            let family = parts.first.flatMap(IncidentSignal.Family.init(rawValue:))
+            let kind =
+                (finding.map { $0.kind.rawValue } ?? family.flatMap(WatchFinding.Kind.init(family:))?.rawValue
+                    ?? parts.first ?? key)
+            let shortKind = kind.hasPrefix("watch_") ? String(kind.dropFirst(6)) : kind
+            let subject = finding?.subject ?? parts.last ?? key
+            let previous = earlier["\(shortKind)|\(subject)"]
+            return WatchStatus.OpenFinding(
+                kind: shortKind, subject: subject, name: finding?.connectorName ?? previous?.name,
+                since: previous?.since ?? now)
+        }.sorted { ($0.since, $0.kind, $0.subject) < ($1.since, $1.kind, $1.subject) }
     }
 
     /// "watching 3 webhooks and 412 connections every 5m: ~36 requests/hour".

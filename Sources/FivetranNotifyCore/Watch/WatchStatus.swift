@@ -13,6 +13,8 @@ public struct WatchStatus: Sendable, Equatable, Codable {
     public var connections: Int?
     /// Watch incidents open after the sweep.
     public var findingsOpen: Int
+    /// What they are (watch.md "Seeing it"), oldest first.
+    public var findings: [OpenFinding] = []
     /// The last API error, and when it happened (kept after later sweeps succeed, as history).
     public var lastError: String?
     public var lastErrorAt: Date?
@@ -45,11 +47,37 @@ public struct WatchStatus: Sendable, Equatable, Codable {
         case durationMilliseconds = "duration_ms"
         case requests, webhooks, connections
         case findingsOpen = "findings_open"
+        case findings
         case lastError = "last_error"
         case lastErrorAt = "last_error_at"
         case credentialsRejected = "credentials_rejected"
         case every
         case publicURL = "public_url"
+    }
+
+    /// One condition the watch holds open: "connection_broken orders_pg (Orders PG) since 09:12".
+    public struct OpenFinding: Sendable, Equatable, Codable {
+        /// The finding's kind without the `watch_` prefix: `webhook_inactive`, `connection_broken`, …
+        public var kind: String
+        /// The connection id, or `webhook:<public_url>`.
+        public var subject: String
+        /// The connection's name, when known.
+        public var name: String?
+        /// When this listener first saw it open.
+        public var since: Date
+
+        public init(kind: String, subject: String, name: String? = nil, since: Date) {
+            self.kind = kind
+            self.subject = subject
+            self.name = name
+            self.since = since
+        }
+
+        /// `connection_broken orders_pg (Orders PG) since 09:12 UTC`
+        func line(now: Date) -> String {
+            let named = name.map { " (\($0))" } ?? ""
+            return "\(kind) \(subject)\(named) since \(TimeText.time(since, now: now))"
+        }
     }
 
     /// The file in a state directory.
@@ -100,6 +128,9 @@ public struct WatchStatus: Sendable, Equatable, Codable {
         }
         if credentialsRejected {
             lines.append("  Fivetran rejects the API credentials: watching is stalled until they work again.")
+        }
+        for finding in findings {
+            lines.append("  Open: \(finding.line(now: now))")
         }
         if let lastError {
             let when = lastErrorAt.map { " (\(TimeText.time($0, now: now)))" } ?? ""

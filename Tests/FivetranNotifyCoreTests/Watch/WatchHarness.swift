@@ -14,7 +14,7 @@ final class WatchHarness: Sendable {
     let clock: TestClock
     let wallClock = Mutex<Date>(WatchHarness.start)
     let submitted = Mutex<[Delivery]>([])
-    let openInStore = Mutex<Set<String>>([])
+    let openInStore = Mutex<Set<String>?>([])
     let accepts = Mutex(true)
     let logs = WatchLogs()
     let directory = TestFiles.temporaryDirectory()
