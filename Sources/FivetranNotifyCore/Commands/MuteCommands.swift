@@ -44,9 +44,11 @@ public enum MuteCommands {
     /// `mute list`: active mutes, as a table or JSON.
     public static func list(json: Bool, stateDirectory: String?, context: CommandContext) async throws {
         let directory = context.paths.stateDirectory(given: stateDirectory)
-        let mutes = try await DeliveryStore.withStore(stateDirectory: directory) { store in
-            try await store.activeMutes(at: context.now())
-        }
+        // Reading only: works on a state directory it cannot write; no state yet means no mutes.
+        let mutes =
+            try await DeliveryStore.withReadingStore(stateDirectory: directory) { store in
+                try await store.activeMutes(at: context.now())
+            } ?? []
         if json {
             context.output.out(try ReportJSON.encode(mutes.map(StatusReport.MuteEntry.init)))
             return

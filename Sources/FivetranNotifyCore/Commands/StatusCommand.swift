@@ -6,9 +6,11 @@ public enum StatusCommand {
     /// `status`: the report, as text or JSON.
     public static func run(json: Bool, stateDirectory: String?, context: CommandContext) async throws {
         let directory = context.paths.stateDirectory(given: stateDirectory)
-        var report = try await DeliveryStore.withStore(stateDirectory: directory, mustExist: true) { store in
+        // Reading only: works on a state directory it cannot write (a backup copy, a read-only mount).
+        let loaded = try await DeliveryStore.withReadingStore(stateDirectory: directory) { store in
             try await StatusReport.load(from: store, now: context.now())
         }
+        guard var report = loaded else { throw DeliveryStore.noState(in: directory) }
         report.watch = WatchStatus.read(stateDirectory: directory)
         context.output.out(json ? try ReportJSON.encode(report) : report.text(now: context.now()))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The `listen` command's inputs as parsed (nil for a flag not given).
@@ -32,6 +33,8 @@ public struct ListenOptions: Sendable {
     public var requestTimeout: Duration = .seconds(30)
     /// `--max-connections`: connections open at once; more wait in the kernel's backlog.
     public var maxConnections: Int = 512
+    /// `--max-body-memory`, in bytes: the budget of request bodies in flight.
+    public var maxBodyMemory: Int = BodyBudget.defaultLimit
     /// Hidden: serve a bare 200 (benchmark ceiling).
     public var bare = false
     /// `--notify-resolved` (nil: config.toml's `notify_resolved`, else off).
@@ -70,6 +73,7 @@ public enum ListenRunner {
         configuration.idleTimeout = options.idleTimeout
         configuration.requestTimeout = options.requestTimeout
         configuration.maxConnections = options.maxConnections
+        configuration.maxBodyMemory = options.maxBodyMemory
         for reserved in ["/healthz", "/metrics"] where configuration.path == reserved {
             throw NotifyError(
                 "--path \(reserved) is where listen answers \(reserved == "/healthz" ? "health checks" : "Prometheus"); "
@@ -99,6 +103,8 @@ public enum ListenRunner {
             tlsReloader = await TLSReloadService(tls: loaded, logger: logger)
         }
         let resolved = try ListenSettings.resolve(options, context: context)
+        // Before anything is created in the state directory: a port in use is a sentence, not an errno.
+        try PortCheck.ensureAvailable(host: configuration.host, port: configuration.port)
         let routes = resolved.routes
         configuration.routeTable = resolved.snapshot.routeTable
         configuration.forwardedEvents = resolved.snapshot.forwardedEvents
@@ -164,6 +170,10 @@ public enum ListenRunner {
         let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES {
+            // Taken between the check and the bind.
+            await store.close()
+            throw NotifyError(PortCheck.sentence(error.errnoCode, host: configuration.host, port: configuration.port))
         } catch {
             await store.close()
             throw error

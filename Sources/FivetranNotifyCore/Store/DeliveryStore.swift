@@ -28,6 +28,8 @@ public final class DeliveryStore: Sendable {
     private let policy: Locked<NoticePolicy>
     /// Why the store can no longer keep what it is given (its file was deleted or replaced), if so.
     private let lost = Mutex<String?>(nil)
+    /// Why writing fails now, as the write probe and the last `record` saw it (nil: it works).
+    private let writeProblems = Mutex<(probe: String?, record: String?)>((nil, nil))
 
     /// Opens (creating when needed) the store in a state directory, which is created 0700 if missing.
     /// - Throws: `NotifyError` naming the directory and the remedy when it cannot be written.
@@ -116,27 +118,38 @@ public final class DeliveryStore: Sendable {
 
     /// Opens the database file itself (tests may use any path).
     /// - Parameter policy: when repeats stay quiet, reminders go out and recoveries are told.
-    public init(path: String, policy: NoticePolicy = NoticePolicy()) throws {
+    /// - Parameter readOnly: open an existing file only to read it (`status`, `mute list` on a state
+    ///   directory they cannot write): no pragma, no migration, no mode change.
+    public init(path: String, policy: NoticePolicy = NoticePolicy(), readOnly: Bool = false) throws {
         self.path = path
         var configuration = Configuration()
         configuration.label = "fivetran-notify"
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 4
+        configuration.readonly = readOnly
         // 1 MiB of page cache per connection instead of SQLite's 2 MiB: the writer mostly touches the last
         // pages of each table and index (see DeduplicationKey), and misses are served by the OS's cache.
         // Measured: 1.5 MB less peak memory under load, same throughput.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
         let pool = try DatabasePool(path: path, configuration: configuration)
-        // GRDB turns WAL on with synchronous = NORMAL, which may lose the last commits on power loss.
-        // FULL fsyncs the WAL on every commit: a 200 means the delivery is on disk.
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
-            try db.execute(sql: "PRAGMA journal_size_limit = 16777216")
+        if readOnly {
+            guard try pool.read({ db in try StoreSchema.migrator.hasCompletedMigrations(db) }) else {
+                throw NotifyError(
+                    "The listener state \(path) was written by an older version and this directory cannot be "
+                        + "written to upgrade it; run `fivetran-notify listen` on it once, or read a writable copy.")
+            }
+        } else {
+            // GRDB turns WAL on with synchronous = NORMAL, which may lose the last commits on power loss.
+            // FULL fsyncs the WAL on every commit: a 200 means the delivery is on disk.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
+                try db.execute(sql: "PRAGMA journal_size_limit = 16777216")
+            }
+            try StoreSchema.migrator.migrate(pool)
+            // The queue holds destination URLs (secrets): owner-only, whatever the umask.
+            for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
         }
-        try StoreSchema.migrator.migrate(pool)
-        // The queue holds destination URLs (secrets): owner-only, whatever the umask.
-        for suffix in ["", "-wal", "-shm"] { chmod(path + suffix, 0o600) }
         self.pool = pool
         let policyBox = Locked(policy)
         self.policy = policyBox
@@ -167,13 +180,71 @@ public final class DeliveryStore: Sendable {
     ) async throws -> T {
         if mustExist {
             let file = stateDirectory.appendingPathComponent(fileName)
-            guard FileManager.default.fileExists(atPath: file.path) else {
-                throw NotifyError(
-                    "No listener state in \(stateDirectory.path): `fivetran-notify listen` has not run with this "
-                        + "state directory. Pass --state-dir if it uses another.")
-            }
+            guard FileManager.default.fileExists(atPath: file.path) else { throw noState(in: stateDirectory) }
         }
         let store = try open(stateDirectory: stateDirectory)
+        do {
+            let result = try await work(store)
+            await store.close()
+            return result
+        } catch let error as DatabaseError {
+            await store.close()
+            throw StoreFailure.error(error, path: store.path)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// The error of a command that needs a listener's state where there is none.
+    public static func noState(in stateDirectory: URL) -> NotifyError {
+        NotifyError(
+            "No listener state in \(stateDirectory.path): `fivetran-notify listen` has not run with this "
+                + "state directory. Pass --state-dir if it uses another.")
+    }
+
+    /// Runs `work` with the store of a state directory only to read it (`status`, `mute list`): a
+    /// directory it may not write (a backup copy, a read-only mount, another user's) is read in place,
+    /// else from a private copy; nothing is created there. Nil when the directory holds no state.
+    public static func withReadingStore<T>(stateDirectory: URL, _ work: (DeliveryStore) async throws -> T)
+        async throws -> T?
+    {
+        let file = stateDirectory.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        if (try? prepare(stateDirectory: stateDirectory)) != nil {
+            return try await withStore(stateDirectory: stateDirectory, work)
+        }
+        if let store = try? DeliveryStore(path: file.path, readOnly: true),
+            (try? await store.counts()) != nil
+        {
+            return try await reading(store, work)
+        }
+        // SQLite cannot read a WAL file in place without its shared-memory file: read a copy.
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fivetran-notify-read-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", isDirectory: true)
+        try FileManager.default.createDirectory(
+            at: copy, withIntermediateDirectories: true,
+            attributes: [
+                .posixPermissions: 0o700
+            ])
+        defer { try? FileManager.default.removeItem(at: copy) }
+        do {
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: file.path + suffix) {
+                try FileManager.default.copyItem(
+                    atPath: file.path + suffix, toPath: copy.appendingPathComponent(fileName).path + suffix)
+            }
+        } catch {
+            throw NotifyError(
+                "The listener state \(file.path) cannot be read: \(reasonText(error)). Run this as the user "
+                    + "that runs listen, or pass --state-dir.")
+        }
+        let store = try DeliveryStore(path: copy.appendingPathComponent(fileName).path, readOnly: false)
+        return try await reading(store, work)
+    }
+
+    private static func reading<T>(_ store: DeliveryStore, _ work: (DeliveryStore) async throws -> T) async throws
+        -> T
+    {
         do {
             let result = try await work(store)
             await store.close()
@@ -194,8 +265,37 @@ public final class DeliveryStore: Sendable {
     /// nothing and returns `.duplicate`.
     public func record(_ delivery: IncomingDelivery) async throws -> RecordOutcome {
         if let reason = lostReason { throw NotifyError("\(reason); restart listen") }
-        return try await committer.submit(delivery)
+        do {
+            let outcome = try await committer.submit(delivery)
+            writeProblems.withLock { $0.record = nil }
+            return outcome
+        } catch let error as DatabaseError where Self.writeFailureCodes.contains(error.resultCode.primaryResultCode) {
+            let text = failureText(error)
+            writeProblems.withLock { $0.record = text }
+            throw error
+        }
     }
+
+    /// Why the state cannot be written now (disk full, read-only, file gone), in words; nil while it can.
+    /// `/healthz` is not 200 while this is set.
+    public var writeProblem: String? {
+        if let reason = lostReason { return reason }
+        return writeProblems.withLock { $0.probe ?? $0.record }
+    }
+
+    /// What the write probe found (`StateWriteProbe`): nil when writing worked. A working probe also
+    /// clears the last `record`'s failure, so health recovers without traffic.
+    func setProbeProblem(_ problem: String?) {
+        writeProblems.withLock { problems in
+            problems.probe = problem
+            if problem == nil { problems.record = nil }
+        }
+    }
+
+    /// SQLite's answers that mean the state cannot be written (as opposed to a busy lock).
+    private static let writeFailureCodes: [ResultCode] = [
+        .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN,
+    ]
 
     /// Replaces the noise-control policy for deliveries stored from now on (config.toml reloaded).
     public func setPolicy(_ policy: NoticePolicy) { self.policy.set(policy) }

@@ -146,15 +146,19 @@ final class ListenProcess: Sendable {
     }
 
     private static func start(
-        home: URL, state: URL, slackURL: String, arguments: [String] = [], environment: [String: String] = [:]
+        home: URL, state: URL, slackURL: String, arguments: [String] = [], environment: [String: String] = [:],
+        wrapper: [String] = []
     ) async throws -> ListenProcess {
         let process = Process()
-        process.executableURL = executable
-        process.arguments =
+        let command =
             [
-                "listen", "--host", "127.0.0.1", "--port", "0", "--state-dir", state.path, "--slack-webhook-url",
-                slackURL,
+                executable.path, "listen", "--host", "127.0.0.1", "--port", "0", "--state-dir", state.path,
+                "--slack-webhook-url", slackURL,
             ] + arguments
+        // A wrapper (such as `unshare … sh -c '…; exec "$@"'`) execs the listener in the same process.
+        let full = wrapper + command
+        process.executableURL = URL(fileURLWithPath: full[0])
+        process.arguments = Array(full.dropFirst())
         let scheme = arguments.contains("--tls-cert") ? "https" : "http"
         process.environment = [
             "PATH": "/usr/bin:/bin", "HOME": home.path,
@@ -194,12 +198,14 @@ final class ListenProcess: Sendable {
     /// `body` throws.
     static func with<Result>(
         home: URL, state: URL, slackURL: String, arguments: [String] = [], environment: [String: String] = [:],
+        wrapper: [String] = [],
         _ body: (ListenProcess) async throws -> Result
     ) async throws -> Result {
         try await withStarted(
             {
                 try await start(
-                    home: home, state: state, slackURL: slackURL, arguments: arguments, environment: environment)
+                    home: home, state: state, slackURL: slackURL, arguments: arguments, environment: environment,
+                    wrapper: wrapper)
             },
             stop: { listener in
                 if listener.process.isRunning {
@@ -218,6 +224,11 @@ final class ListenProcess: Sendable {
                     ("Content-Type", "application/json"),
                     ("X-Fivetran-Signature-256", SignatureVerifier.signature(body: body, key: ListenerHarness.key)),
                 ], body: body))
+    }
+
+    /// GETs a path of the listener (`/healthz`, `/metrics`).
+    func get(_ path: String) async throws -> HTTPResponse {
+        try await CurlTransport().send(HTTPRequest(method: "GET", url: "\(scheme)://127.0.0.1:\(port)\(path)"))
     }
 
     /// The listener's memory map (`/proc/PID/maps`): which files it has loaded.
