@@ -25,6 +25,7 @@
 #                                               # state, slack.tsv: every request the fake Slack saw)
 #   KINDS="2 MiB" KILLS=0 Benchmarks/soak.sh    # only some hostile kinds (diagnosis)
 #
+# Before the soak, Benchmarks/flood.py floods it with 150 clients x 1 MiB bad bodies (FLOOD=0 skips).
 # Other settings: DRAIN (180), WORKERS (4), SLOW_WORKERS (2), IDLE_WORKERS (2), PORT (a free one),
 # LISTEN_ARGS (extra `listen` arguments). A run takes at most about DURATION + DRAIN + 40 s, typically
 # about 4 minutes (the drain ends once everything is posted).
@@ -58,6 +59,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# First the large-body flood (cli.md "Memory has a budget"): RSS before, at peak and 20 s after, and
+# valid deliveries' answer times meanwhile. FLOOD=0 skips it.
+if [ "${FLOOD:-1}" != 0 ]; then
+    python3 Benchmarks/flood.py "$binary"
+fi
 
 python3 Benchmarks/soak.py "$binary" "$work" &
 soak_pid=$!

@@ -393,7 +393,7 @@ _fivetran-notify_listen() {
     repeating_flags=()
     non_repeating_flags=(--no-watch --dry-run --notify-resolved --no-notify-resolved --version -h --help)
     repeating_options=()
-    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --api-key --api-secret --api-url --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections)
+    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --api-key --api-secret --api-url --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections --max-body-memory)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -468,6 +468,9 @@ _fivetran-notify_listen() {
         return
         ;;
     '--max-connections')
+        return
+        ;;
+    '--max-body-memory')
         return
         ;;
     esac

@@ -151,6 +151,12 @@ extension FivetranNotifyCommand {
         @Option(help: "At most this many connections open at once; more wait in the kernel's backlog (default: 512).")
         var maxConnections = 512
 
+        @Option(
+            help: ArgumentHelp(
+                "Request bodies in flight, across all connections, share this many MiB; a request that does not fit is answered 503 with Retry-After before its body is read (2 to 4096; default: 64).",
+                valueName: "MiB"))
+        var maxBodyMemory = 64
+
         @Option(help: .hidden)
         var idleTimeout: Double = 15
 
@@ -165,24 +171,26 @@ extension FivetranNotifyCommand {
             guard idleTimeout > 0, idleTimeout <= 86_400 else {
                 throw ValidationError("--idle-timeout must be a number of seconds between 0 and 86400.")
             }
-            guard let timeout = DurationText.parse(requestTimeout), timeout <= .seconds(3600) else {
-                throw ValidationError(
-                    "--request-timeout \"\(requestTimeout)\" is not a duration up to an hour; write it like 10s, 30s or 2m."
-                )
+            if let problem = DurationText.problem(requestTimeout, within: .timeout, example: "10s, 30s or 2m") {
+                throw ValidationError("--request-timeout \(problem).")
             }
             guard (1...1_000_000).contains(maxConnections) else {
                 throw ValidationError("--max-connections must be between 1 and 1000000.")
+            }
+            guard (2...4096).contains(maxBodyMemory) else {
+                throw ValidationError("--max-body-memory is in MiB and must be from 2 to 4096 (default: 64).")
             }
             guard (tlsCert == nil) == (tlsKey == nil) else {
                 throw ValidationError(
                     "--tls-cert and --tls-key go together: give both to serve HTTPS, or neither for plain HTTP.")
             }
-            if let remindEvery, DurationText.parse(remindEvery) == nil {
-                throw ValidationError(
-                    "--remind-every \"\(remindEvery)\" is not a duration; write it like 90s, 15m, 4h or 1d.")
+            if let remindEvery,
+                let problem = DurationText.problem(remindEvery, within: .longWait, example: "90s, 15m, 4h or 1d")
+            {
+                throw ValidationError("--remind-every \(problem).")
             }
-            if let maxAge, DurationText.parse(maxAge) == nil {
-                throw ValidationError("--max-age \"\(maxAge)\" is not a duration; write it like 12h, 3d or 7d.")
+            if let maxAge, let problem = DurationText.problem(maxAge, within: .longWait, example: "12h, 3d or 7d") {
+                throw ValidationError("--max-age \(problem).")
             }
         }
 
@@ -213,6 +221,7 @@ extension FivetranNotifyCommand {
             options.maxAge = maxAge.flatMap(DurationText.parse)
             options.requestTimeout = DurationText.parse(requestTimeout) ?? .seconds(30)
             options.maxConnections = maxConnections
+            options.maxBodyMemory = maxBodyMemory << 20
             try await ListenRunner.run(options, context: context)
         }
     }

@@ -14,6 +14,9 @@ public struct ListenerConfiguration: Sendable {
     public var path: String = "/"
     /// Bodies larger than this are answered 413.
     public var maxBodySize: Int = 1 << 20
+    /// Request bodies in flight across all connections share this many bytes (`--max-body-memory`);
+    /// a request that does not fit is answered 503 before its body is read.
+    public var maxBodyMemory: Int = BodyBudget.defaultLimit
     /// A connection that sends nothing for this long (before, inside or between requests) is closed,
     /// so a slow or stalled client cannot hold it forever.
     public var idleTimeout: Duration = .seconds(15)
@@ -52,6 +55,7 @@ public struct DeliveryEndpoint: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     private let rejections = RejectionLog()
+    let bodyBudget: BodyBudget
 
     public init(
         settings: LiveSettings,
@@ -67,29 +71,39 @@ public struct DeliveryEndpoint: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.now = now
+        bodyBudget = BodyBudget(limit: configuration.maxBodyMemory)
     }
 
     func handle(_ request: Request) async -> Response {
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxBodySize {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > configuration.maxBodySize {
             return tooLarge()
         }
-        var request = request
+        // Memory has a budget: admitted before a byte of the body is read, given back when answered.
+        guard let reservation = bodyBudget.admit(declared ?? configuration.maxBodySize) else {
+            return overBudget()
+        }
+        defer { reservation.release() }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: configuration.maxBodySize)
+            buffer = try await Self.collect(request.body, capacity: declared, limit: configuration.maxBodySize)
         } catch is NIOTooManyBytesError {
             return tooLarge()
         } catch {
             return Self.answer(.badRequest, #"{"error":"could not read the request body"}"#)
         }
-        let body = buffer.withUnsafeReadableBytes { Data($0) }
         let live = settings.current
-        guard live.verifier.isValid(body: body, signature: request.headers[Self.signatureHeader]) else {
+        // Verified in place: an unsigned body is never copied.
+        let signed = buffer.withUnsafeReadableBytes {
+            live.verifier.isValid(body: $0, signature: request.headers[Self.signatureHeader])
+        }
+        guard signed else {
             metrics.rejectedSignature.increment()
             let reason = request.headers[Self.signatureHeader] == nil ? "missing" : "wrong"
             logRejection("--> rejected: \(reason) X-Fivetran-Signature-256 (401)")
             return Self.unauthorized
         }
+        let body = buffer.withUnsafeReadableBytes { Data($0) }
         let delivery: Delivery
         do {
             delivery = try Delivery.parse(body)
@@ -148,6 +162,29 @@ public struct DeliveryEndpoint: Sendable {
         if let suffix = rejections.admit(now: now()) { logger.warning("\(line)\(suffix)") }
     }
 
+    /// The body, in one buffer of the declared size (no doubling as it grows); over `limit` throws.
+    static func collect(_ body: RequestBody, capacity: Int?, limit: Int) async throws -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(min(capacity ?? 16 << 10, limit))
+        for try await chunk in body {
+            guard buffer.readableBytes + chunk.readableBytes <= limit else {
+                throw NIOTooManyBytesError(maxBytes: limit)
+            }
+            buffer.writeImmutableBuffer(chunk)
+        }
+        return buffer
+    }
+
+    private func overBudget() -> Response {
+        metrics.rejectedOverBudget.increment()
+        logRejection(
+            "--> refused: request bodies in flight are at the --max-body-memory budget (503, Retry-After: 5)")
+        // Closed after the answer: the body is not read, and the client retries later.
+        return Self.answer(
+            .serviceUnavailable, #"{"error":"too many request bodies in flight; retry later"}"#,
+            headers: [.retryAfter: "5", .connection: "close"])
+    }
+
     private func tooLarge() -> Response {
         metrics.rejectedTooLarge.increment()
         logRejection("--> rejected: body over \(configuration.maxBodySize) bytes (413)")
@@ -177,8 +214,13 @@ public func buildListenerRouter(endpoint: DeliveryEndpoint) -> Router<BasicReque
     let path = RouterPath(endpoint.configuration.path)
     router.post(path) { request, _ in await endpoint.handle(request) }
     router.get("/healthz") { _, _ in
-        if store.lostReason != nil {
-            return DeliveryEndpoint.answer(.serviceUnavailable, #"{"status":"state_file_lost"}"#)
+        if let reason = store.lostReason {
+            return DeliveryEndpoint.answer(
+                .serviceUnavailable, #"{"status":"state_file_lost","reason":\#(JSONText.quoted(reason))}"#)
+        }
+        if let reason = store.writeProblem {
+            return DeliveryEndpoint.answer(
+                .serviceUnavailable, #"{"status":"state_not_writable","reason":\#(JSONText.quoted(reason))}"#)
         }
         do {
             let counts = try await store.counts()

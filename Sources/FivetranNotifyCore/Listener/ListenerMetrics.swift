@@ -12,6 +12,7 @@ public final class ListenerMetrics: Sendable {
     let rejectedSignature: Counter
     let rejectedNotJSON: Counter
     let rejectedTooLarge: Counter
+    let rejectedOverBudget: Counter
     let storeErrors: Counter
     let messagesSent: Counter
     let messagesFailed: Counter
@@ -47,6 +48,7 @@ public final class ListenerMetrics: Sendable {
         rejectedSignature = registry.makeCounter(descriptor: rejected, labels: [("reason", "signature")])
         rejectedNotJSON = registry.makeCounter(descriptor: rejected, labels: [("reason", "not_json")])
         rejectedTooLarge = registry.makeCounter(descriptor: rejected, labels: [("reason", "too_large")])
+        rejectedOverBudget = registry.makeCounter(descriptor: rejected, labels: [("reason", "over_budget")])
         storeErrors = registry.makeCounter(descriptor: rejected, labels: [("reason", "store_error")])
         messagesSent = registry.makeCounter(
             descriptor: name("slack_messages", "sent", "total", "Slack messages Slack answered ok."))

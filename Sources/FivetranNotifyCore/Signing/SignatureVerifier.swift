@@ -26,7 +26,7 @@ public struct SignatureVerifier: Sendable {
 
     /// Whether `signature` (the header value, or nil when the header is missing) is the HMAC of
     /// `body` under any accepted key. Missing, empty, non-hex and wrong-length values are rejected.
-    public func isValid(body: Data, signature: String?) -> Bool {
+    public func isValid<Body: DataProtocol>(body: Body, signature: String?) -> Bool {
         guard let signature, !keyedStates.isEmpty else { return false }
         // A header may carry surrounding whitespace; nothing else is tolerated.
         var hex = signature.utf8[...]

@@ -65,4 +65,22 @@ final class RawConnection: @unchecked Sendable {
     }
 
     func closeNow() { shutdown(fd, Int32(SHUT_RDWR)) }
+
+    /// What the server has answered within `timeout`, as text (empty if nothing came).
+    func answer(within timeout: Duration) async -> String {
+        let deadline = ContinuousClock.now + timeout
+        var received: [UInt8] = []
+        repeat {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 {
+                received += buffer[0..<count]
+                if received.count > 12 { break }
+            } else if count == 0 || errno != EAGAIN {
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        } while ContinuousClock.now < deadline
+        return String(decoding: received, as: UTF8.self)
+    }
 }

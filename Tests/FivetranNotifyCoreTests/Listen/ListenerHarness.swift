@@ -15,13 +15,15 @@ final class ListenerHarness: Sendable {
     let clock: TestClock
     let logs: CapturedOutput
     let stateDirectory: URL
+    let bodyBudget: BodyBudget
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     private init(
         store: DeliveryStore, port: Int, clock: TestClock, logs: CapturedOutput, stateDirectory: URL,
-        group: ServiceGroup, task: Task<Void, any Error>
+        bodyBudget: BodyBudget, group: ServiceGroup, task: Task<Void, any Error>
     ) {
+        self.bodyBudget = bodyBudget
         self.store = store
         self.port = port
         self.clock = clock
@@ -39,6 +41,7 @@ final class ListenerHarness: Sendable {
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
         maxConnections: Int = 512,
+        maxBodyMemory: Int = BodyBudget.defaultLimit,
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
@@ -56,6 +59,7 @@ final class ListenerHarness: Sendable {
         configuration.maxAge = maxAge
         configuration.requestTimeout = requestTimeout
         configuration.maxConnections = maxConnections
+        configuration.maxBodyMemory = maxBodyMemory
         configuration.stateCheckInterval = .milliseconds(50)
         configuration.routeTable =
             destinations.map { RouteTable(routes: routes, defaultDestinations: $0) }
@@ -87,8 +91,8 @@ final class ListenerHarness: Sendable {
             throw TestServerError(message: "listener did not start")
         }
         return ListenerHarness(
-            store: store, port: port, clock: clock, logs: logs, stateDirectory: stateDirectory, group: group,
-            task: task)
+            store: store, port: port, clock: clock, logs: logs, stateDirectory: stateDirectory,
+            bodyBudget: listener.bodyBudget, group: group, task: task)
     }
 
     /// A listener for the length of `body`, stopped afterwards even when `body` throws.
@@ -100,6 +104,7 @@ final class ListenerHarness: Sendable {
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
         maxConnections: Int = 512,
+        maxBodyMemory: Int = BodyBudget.defaultLimit,
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
@@ -111,7 +116,7 @@ final class ListenerHarness: Sendable {
                 try await start(
                     slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL,
                     idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
-                    maxConnections: maxConnections, routes: routes, policy: policy,
+                    maxConnections: maxConnections, maxBodyMemory: maxBodyMemory, routes: routes, policy: policy,
                     now: now,
                     dispatcher: tune)
             }, stop: { await $0.stop() }, body)
