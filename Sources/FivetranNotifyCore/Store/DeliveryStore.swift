@@ -182,18 +182,7 @@ public final class DeliveryStore: Sendable {
             let file = stateDirectory.appendingPathComponent(fileName)
             guard FileManager.default.fileExists(atPath: file.path) else { throw noState(in: stateDirectory) }
         }
-        let store = try open(stateDirectory: stateDirectory)
-        do {
-            let result = try await work(store)
-            await store.close()
-            return result
-        } catch let error as DatabaseError {
-            await store.close()
-            throw StoreFailure.error(error, path: store.path)
-        } catch {
-            await store.close()
-            throw error
-        }
+        return try await using(try open(stateDirectory: stateDirectory), work)
     }
 
     /// The error of a command that needs a listener's state where there is none.
@@ -217,7 +206,7 @@ public final class DeliveryStore: Sendable {
         if let store = try? DeliveryStore(path: file.path, readOnly: true),
             (try? await store.counts()) != nil
         {
-            return try await reading(store, work)
+            return try await using(store, work)
         }
         // SQLite cannot read a WAL file in place without its shared-memory file: read a copy.
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -239,10 +228,11 @@ public final class DeliveryStore: Sendable {
                     + "that runs listen, or pass --state-dir.")
         }
         let store = try DeliveryStore(path: copy.appendingPathComponent(fileName).path, readOnly: false)
-        return try await reading(store, work)
+        return try await using(store, work)
     }
 
-    private static func reading<T>(_ store: DeliveryStore, _ work: (DeliveryStore) async throws -> T) async throws
+    /// Runs `work` with `store`, closing it afterwards whatever happens; SQLite's errors in words.
+    private static func using<T>(_ store: DeliveryStore, _ work: (DeliveryStore) async throws -> T) async throws
         -> T
     {
         do {
