@@ -14,6 +14,9 @@ public struct DispatcherConfiguration: Sendable {
     public var defaultRetryAfter: Duration = .seconds(1)
     /// How often the store is looked at even without a wake-up (changes by other processes).
     public var pollInterval: Duration = .seconds(5)
+    /// How long a notice waits for the names of all its deliveries together before it is formed
+    /// with ids (watch.md).
+    public var nameWait: Duration = .seconds(2)
     /// Send unpaced (`listen --dry-run` prints instead of sending).
     public var unpaced = false
 

@@ -12,7 +12,8 @@ public protocol NoticeDestination: Sendable {
     var name: String { get }
     /// The service's name in sentences: "Slack".
     var displayName: String { get }
-    /// Whether the stored target (`DestinationTarget.encoded`) is one this destination sends to.
+    /// Whether the stored target (`TargetReference.encoded`, or a literal `DestinationTarget.encoded`) is
+    /// one this destination sends to.
     func handles(_ target: String) -> Bool
     /// The target as logs and errors may show it (targets are secrets).
     func redacted(_ target: String) -> String
@@ -29,11 +30,12 @@ extension NoticeDestination {
 
     /// Targets of its kind, queued with its dry-run setting.
     public func handles(_ target: String) -> Bool {
-        guard let decoded = DestinationTarget(encoded: target) else { return false }
+        guard let decoded = TargetReference.kindAndDryRun(ofStored: target) else { return false }
         return decoded.kind == kind && decoded.dryRun == dryRun
     }
 
     public func redacted(_ target: String) -> String {
-        DestinationTarget(encoded: target)?.redacted ?? "\(kind.rawValue) (unreadable target)"
+        TargetReference(encoded: target)?.redacted ?? DestinationTarget(encoded: target)?.redacted
+            ?? "\(kind.rawValue) (unreadable target)"
     }
 }

@@ -27,6 +27,30 @@ public struct RouteTable: Sendable, Equatable {
         destinations(for: delivery).map(\.encoded)
     }
 
+    /// What the outbox stores for a delivery's destinations: the route it takes and each kind, by
+    /// reference (`TargetReference`), resolved to today's target when sent (`target(for:firstDelivery:)`).
+    public func references(for delivery: Delivery) -> [String] {
+        let route = routes.first { $0.match.matches(delivery) }
+        let name: TargetReference.RouteName = route.map { .named($0.name) } ?? .defaultRoute
+        return (route?.destinations ?? defaultDestinations).map {
+            TargetReference(kind: $0.kind, route: name, dryRun: $0.dryRun).encoded
+        }
+    }
+
+    /// The target a stored reference names in this configuration: that route's destination of its
+    /// kind; when the route is gone (or the reference predates references), the destination of that
+    /// kind on the route `firstDelivery` takes now; nil when none is configured.
+    public func target(for reference: TargetReference, firstDelivery: Delivery?) -> DestinationTarget? {
+        let named: [DestinationTarget]?
+        switch reference.route {
+        case .defaultRoute: named = defaultDestinations
+        case .named(let name): named = routes.first { $0.name == name }?.destinations
+        case .ofDelivery: named = nil
+        }
+        if let found = named?.first(where: { $0.kind == reference.kind }) { return found }
+        return firstDelivery.flatMap { delivery in destinations(for: delivery).first { $0.kind == reference.kind } }
+    }
+
     /// The name of the route a delivery takes (`default` when none matches), for logs.
     public func routeName(for delivery: Delivery) -> String {
         routes.first { $0.match.matches(delivery) }?.name ?? "default"

@@ -60,7 +60,7 @@ extension DeliveryStore {
             // it accepted, whatever `notify_resolved` or a mute says, and nothing of one it never took.
             var decisions: [(String, IncidentDecision)] = []
             for target in targets {
-                let pagesPeople = DestinationTarget(encoded: target)?.kind == .pagerduty
+                let pagesPeople = TargetReference.kind(ofStored: target) == .pagerduty
                 var targetPolicy = policy
                 if pagesPeople { targetPolicy.notifyResolved = true }
                 let decision = IncidentDecision.decide(
@@ -100,7 +100,7 @@ extension DeliveryStore {
                     queued = try queueMessage(
                         .alert, destination: target, deliveryIds: [deliveryId], incidents: incidents, at: now, db)
                 case .remind(let failures, let since):
-                    guard DestinationTarget(encoded: target)?.kind != .pagerduty else { continue }
+                    guard TargetReference.kind(ofStored: target) != .pagerduty else { continue }
                     queued = try queueMessage(
                         .reminder, destination: target, deliveryIds: [deliveryId], incidents: incidents,
                         failures: failures, since: since, at: now, db)

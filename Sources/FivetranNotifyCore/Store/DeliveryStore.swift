@@ -269,7 +269,7 @@ public final class DeliveryStore: Sendable {
             let rows = try Row.fetchAll(
                 db, sql: "SELECT destination, state, COUNT(*) AS n FROM message GROUP BY destination, state")
             for row in rows {
-                let kind = DestinationTarget(encoded: row["destination"])?.kind ?? .slack
+                let kind = TargetReference.kind(ofStored: row["destination"])
                 let n: Int = row["n"]
                 switch MessageState(rawValue: row["state"]) {
                 case .pending: counts[kind, default: QueueCounts()].pending += n

@@ -15,13 +15,16 @@ final class ListenerHarness: Sendable {
     let clock: TestClock
     let logs: CapturedOutput
     let stateDirectory: URL
+    /// What SIGHUP replaces: a test reloads the listener's routes through it.
+    let settings: LiveSettings
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     private init(
         store: DeliveryStore, port: Int, clock: TestClock, logs: CapturedOutput, stateDirectory: URL,
-        group: ServiceGroup, task: Task<Void, any Error>
+        settings: LiveSettings, group: ServiceGroup, task: Task<Void, any Error>
     ) {
+        self.settings = settings
         self.store = store
         self.port = port
         self.clock = clock
@@ -42,9 +45,10 @@ final class ListenerHarness: Sendable {
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
+        stateDirectory given: URL? = nil,
         dispatcher tune: (inout DispatcherConfiguration) -> Void = { _ in }
     ) async throws -> ListenerHarness {
-        let stateDirectory = TestFiles.temporaryDirectory().appendingPathComponent("state")
+        let stateDirectory = given ?? TestFiles.temporaryDirectory().appendingPathComponent("state")
         let logs = CapturedOutput()
         let logger = ListenLogHandler.logger(format: .text, write: logs.output.err)
         let clock = TestClock(date: now)
@@ -87,8 +91,8 @@ final class ListenerHarness: Sendable {
             throw TestServerError(message: "listener did not start")
         }
         return ListenerHarness(
-            store: store, port: port, clock: clock, logs: logs, stateDirectory: stateDirectory, group: group,
-            task: task)
+            store: store, port: port, clock: clock, logs: logs, stateDirectory: stateDirectory,
+            settings: listener.settings, group: group, task: task)
     }
 
     /// A listener for the length of `body`, stopped afterwards even when `body` throws.
@@ -103,6 +107,7 @@ final class ListenerHarness: Sendable {
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
+        stateDirectory: URL? = nil,
         dispatcher tune: (inout DispatcherConfiguration) -> Void = { _ in },
         _ body: (ListenerHarness) async throws -> Result
     ) async throws -> Result {
@@ -112,7 +117,7 @@ final class ListenerHarness: Sendable {
                     slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL,
                     idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
                     maxConnections: maxConnections, routes: routes, policy: policy,
-                    now: now,
+                    now: now, stateDirectory: stateDirectory,
                     dispatcher: tune)
             }, stop: { await $0.stop() }, body)
     }
@@ -144,6 +149,13 @@ final class ListenerHarness: Sendable {
         case valid
         case header(String)
         case none
+    }
+
+    /// Reloads the routes as SIGHUP would after config.toml changed.
+    func reload(routes: RouteTable) {
+        var snapshot = settings.current
+        snapshot.routeTable = routes
+        settings.replace(with: snapshot)
     }
 
     func stop() async {
