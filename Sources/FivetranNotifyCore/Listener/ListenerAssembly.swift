@@ -135,25 +135,17 @@ public struct ListenerAssembly: Sendable {
     private static func dispatchers(
         _ inputs: Inputs, store: DeliveryStore, metrics: ListenerMetrics, resolver: @escaping TargetResolver
     ) -> [any Service] {
-        func configuration(_ kind: DestinationKind) -> DispatcherConfiguration {
-            var configuration = DispatcherConfiguration.defaults(for: kind, base: inputs.dispatcher)
+        func dispatcher<Destination: NoticeDestination>(_ destination: Destination) -> any Service {
+            var configuration = DispatcherConfiguration.tuned(for: destination.capabilities, base: inputs.dispatcher)
             if inputs.dryRun { configuration.unpaced = true }
-            return configuration
-        }
-        func dispatcher<Destination: NoticeDestination>(_ destination: Destination, _ kind: DestinationKind)
-            -> any Service
-        {
-            NoticeDispatcher(
-                store: store, destination: destination, configuration: configuration(kind), clock: inputs.clock,
-                logger: inputs.logger, metrics: metrics.dispatch(kind), enricher: inputs.enricher,
+            return NoticeDispatcher(
+                store: store, destination: destination, configuration: configuration, clock: inputs.clock,
+                logger: inputs.logger, metrics: metrics.dispatch(destination.kind), enricher: inputs.enricher,
                 resolver: resolver)
         }
         let catalog = DestinationCatalog(
             transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
             logger: inputs.logger, dryRun: inputs.dryRun)
-        return [
-            dispatcher(catalog.slack, .slack), dispatcher(catalog.pagerDuty, .pagerduty),
-            dispatcher(catalog.teams, .teams), dispatcher(catalog.forward, .forward),
-        ]
+        return catalog.all.map { dispatcher($0) }
     }
 }

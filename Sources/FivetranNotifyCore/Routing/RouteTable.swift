@@ -94,13 +94,14 @@ public struct RouteTable: Sendable, Equatable {
     /// string or a list of strings, a route with no destination, a kind given twice, a variable that
     /// is not set.
     public static func load(
-        from config: ConfigFile?, defaultDestinations: [DestinationTarget], environment: [String: String]
+        from config: ConfigFile?, defaultDestinations: [DestinationTarget], environment: [String: String],
+        checks: TargetChecks
     ) throws -> RouteTable {
         guard let config else { return RouteTable(defaultDestinations: defaultDestinations) }
         let tables = try config.arrayOfTables("route")
         var routes: [Route] = []
         for (index, table) in tables.enumerated() {
-            routes.append(try route(table, index: index, config: config, environment: environment))
+            routes.append(try route(table, index: index, config: config, environment: environment, checks: checks))
         }
         return RouteTable(routes: routes, defaultDestinations: defaultDestinations)
     }
@@ -108,7 +109,7 @@ public struct RouteTable: Sendable, Equatable {
     private static let routeKeys: Set<String> = RouteDestinations.keys.union(["name", "match"])
 
     private static func route(
-        _ table: ConfigTable, index: Int, config: ConfigFile, environment: [String: String]
+        _ table: ConfigTable, index: Int, config: ConfigFile, environment: [String: String], checks: TargetChecks
     ) throws -> Route {
         let section = ConfigSection.arrayOfTables("route", index: index)
         let name = try config.string("name", in: table, section: section) ?? "route \(index + 1)"
@@ -120,7 +121,7 @@ public struct RouteTable: Sendable, Equatable {
                 key: key, section: section)
         }
         let destinations = try RouteDestinations.read(
-            table, section: section, config: config, environment: environment, label: label)
+            table, section: section, config: config, environment: environment, label: label, checks: checks)
         guard !destinations.isEmpty else {
             throw config.error(
                 "\(label): no destination; add slack_webhook_url = \"https://hooks.slack.com/…\", "
