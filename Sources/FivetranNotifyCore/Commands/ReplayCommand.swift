@@ -10,7 +10,8 @@ public enum ReplayCommand {
     public static func replayFailed(stateDirectory: String?, context: CommandContext) async throws {
         let directory = context.paths.stateDirectory(given: stateDirectory)
         let result = try await DeliveryStore.withStore(stateDirectory: directory, mustExist: true) { store in
-            try await store.requeueFailed(now: context.now())
+            store.setCapabilities(DestinationCatalog.capabilities)
+            return try await store.requeueFailed(now: context.now())
         }
         let count = result.requeued
         var lines = [

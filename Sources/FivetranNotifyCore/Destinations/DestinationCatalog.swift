@@ -26,13 +26,19 @@ public struct DestinationCatalog: Sendable {
     /// Every destination, one dispatcher each.
     public var all: [any NoticeDestination] { [slack, pagerDuty, teams, forward] }
 
+    /// Every kind of destination, by its kind: one line each.
+    public static let types: [DestinationKind: any NoticeDestination.Type] = [
+        .slack: SlackDestination.self, .pagerduty: PagerDutyDestination.self, .teams: TeamsDestination.self,
+        .forward: ForwardDestination.self,
+    ]
+
     /// Each destination's check of its address, by kind; the forward's check of its secret.
     public static let targetChecks = TargetChecks(
-        address: [
-            .slack: SlackDestination.checkAddress, .pagerduty: PagerDutyDestination.checkAddress,
-            .teams: TeamsDestination.checkAddress, .forward: ForwardDestination.checkAddress,
-        ],
+        address: types.mapValues { type in { type.checkAddress($0) } },
         secret: ForwardDestination.isUsable(secret:))
+
+    /// What each kind of destination declares it needs.
+    public static let capabilities: [DestinationKind: DestinationCapabilities] = types.mapValues { $0.capabilities }
 
     /// The destination of a kind.
     public func destination(_ kind: DestinationKind) -> any NoticeDestination {

@@ -33,7 +33,7 @@ public struct ForwardDestination: NoticeDestination {
     public var kind: DestinationKind { .forward }
 
     /// Ten times Slack's pace, bursts of ten.
-    public var capabilities: DestinationCapabilities {
+    public static var capabilities: DestinationCapabilities {
         DestinationCapabilities(pacingScale: 0.1, minimumBurst: 10)
     }
 

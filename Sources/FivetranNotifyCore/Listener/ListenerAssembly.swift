@@ -146,6 +146,7 @@ public struct ListenerAssembly: Sendable {
         let catalog = DestinationCatalog(
             transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
             logger: inputs.logger, dryRun: inputs.dryRun)
+        store.setCapabilities(DestinationCatalog.capabilities)
         return catalog.all.map { dispatcher($0) }
     }
 }

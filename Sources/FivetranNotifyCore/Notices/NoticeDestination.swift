@@ -13,7 +13,7 @@ public protocol NoticeDestination: Sendable {
     /// The service's name in sentences: "Slack".
     var displayName: String { get }
     /// What it needs from the dispatcher and noise control (pacing, digests, reminders, resolves).
-    var capabilities: DestinationCapabilities { get }
+    static var capabilities: DestinationCapabilities { get }
     /// Checks its address as a person gives it: the address to store, or what is wrong with it.
     static func checkAddress(_ text: String) -> Result<String, TargetProblem>
     /// Whether the stored target (`TargetReference.encoded`, or a literal `DestinationTarget.encoded`) is
@@ -31,7 +31,8 @@ public protocol NoticeDestination: Sendable {
 extension NoticeDestination {
     public var name: String { kind.rawValue }
     public var displayName: String { kind.displayName }
-    public var capabilities: DestinationCapabilities { DestinationCapabilities() }
+    public static var capabilities: DestinationCapabilities { DestinationCapabilities() }
+    public var capabilities: DestinationCapabilities { Self.capabilities }
 
     /// Targets of its kind, queued with its dry-run setting.
     public func handles(_ target: String) -> Bool {

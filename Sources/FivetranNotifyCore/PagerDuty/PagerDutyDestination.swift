@@ -35,7 +35,7 @@ public struct PagerDutyDestination: NoticeDestination {
     /// Paced under its 120 events a minute per routing key, never digested (each incident is an alert
     /// that resolves on its own), no reminders (the alert stays open until the resolve), every resolve
     /// heard, 30 s after a 429 without Retry-After.
-    public var capabilities: DestinationCapabilities {
+    public static var capabilities: DestinationCapabilities {
         DestinationCapabilities(
             alwaysHearsResolves: true, takesReminders: false, takesDigests: false, pacingScale: 0.55,
             minimumBurst: 5, retryAfterScale: 30)

@@ -14,8 +14,10 @@ extension DeliveryStore {
     /// transaction that stored it, for every destination target of its route. Returns the id of the
     /// (last) message queued, if any.
     static func applyNoiseControl(
-        _ item: IncomingDelivery, deliveryId: Int64, policy: NoticePolicy, _ db: Database
+        _ item: IncomingDelivery, deliveryId: Int64, policy: NoticePolicy,
+        audiences: [DestinationKind: NoticeAudience] = [:], _ db: Database
     ) throws -> Int64? {
+        let audience = { (target: String) in Self.audience(of: target, in: audiences) }
         guard item.delivery != nil, let signal = item.signal else {
             guard !item.destinations.isEmpty else { return nil }
             let muted = try isMuted(item, db)
@@ -23,7 +25,8 @@ extension DeliveryStore {
             let decision = IncidentDecision.decide(
                 incident: nil, signal: nil, muted: muted, policy: policy, now: item.receivedAt)
             return try apply(
-                decision, key: nil, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
+                decision, key: nil, targets: item.destinations, audience: audience, deliveryId: deliveryId,
+                item.receivedAt, db)
         }
         // A successful sync also ends the account watch's "no successful sync" incident of its connector.
         var staleQueued: Int64?
@@ -32,7 +35,8 @@ extension DeliveryStore {
         {
             var staleItem = item
             staleItem.signal = IncidentSignal(family: .stale, subject: signal.subject, kind: .resolution)
-            staleQueued = try applyNoiseControl(staleItem, deliveryId: deliveryId, policy: policy, db)
+            staleQueued = try applyNoiseControl(
+                staleItem, deliveryId: deliveryId, policy: policy, audiences: audiences, db)
         }
         let key = incidentKey(signal.family, signal.subject)
         let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
@@ -52,55 +56,57 @@ extension DeliveryStore {
                 try save(incident, destinations: item.destinations, lastDeliveryId: deliveryId, db)
             }
             return try apply(
-                decision, key: key, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
+                decision, key: key, targets: item.destinations, audience: audience, deliveryId: deliveryId,
+                item.receivedAt, db)
         case .resolution:
             guard let existing else { return staleQueued }
             let targets = existing.destinations.isEmpty ? item.destinations : existing.destinations
-            // Each target resolves by what it was told: PagerDuty always hears the resolve of an alert
-            // it accepted, whatever `notify_resolved` or a mute says, and nothing of one it never took.
+            // Each target resolves by what it was told and what it takes (a destination that always
+            // hears resolves is told of the recovery of an alert it accepted, and nothing of one it never took).
             var decisions: [(String, IncidentDecision)] = []
             for target in targets {
-                let pagesPeople = TargetReference.kind(ofStored: target) == .pagerduty
-                var targetPolicy = policy
-                if pagesPeople { targetPolicy.notifyResolved = true }
                 let decision = IncidentDecision.decide(
-                    incident: existing.incident, signal: signal, muted: muted && !pagesPeople,
-                    history: try noticeHistory(key, target: target, db), policy: targetPolicy, now: item.receivedAt,
-                    created: created)
+                    incident: existing.incident, signal: signal, muted: muted,
+                    history: try noticeHistory(key, target: target, db), policy: policy, now: item.receivedAt,
+                    created: created, audience: audience(target))
                 decisions.append((target, decision))
             }
-            try db.cachedStatement(sql: "DELETE FROM incident WHERE family = ? AND subject = ?")
-                .execute(arguments: [signal.family.rawValue, signal.subject])
+            if decisions.contains(where: { $0.1.change == .close }) {
+                try db.cachedStatement(sql: "DELETE FROM incident WHERE family = ? AND subject = ?")
+                    .execute(arguments: [signal.family.rawValue, signal.subject])
+            }
             // Every target settles its own notices first; the incident's links go last, once.
             var queued: Int64?
             for (target, var decision) in decisions {
                 decision.intents.removeAll { $0 == .detach }
                 queued =
-                    try apply(decision, key: key, targets: [target], deliveryId: deliveryId, item.receivedAt, db)
-                    ?? queued
+                    try apply(
+                        decision, key: key, targets: [target], audience: audience, deliveryId: deliveryId,
+                        item.receivedAt, db) ?? queued
             }
             let detach = IncidentDecision(intents: [.detach])
-            _ = try apply(detach, key: key, targets: [""], deliveryId: deliveryId, item.receivedAt, db)
+            _ = try apply(
+                detach, key: key, targets: [""], audience: audience, deliveryId: deliveryId, item.receivedAt, db)
             return queued
         }
     }
 
     /// Carries out a decision's intents for each target; returns the id of the last pending message it
-    /// queued, if any. PagerDuty hears no reminders: its alert stays open until the resolve.
+    /// queued, if any. Each target gets the intents it takes (`IncidentDecision.intents(for:)`).
     private static func apply(
-        _ decision: IncidentDecision, key: String?, targets: [String], deliveryId: Int64, _ now: Date,
-        _ db: Database
+        _ decision: IncidentDecision, key: String?, targets: [String], audience: (String) -> NoticeAudience,
+        deliveryId: Int64, _ now: Date, _ db: Database
     ) throws -> Int64? {
         var queued: Int64?
         let incidents = key.map { [$0] } ?? []
         for intent in decision.intents {
             for target in targets {
+                guard decision.intents(for: audience(target)).contains(intent) else { continue }
                 switch intent {
                 case .alert:
                     queued = try queueMessage(
                         .alert, destination: target, deliveryIds: [deliveryId], incidents: incidents, at: now, db)
                 case .remind(let failures, let since):
-                    guard TargetReference.kind(ofStored: target) != .pagerduty else { continue }
                     queued = try queueMessage(
                         .reminder, destination: target, deliveryIds: [deliveryId], incidents: incidents,
                         failures: failures, since: since, at: now, db)

@@ -261,10 +261,11 @@ extension DeliveryStore {
     /// Puts permanently failed messages back in the queue (after the operator fixed a URL). Each goes
     /// where its route points in the running listener's configuration when it is sent: a message
     /// holding a literal target (stored before references) is turned into a reference to its kind on
-    /// its delivery's route. A PagerDuty trigger whose incident is no longer open is withdrawn instead:
-    /// it would page for something already fixed.
+    /// its delivery's route. An alert to a destination that always hears resolves (PagerDuty) whose
+    /// incident is no longer open is withdrawn instead: it would page for something already fixed.
     @discardableResult
     public func requeueFailed(now: Date) async throws -> Requeued {
+        let audiences = self.audiences.value
         let result = try await pool.write { db in
             let rows = try Row.fetchAll(
                 db,
@@ -278,10 +279,10 @@ extension DeliveryStore {
             for row in rows {
                 let id: Int64 = row["id"]
                 let stored: String = row["destination"]
-                let kind = TargetReference.kind(ofStored: stored)
                 let body: Data? = row["body"]
                 let delivery = body.flatMap { try? Delivery.parse($0) }
-                if kind == .pagerduty, row["kind"] == NoticeKind.alert.rawValue, let delivery,
+                if Self.audience(of: stored, in: audiences).alwaysHearsResolves,
+                    row["kind"] == NoticeKind.alert.rawValue, let delivery,
                     try !Self.incidentIsOpen(of: delivery, db)
                 {
                     try db.execute(sql: "DELETE FROM message WHERE id = ?", arguments: [id])
