@@ -83,7 +83,7 @@ enum PagerDutyEvent {
         guard notice.kind != .digest, let d = notice.deliveries.last else { return nil }
         let subject = IncidentSignal.subject(of: d)
         guard let family = IncidentSignal.family(of: d.event) else { return "\(d.event)|\(subject)" }
-        return "\(family.rawValue)|\(subject)"
+        return IncidentKey(family, subject).text
     }
 
     /// Where it happened: the connector or dbt job id, else a watch finding's subject

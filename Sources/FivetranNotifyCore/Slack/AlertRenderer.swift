@@ -11,7 +11,7 @@ public enum AlertRenderer {
     public static func alert(for d: Delivery, now: Date) -> SlackMessage {
         let message: SlackMessage
         if d.event.hasPrefix("watch_") { return watchAlert(d, now: now).fittingLimits() }
-        if d.event == "sync_end" {
+        if d.isSyncEnd {
             message = syncAlert(d, now: now)
         } else if d.isTransformationEvent {
             message = transformationAlert(d, now: now)
@@ -107,7 +107,7 @@ public enum AlertRenderer {
         if let sync = d.syncId { context[0] += " · sync \(inline(String(sync.prefix(8)), 50))" }
         context.append(dashboardLink(d))
 
-        let succeeded = status.uppercased() == "SUCCESSFUL"
+        let succeeded = SyncStatus.isSuccessful(status)
         var blocks: [JSONValue] = [
             SlackMessage.header("\(succeeded ? ":large_green_circle:" : marker(severity)) \(title) — \(d.displayName)"),
             SlackMessage.fields(fields),

@@ -7,7 +7,7 @@ import GRDB
 extension DeliveryStore {
     /// The message rows about an incident are linked to this key (`message_incident`).
     static func incidentKey(_ family: IncidentSignal.Family, _ subject: String) -> String {
-        "\(family.rawValue)|\(subject)"
+        IncidentKey(family, subject).text
     }
 
     /// Decides (`IncidentDecision`) and applies what one newly stored delivery tells, inside the
@@ -40,9 +40,11 @@ extension DeliveryStore {
         }
         let key = incidentKey(signal.family, signal.subject)
         let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
-        // A late delivery is stored and changes nothing: the order is settled here, in one statement (the
-        // decision would say the same given `lastApplied`).
-        guard try recordApplied(signal, created: created, db) else { return staleQueued }
+        // A late delivery is stored and changes nothing: the decision says which is late (order lives
+        // there alone); the store keeps the newest `created` applied.
+        let applied = try lastApplied(signal, db)
+        guard !IncidentDecision.isLate(created: created, lastApplied: applied) else { return staleQueued }
+        try recordApplied(signal, created: created, db)
         let existing = try incident(signal.family, signal.subject, db)
         let muted = try isMuted(item, db)
         switch signal.kind {
@@ -194,17 +196,22 @@ extension DeliveryStore {
         try db.cachedStatement(sql: "UPDATE delivery SET muted = 1 WHERE id = ?").execute(arguments: [deliveryId])
     }
 
-    /// Records `created` as the newest applied to the signal's incident, in one statement; false (and
-    /// nothing changed) when a newer one was applied already: the delivery is late.
-    private static func recordApplied(_ signal: IncidentSignal, created: Date, _ db: Database) throws -> Bool {
+    /// The newest `created` applied to the signal's incident (kept after it closes), if any.
+    private static func lastApplied(_ signal: IncidentSignal, _ db: Database) throws -> Date? {
+        try Double.fetchOne(
+            db.cachedStatement(sql: "SELECT lastCreated FROM incident_order WHERE family = ? AND subject = ?"),
+            arguments: [signal.family.rawValue, signal.subject]
+        ).map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// Records `created` as the newest applied to the signal's incident (the decision found it not late).
+    private static func recordApplied(_ signal: IncidentSignal, created: Date, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO incident_order (family, subject, lastCreated) VALUES (?, ?, ?)
                 ON CONFLICT (family, subject) DO UPDATE SET lastCreated = excluded.lastCreated
-                    WHERE excluded.lastCreated >= lastCreated
                 """
         ).execute(arguments: [signal.family.rawValue, signal.subject, created.timeIntervalSince1970])
-        return db.changesCount > 0
     }
 
     /// An incident as stored, with the targets its messages go to.

@@ -40,7 +40,7 @@ public enum TeamsCardRenderer {
     /// shows the event's data.
     public static func alert(for d: Delivery, now: Date) -> TeamsCard {
         let card: TeamsCard
-        if d.event == "sync_end" {
+        if d.isSyncEnd {
             card = syncAlert(d, now: now)
         } else if d.isTransformationEvent {
             card = transformationAlert(d, now: now)
@@ -109,7 +109,7 @@ public enum TeamsCardRenderer {
         if let destination = destinationFact(d) { facts.append(destination) }
         if let sync = d.syncId { facts.append(.init("Sync", inline(sync, 200))) }
 
-        let succeeded = status.uppercased() == "SUCCESSFUL"
+        let succeeded = SyncStatus.isSuccessful(status)
         let headline = "\(succeeded ? "🟢" : marker(severity)) \(title) — \(inline(d.displayName, 500))"
         var body: [TeamsCard.Element] = [
             .text(headline, .title(succeeded ? .good : color(severity))), .facts(facts),
