@@ -30,14 +30,25 @@ extension ListenSuites {
                 """.utf8)
         }
 
+        /// An API that never answers: every lookup waits far longer than a notice may.
+        struct HangingNames: DeliveryEnricher {
+            func enrich(_ delivery: Delivery) async -> Delivery {
+                try? await Task.sleep(for: .seconds(30))
+                var raw = delivery.raw
+                raw["connector_name"] = .string("too_late_name")
+                return Delivery(raw: raw)
+            }
+        }
+
         /// Runs one dispatcher over the store until `until` holds, then stops it as SIGTERM would.
         static func dispatch(
             store: DeliveryStore, enricher: (any DeliveryEnricher)?, logs: CapturedOutput,
-            until: () async throws -> Bool
+            nameWait: Duration = .seconds(2), until: () async throws -> Bool
         ) async throws {
             var configuration = DispatcherConfiguration()
             configuration.pacingInterval = .milliseconds(1)
             configuration.pollInterval = .milliseconds(50)
+            configuration.nameWait = nameWait
             let logger = ListenLogHandler.logger(format: .text, write: logs.output.err)
             let dispatcher = NoticeDispatcher(
                 store: store, destination: SlackDestination(transport: CurlTransport(), logger: logger),
@@ -82,6 +93,33 @@ extension ListenSuites {
                 let missing = (0..<300).filter { !said.contains("warehouse_replica_conn_\($0)_") }
                 #expect(missing.count == 0, "never posted: \(missing.count) of 300")
                 #expect(slack.delivered.count >= 2)
+                await store.close()
+            }
+        }
+
+        /// watch.md: a notice waits at most 2 s (here 300 ms) for all its names together, then goes
+        /// with ids; the lookups of its many deliveries run together, not one after another.
+        @Test func aNoticeWaitsBoundedlyForAllItsNamesTogether() async throws {
+            try await FakeSlack.with { slack in
+                let directory = TestFiles.temporaryDirectory().appendingPathComponent("state")
+                try DeliveryStore.prepare(stateDirectory: directory)
+                let store = try DeliveryStore.open(stateDirectory: directory)
+                for index in 0..<20 {
+                    let body = Self.failure(index)
+                    let delivery = try Delivery.parse(body)
+                    _ = try await store.record(
+                        IncomingDelivery(
+                            delivery, body: body, receivedAt: Date(), destinations: [slack.url],
+                            signal: IncidentSignal.of(delivery, forwarded: ForwardedEvents(names: nil))))
+                }
+                let started = ContinuousClock.now
+                try await Self.dispatch(
+                    store: store, enricher: HangingNames(), logs: CapturedOutput(), nameWait: .milliseconds(300)
+                ) { slack.delivered.count == 1 }
+                #expect(ContinuousClock.now - started < .seconds(5))
+                let text = slack.delivered.first?.text ?? ""
+                #expect(text.contains("conn_0") && text.contains("conn_19"))
+                #expect(!text.contains("too_late_name"))
                 await store.close()
             }
         }
