@@ -55,11 +55,8 @@ public enum AlertRenderer {
     ///   - since: the time of that last post.
     public static func reminder(_ d: Delivery, failuresSince: Int, since: Date, now: Date) -> SlackMessage {
         let severity = ForwardedEvents.severity(of: d)
-        // A watch finding is named by its title ("Connector broken — pg"); its repeats are sweeps.
-        let isFinding = IncidentSignal.isWatchEvent(d.event)
-        let name = isFinding ? d.data["title"]?.displayText ?? d.displayName : d.displayName
-        let noun = isFinding ? "sweep" : "failure"
-        let failures = "\(failuresSince) more \(failuresSince == 1 ? noun : noun + "s")"
+        let name = ReminderWords.subject(d)
+        let failures = ReminderWords.repeats(failuresSince, of: d)
         let sinceText = TimeText.shortTime(since, now: now)
         let line = "Still failing — \(name): \(failures) since \(sinceText) (same reason)"
         var blocks: [JSONValue] = [

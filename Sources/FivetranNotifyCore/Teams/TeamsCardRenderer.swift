@@ -75,10 +75,10 @@ public enum TeamsCardRenderer {
     ///   - since: the time of that last notice.
     public static func reminder(_ d: Delivery, failuresSince: Int, since: Date, now: Date) -> TeamsCard {
         let severity = severity(of: d)
-        let failures = "\(failuresSince) more \(failuresSince == 1 ? "failure" : "failures")"
+        let failures = ReminderWords.repeats(failuresSince, of: d)
         let sinceText = TimeText.shortTime(since, now: now)
         let title =
-            "\(marker(severity)) **Still failing** — \(inline(d.displayName, 500)): \(failures) since \(sinceText) (same reason)"
+            "\(marker(severity)) **Still failing** — \(inline(ReminderWords.subject(d), 500)): \(failures) since \(sinceText) (same reason)"
         var body: [TeamsCard.Element] = [.text(title, .title(color(severity)))]
         if let reason = reasonText(d) {
             body.append(.monospace(TeamsText.monospace(reason, reminderReasonBytes)))

@@ -44,7 +44,16 @@ import Testing
             id: 103, kind: .resolved, deliveries: [success], failures: 9,
             since: now.addingTimeInterval(-27 * 60), createdAt: now),
         "digest": Notice(id: 104, kind: .digest, deliveries: (0..<6).map(stormMember), createdAt: now),
+        "watch reminder": Notice(
+            id: 105, kind: .reminder, deliveries: [watchFinding], failures: 3,
+            since: now.addingTimeInterval(-3600), createdAt: now),
     ]
+
+    /// An account-watch finding as the watch submits it: a connection found broken.
+    static let watchFinding = delivery(
+        #"{"event":"watch_connection_broken","created":"2026-05-22T00:30:00.000Z","connector_id":"assimilate_seem","#
+            + #""connector_name":"ftar_pg","data":{"title":"Connector broken — ftar_pg","#
+            + #""watch_subject":"assimilate_seem","severity":"failure"}}"#)
 
     static let destinations: [any NoticeDestination] = {
         var logger = Logger(label: "golden")
@@ -82,6 +91,8 @@ import Testing
             "reminder": ["ftar_pg", "7 more failures"],
             "resolved": ["ftar_pg", "9 failed syncs"],
             "digest": (0..<6).map { "orders_pg_\($0)" } + ["password authentication failed for user fivetran"],
+            // A watch finding is named by its title, and its repeats are sweeps, in every destination.
+            "watch reminder": ["Connector broken — ftar_pg", "3 more sweeps"],
         ]
         for (kind, said) in facts {
             let notice = try #require(Self.notices[kind])
