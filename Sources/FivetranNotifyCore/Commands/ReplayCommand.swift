@@ -3,17 +3,15 @@ import Foundation
 /// The work of `replay`: puts the messages a destination refused for good back in the queue of a state
 /// directory a listener has already made (`--state-dir` as given, nil for the default).
 public enum ReplayCommand {
-    /// `replay --failed`: re-queues the failed messages, each to the destination of its kind that its
-    /// route names today (flags, environment and config.toml, as `listen` reads them; where it was
-    /// going when no such destination is configured), and says how many. A PagerDuty trigger whose
+    /// `replay --failed`: re-queues the failed messages and says how many. Each names its route and
+    /// destination kind, not a URL: the running listener sends it to the destination that route has in
+    /// its configuration at that moment, whatever this shell's environment says. A PagerDuty trigger whose
     /// incident recovered since is not replayed: nobody is paged for a fixed connector.
     public static func replayFailed(stateDirectory: String?, context: CommandContext) async throws {
         let directory = context.paths.stateDirectory(given: stateDirectory)
-        let routes = try? ConfiguredRoutes.load(context: context)
         let result = try await DeliveryStore.withStore(stateDirectory: directory, mustExist: true) { store in
-            try await store.requeueFailed(now: context.now()) { delivery, kind in
-                routes?.destinations(for: delivery).first { $0.kind == kind }?.encoded
-            }
+            store.setCapabilities(DestinationCatalog.capabilities)
+            return try await store.requeueFailed(now: context.now())
         }
         let count = result.requeued
         var lines = [

@@ -6,7 +6,7 @@ import Logging
 public enum RouteCommands {
     /// `route list [--json]`: every route in order, the default last.
     public static func list(json: Bool, context: CommandContext) throws {
-        let routes = try ConfiguredRoutes.load(context: context)
+        let routes = try ConfiguredRoutes.load(context: context, checks: DestinationCatalog.targetChecks)
         let entries =
             routes.routes.map { Entry(name: $0.name, match: $0.match, destinations: $0.destinations) }
             + [Entry(name: "default", match: nil, destinations: routes.defaultDestinations)]
@@ -28,7 +28,8 @@ public enum RouteCommands {
         transport: any HTTPTransport = CurlTransport()
     ) async throws {
         let settings = try Settings.load(flags: SettingFlags(), context: context)
-        let routes = try ConfiguredRoutes.load(flags: [:], settings: settings, environment: context.environment)
+        let routes = try ConfiguredRoutes.load(
+            flags: [:], settings: settings, environment: context.environment, checks: DestinationCatalog.targetChecks)
         let destinations: [DestinationTarget]
         if let name, name != "default" {
             guard let route = routes.routes.first(where: { $0.name == name }) else {

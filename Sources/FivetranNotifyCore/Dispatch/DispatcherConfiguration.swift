@@ -14,29 +14,25 @@ public struct DispatcherConfiguration: Sendable {
     public var defaultRetryAfter: Duration = .seconds(1)
     /// How often the store is looked at even without a wake-up (changes by other processes).
     public var pollInterval: Duration = .seconds(5)
+    /// How long a notice waits for the names of all its deliveries together before it is formed
+    /// with ids (watch.md).
+    public var nameWait: Duration = .seconds(2)
     /// Send unpaced (`listen --dry-run` prints instead of sending).
     public var unpaced = false
 
     public init() {}
 
-    /// Each destination kind paced to its service's limits, `base` being Slack's (tests shrink it):
-    /// PagerDuty under its 120 events a minute per routing key and never digested (each incident is an
-    /// alert that resolves on its own), 30 s after a 429 without Retry-After; Teams like Slack; the
-    /// forward endpoint ten times faster.
-    public static func defaults(for kind: DestinationKind, base: DispatcherConfiguration) -> DispatcherConfiguration {
+    /// Tuned to what a destination declares, `base` being Slack's pace (tests shrink it): its share
+    /// of the pacing interval, its least burst, no digests if it takes none, its wait after a 429
+    /// without Retry-After.
+    public static func tuned(for capabilities: DestinationCapabilities, base: DispatcherConfiguration)
+        -> DispatcherConfiguration
+    {
         var configuration = base
-        switch kind {
-        case .slack, .teams:
-            break
-        case .pagerduty:
-            configuration.pacingInterval = base.pacingInterval * 0.55
-            configuration.burst = max(base.burst, 5)
-            configuration.digestThreshold = .max
-            configuration.defaultRetryAfter = base.defaultRetryAfter * 30
-        case .forward:
-            configuration.pacingInterval = base.pacingInterval / 10
-            configuration.burst = max(base.burst, 10)
-        }
+        configuration.pacingInterval = base.pacingInterval * capabilities.pacingScale
+        configuration.burst = max(base.burst, capabilities.minimumBurst)
+        if !capabilities.takesDigests { configuration.digestThreshold = .max }
+        configuration.defaultRetryAfter = base.defaultRetryAfter * capabilities.retryAfterScale
         return configuration
     }
 }

@@ -16,7 +16,10 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     let logger: Logger
     let metrics: (any DispatchMetrics)?
     let enricher: (any DeliveryEnricher)?
+    let resolver: TargetResolver?
 
+    /// - Parameter resolver: finds the target a stored `TargetReference` names in the running
+    ///   listener's configuration, at the moment of each send; without one only literal targets are sent.
     public init(
         store: DeliveryStore,
         destination: Destination,
@@ -24,8 +27,10 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         clock: ServiceClock = .live,
         logger: Logger,
         metrics: (any DispatchMetrics)? = nil,
-        enricher: (any DeliveryEnricher)? = nil
+        enricher: (any DeliveryEnricher)? = nil,
+        resolver: TargetResolver? = nil
     ) {
+        self.resolver = resolver
         self.store = store
         self.destination = destination
         self.configuration = configuration
@@ -138,7 +143,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 metrics?.failed()
                 logger.error(
                     """
-                    <-- \(name) \(status): \(destination.displayName) refused message \(message.id) for \(redacted) for good \
+                    <-- \(name)\(status == 0 ? "" : " \(status)"): \(destination.displayName) refused message \(message.id) for \(redacted) for good \
                     (\(reason)). It is kept as failed; fix its URL or routing key, then run `fivetran-notify replay --failed`.
                     """,
                     metadata: fields)
@@ -247,36 +252,94 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         }
     }
 
-    /// The notice a message holds, with its deliveries read back from the store.
+    /// The notice a message holds, with its deliveries read back from the store and their names filled
+    /// in (`enrich`).
     private func notice(_ message: OutgoingMessage) async throws -> Notice {
-        var deliveries = try await store.deliveries(ids: message.deliveryIds).map { stored in
+        let deliveries = try await store.deliveries(ids: message.deliveryIds).map { stored in
             (try? Delivery.parse(stored.body))
                 ?? Delivery(raw: ["event": .string(stored.event), "connector_id": .string(stored.subject)])
         }
-        if let enricher {
-            var enriched: [Delivery] = []
-            for delivery in deliveries { enriched.append(await enricher.enrich(delivery)) }
-            deliveries = enriched
-        }
         return Notice(
-            id: message.id, kind: message.kind, deliveries: deliveries, failures: message.failures,
+            id: message.id, kind: message.kind, deliveries: await enrich(deliveries), failures: message.failures,
             since: message.since, createdAt: message.createdAt, legacySlackPayload: message.legacyPayload)
+    }
+
+    /// Names looked up for every delivery of a notice together, waiting at most `nameWait` (real time) for
+    /// all of them: what is not known by then goes with ids (watch.md: "a notice waits at most 2 s for
+    /// all its names together").
+    private func enrich(_ deliveries: [Delivery]) async -> [Delivery] {
+        guard let enricher, !deliveries.isEmpty else { return deliveries }
+        let found = Locked<[Int: Delivery]>([:])
+        let done = WakeSignal()
+        let lookups = Task {
+            await withTaskGroup(of: (Int, Delivery).self) { group in
+                var next = 0
+                func start() {
+                    let index = next
+                    next += 1
+                    group.addTask { (index, await enricher.enrich(deliveries[index])) }
+                }
+                while next < min(8, deliveries.count) { start() }
+                while let (index, delivery) = await group.next() {
+                    found.update { $0[index] = delivery }
+                    if next < deliveries.count && !Task.isCancelled { start() }
+                }
+            }
+            done.signal()
+        }
+        await done.wait(timeout: configuration.nameWait)
+        lookups.cancel()
+        let named = found.value
+        return deliveries.indices.map { named[$0] ?? deliveries[$0] }
+    }
+
+    /// The bodies a message sends, fixed the first time it is taken up (names looked up then) and read
+    /// back on every later attempt, so a retry, a restart or a replay sends what was decided; with the
+    /// number of them already sent.
+    private func parts(of message: OutgoingMessage) async throws -> (bodies: [Data], sent: Int) {
+        let frozen = try await store.frozenParts(message.id)
+        guard frozen.isEmpty else { return (frozen, message.partsSent) }
+        // A digest renders as of when it was formed.
+        let now = message.kind == .digest ? message.createdAt : clock.date()
+        let bodies = destination.render(try await notice(message), now: now)
+        // Parts sent by a release that did not fix them may have said other things than these: every
+        // part is sent again, so every connector is posted (at least once) rather than some never.
+        let restart = message.partsSent > 0
+        return (
+            try await store.freeze(message.id, parts: bodies, restartingParts: restart), restart ? 0 : message.partsSent
+        )
     }
 
     /// Sends the message's next body; says what came of it and whether that body was its last.
     private func send(_ message: OutgoingMessage, to target: String) async -> (SendOutcome, isLastPart: Bool) {
         let bodies: [Data]
+        let sent: Int
         do {
-            // A digest renders as of when it was formed, so its parts stay the same across retries.
-            let now = message.kind == .digest ? message.createdAt : clock.date()
-            bodies = destination.render(try await notice(message), now: now)
+            (bodies, sent) = try await parts(of: message)
         } catch {
             return (.transient(reason: "cannot read the message from the store: \(store.failureText(error))"), false)
         }
-        guard message.partsSent < bodies.count else { return (.delivered, true) }
+        // Nothing to say (a notice about deliveries since pruned): done.
+        guard sent < bodies.count else { return (.delivered, true) }
+        guard let resolved = await resolve(target, for: message) else {
+            let reason =
+                "no \(destination.displayName) destination is configured for it now (\(destination.redacted(target)))"
+            return (.permanent(status: 0, reason: reason), false)
+        }
         let started = clock.now()
-        let outcome = await destination.send(bodies[message.partsSent], to: target)
+        let outcome = await destination.send(bodies[sent], to: resolved)
         if outcome == .delivered { metrics?.sent(latency: clock.now() - started) }
-        return (outcome, message.partsSent + 1 >= bodies.count)
+        return (outcome, sent + 1 >= bodies.count)
+    }
+
+    /// The target to send to now: a stored reference resolved in the running listener's configuration
+    /// (the route's destination as it is at this moment), a literal target as it is; nil when nothing is
+    /// configured for the reference.
+    private func resolve(_ stored: String, for message: OutgoingMessage) async -> String? {
+        guard let reference = TargetReference(encoded: stored) else { return stored }
+        guard let resolver else { return nil }
+        if let found = resolver(reference, nil) { return found.encoded }
+        let first = try? await store.deliveries(ids: Array(message.deliveryIds.prefix(1))).first
+        return resolver(reference, first.flatMap { try? Delivery.parse($0.body) })?.encoded
     }
 }

@@ -79,7 +79,7 @@ public enum DeliveryWords {
         switch status.uppercased() {
         case "RESCHEDULED": return "Sync rescheduled"
         case "CANCELED", "CANCELLED": return "Sync canceled"
-        case "SUCCESSFUL": return "Sync succeeded"
+        case SyncStatus.successful: return "Sync succeeded"
         default: return "Sync failed"
         }
     }

@@ -29,8 +29,8 @@ public struct ForwardedEvents: Sendable, Equatable {
     /// Whether the delivery should be posted to Slack.
     public func shouldForward(_ d: Delivery) -> Bool {
         guard names.contains(d.event) else { return false }
-        if d.event == "sync_end" {
-            return d.status?.uppercased() != "SUCCESSFUL"
+        if d.isSyncEnd {
+            return !d.isSuccessful
         }
         return true
     }

@@ -52,7 +52,7 @@ public struct IncidentSignal: Sendable, Equatable {
     public static func family(of event: String) -> Family? {
         if isWatchEvent(event) { return watchFamily(of: event) }
         switch event {
-        case "sync_end", "status": return .sync
+        case EventName.syncEnd, EventName.legacyStatus: return .sync
         case "connection_failure", "connection_successful": return .connection
         default:
             return event.hasPrefix("dbt_run_") || event.hasPrefix("transformation_") ? .transformation : nil
@@ -93,7 +93,7 @@ public struct IncidentSignal: Sendable, Equatable {
     private static func isResolution(_ delivery: Delivery) -> Bool {
         if isWatchEvent(delivery.event) { return delivery.event.hasSuffix(watchClearedSuffix) }
         switch delivery.event {
-        case "sync_end", "status": return delivery.status?.uppercased() == "SUCCESSFUL"
+        case EventName.syncEnd, EventName.legacyStatus: return delivery.isSuccessful
         case "connection_successful", "dbt_run_succeeded", "transformation_run_succeeded", "transformation_succeeded":
             return true
         default: return false

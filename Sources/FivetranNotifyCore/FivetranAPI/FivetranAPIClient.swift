@@ -349,8 +349,7 @@ public struct FivetranAPIClient: Sendable {
 
     /// The wait before attempt `attempt + 1` when the server did not say: base, 2×base, 4×base…, capped.
     private func backoff(attempt: Int) -> Duration {
-        let wait = retryPolicy.baseDelay * (1 << min(attempt - 1, 16))
-        return min(wait, retryPolicy.maxWait)
+        Backoff(base: retryPolicy.baseDelay, maximum: retryPolicy.maxWait).delay(attempt: attempt, random: 1)
     }
 
     private static func answer(_ response: HTTPResponse) throws -> Answer {

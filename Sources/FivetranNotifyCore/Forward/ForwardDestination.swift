@@ -32,6 +32,20 @@ public struct ForwardDestination: NoticeDestination {
 
     public var kind: DestinationKind { .forward }
 
+    /// Ten times Slack's pace, bursts of ten.
+    public static var capabilities: DestinationCapabilities {
+        DestinationCapabilities(pacingScale: 0.1, minimumBurst: 10)
+    }
+
+    public static func checkAddress(_ text: String) -> Result<String, TargetProblem> {
+        WebURL.checked(text, hint: "give the full https:// URL of the endpoint", httpsRule: "use https://")
+    }
+
+    /// Whether a signing secret can sign: a `whsec_` one must be base64 after the prefix.
+    public static func isUsable(secret: String) -> Bool {
+        (try? StandardWebhookSignature.sign(id: "msg", timestamp: 0, body: Data(), secret: secret)) != nil
+    }
+
     public func render(_ notice: Notice, now: Date) -> [Data] {
         [ForwardNotice.body(for: notice, now: now)]
     }

@@ -95,7 +95,7 @@ enum ForwardNotice {
             set("fix", d.data["fix"]?.displayText)
             if !d.event.hasSuffix("_cleared") { set("severity", d.data["severity"]?.displayText) }
         } else if !d.event.hasSuffix("_succeeded"), d.event != "connection_successful",
-            d.status?.uppercased() != "SUCCESSFUL"
+            !d.isSuccessful
         {
             object["severity"] = .string(ForwardedEvents.severity(of: d).rawValue)
         }

@@ -19,7 +19,7 @@ enum ForwardText {
             let count = notice.failures ?? 1
             let since = TimeText.shortTime(notice.since ?? notice.createdAt, now: now)
             text =
-                "Still failing — \(name(latest)): \(count) more \(count == 1 ? "failure" : "failures") since \(since) (same reason)"
+                "Still failing — \(ReminderWords.subject(latest)): \(ReminderWords.repeats(count, of: latest)) since \(since) (same reason)"
         case .resolved:
             guard let success = notice.deliveries.last else { return "Recovered" }
             let recoveredAt = success.createdDate ?? notice.createdAt
@@ -57,16 +57,6 @@ enum ForwardText {
         let noun = deliveries.count == 1 ? "failure" : "failures"
         return
             "\(deliveries.count) Fivetran \(noun)\(span ?? "")\(place ?? "") (\(reasons) \(reasons == 1 ? "reason" : "reasons"))"
-    }
-
-    /// The connector's (or job's) name, else a watch finding's title.
-    private static func name(_ d: Delivery) -> String {
-        if d.connectorName == nil, d.connectorId == nil, d.dbtJobName == nil, d.dbtJobId == nil,
-            let title = d.data["title"]?.displayText
-        {
-            return title
-        }
-        return d.displayName
     }
 
     private static func firstLine(_ text: String) -> Substring {

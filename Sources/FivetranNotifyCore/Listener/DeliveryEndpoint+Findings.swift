@@ -8,7 +8,7 @@ extension DeliveryEndpoint {
         guard let delivery = try? Delivery.parse(body) else { return false }
         let live = settings.current
         let incoming = IncomingDelivery(
-            delivery, body: body, receivedAt: now(), destinations: live.routeTable.targets(for: delivery),
+            delivery, body: body, receivedAt: now(), destinations: live.routeTable.references(for: delivery),
             signal: IncidentSignal.of(delivery, forwarded: live.forwardedEvents))
         let title = delivery.data["title"]?.displayText ?? delivery.displayName
         do {

@@ -33,7 +33,8 @@ struct ListenSettings: Sendable {
         let watch = try WatchSettings.resolve(
             config: settings.configFile, flags: options.watch, hasCredentials: credentials != nil)
         let routes = try ConfiguredRoutes.load(
-            flags: options.destinationFlags, settings: settings, environment: context.environment)
+            flags: options.destinationFlags, settings: settings, environment: context.environment,
+            checks: DestinationCatalog.targetChecks)
         if routes.defaultDestinations.isEmpty && !options.dryRun {
             throw NotifyError(
                 "No destination for the default route, so listen has nowhere to send alerts. Give one or more: "

@@ -118,7 +118,7 @@ public struct DeliveryEndpoint: Sendable {
         let signal = stale ? nil : IncidentSignal.of(delivery, forwarded: live.forwardedEvents)
         let incoming = IncomingDelivery(
             delivery, body: body, receivedAt: receivedAt,
-            destinations: forward ? live.routeTable.targets(for: delivery) : [], signal: signal)
+            destinations: forward ? live.routeTable.references(for: delivery) : [], signal: signal)
         let outcome: RecordOutcome
         do {
             outcome = try await store.record(incoming)

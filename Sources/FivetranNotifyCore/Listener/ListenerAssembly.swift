@@ -88,12 +88,16 @@ public struct ListenerAssembly: Sendable {
             AccountNames(client: $0.lookupClient, logger: inputs.logger, metrics: watchMetrics)
         }
         if let names, inputs.enricher == nil { inputs.enricher = names }
-        let dispatchers = Self.dispatchers(inputs, store: store, metrics: metrics)
         let configuration = inputs.configuration
         let settings = LiveSettings(
             .init(
                 verifier: SignatureVerifier(keys: inputs.keys), routeTable: configuration.routeTable,
                 forwardedEvents: configuration.forwardedEvents, maxAge: configuration.maxAge))
+        // Each send goes to the target its route has in the settings in force at that moment.
+        let resolver: TargetResolver = { reference, firstDelivery in
+            settings.current.routeTable.target(for: reference, firstDelivery: firstDelivery)
+        }
+        let dispatchers = Self.dispatchers(inputs, store: store, metrics: metrics, resolver: resolver)
         let endpoint = DeliveryEndpoint(
             settings: settings, store: store, configuration: inputs.configuration,
             metrics: metrics, logger: inputs.logger, now: inputs.clock.date)
@@ -117,8 +121,9 @@ public struct ListenerAssembly: Sendable {
                     openIncidentKeys: { try? await store.openIncidentKeys() },
                     submit: { await endpoint.recordFinding($0) }))
         }
-        // Deduplication records outlive --max-age by a day, so a replayed delivery is never posted again.
-        let retention = max(StorePruner.defaultRetention, inputs.configuration.maxAge.seconds + 86_400)
+        // Deduplication records outlive the max_age in force by a day, so a replayed delivery is never
+        // posted again, also after a SIGHUP raised max_age.
+        let retention: @Sendable () -> TimeInterval = { StorePruner.retention(maxAge: settings.current.maxAge) }
         services =
             [
                 lock
@@ -136,25 +141,21 @@ public struct ListenerAssembly: Sendable {
 
     /// One dispatcher per destination kind: each kind has its own queue, pacing and retries, so an
     /// outage of one never delays another.
-    private static func dispatchers(_ inputs: Inputs, store: DeliveryStore, metrics: ListenerMetrics) -> [any Service] {
-        func configuration(_ kind: DestinationKind) -> DispatcherConfiguration {
-            var configuration = DispatcherConfiguration.defaults(for: kind, base: inputs.dispatcher)
+    private static func dispatchers(
+        _ inputs: Inputs, store: DeliveryStore, metrics: ListenerMetrics, resolver: @escaping TargetResolver
+    ) -> [any Service] {
+        func dispatcher<Destination: NoticeDestination>(_ destination: Destination) -> any Service {
+            var configuration = DispatcherConfiguration.tuned(for: destination.capabilities, base: inputs.dispatcher)
             if inputs.dryRun { configuration.unpaced = true }
-            return configuration
-        }
-        func dispatcher<Destination: NoticeDestination>(_ destination: Destination, _ kind: DestinationKind)
-            -> any Service
-        {
-            NoticeDispatcher(
-                store: store, destination: destination, configuration: configuration(kind), clock: inputs.clock,
-                logger: inputs.logger, metrics: metrics.dispatch(kind), enricher: inputs.enricher)
+            return NoticeDispatcher(
+                store: store, destination: destination, configuration: configuration, clock: inputs.clock,
+                logger: inputs.logger, metrics: metrics.dispatch(destination.kind), enricher: inputs.enricher,
+                resolver: resolver)
         }
         let catalog = DestinationCatalog(
             transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
             logger: inputs.logger, dryRun: inputs.dryRun)
-        return [
-            dispatcher(catalog.slack, .slack), dispatcher(catalog.pagerDuty, .pagerduty),
-            dispatcher(catalog.teams, .teams), dispatcher(catalog.forward, .forward),
-        ]
+        store.setCapabilities(DestinationCatalog.capabilities)
+        return catalog.all.map { dispatcher($0) }
     }
 }

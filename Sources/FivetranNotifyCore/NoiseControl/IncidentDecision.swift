@@ -79,9 +79,13 @@ public struct IncidentDecision: Sendable, Equatable {
     /// `lastApplied`, the newest `created` already applied to the incident (kept after it closes). An
     /// older delivery changes nothing: a late success never resolves a newer failure, a late failure
     /// never reopens what a newer success closed. Equal times keep arrival order.
+    ///
+    /// `audience` is what the destination takes: one that always hears resolves is told of a recovery
+    /// whatever `notify_resolved` or a mute says; one that takes no reminders gets none (`intents(for:)`).
     public static func decide(
         incident: Incident?, signal: IncidentSignal?, muted: Bool, history: NoticeHistory = NoticeHistory(),
-        policy: NoticePolicy, now: Date, created: Date? = nil, lastApplied: Date? = nil
+        policy: NoticePolicy, now: Date, created: Date? = nil, lastApplied: Date? = nil,
+        audience: NoticeAudience = NoticeAudience()
     ) -> IncidentDecision {
         guard let signal else {
             return IncidentDecision(intents: muted ? [] : [.alert])
@@ -107,7 +111,18 @@ public struct IncidentDecision: Sendable, Equatable {
             }
         case .resolution:
             guard let incident else { return IncidentDecision() }
-            return resolve(incident, muted: muted, history: history, policy: policy)
+            var policy = policy
+            if audience.alwaysHearsResolves { policy.notifyResolved = true }
+            return resolve(incident, muted: muted && !audience.alwaysHearsResolves, history: history, policy: policy)
+        }
+    }
+
+    /// The intents for one destination: without the reminders it does not take.
+    public func intents(for audience: NoticeAudience) -> [NoticeIntent] {
+        guard !audience.takesReminders else { return intents }
+        return intents.filter {
+            if case .remind = $0 { return false }
+            return true
         }
     }
 

@@ -55,6 +55,6 @@ public struct Notice: Sendable, Equatable {
         guard kind != .digest, let delivery = deliveries.last,
             let family = IncidentSignal.family(of: delivery.event)
         else { return nil }
-        return "\(family.rawValue)|\(IncidentSignal.subject(of: delivery))"
+        return IncidentKey(family, IncidentSignal.subject(of: delivery)).text
     }
 }

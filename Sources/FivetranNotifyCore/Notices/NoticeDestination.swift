@@ -12,7 +12,12 @@ public protocol NoticeDestination: Sendable {
     var name: String { get }
     /// The service's name in sentences: "Slack".
     var displayName: String { get }
-    /// Whether the stored target (`DestinationTarget.encoded`) is one this destination sends to.
+    /// What it needs from the dispatcher and noise control (pacing, digests, reminders, resolves).
+    static var capabilities: DestinationCapabilities { get }
+    /// Checks its address as a person gives it: the address to store, or what is wrong with it.
+    static func checkAddress(_ text: String) -> Result<String, TargetProblem>
+    /// Whether the stored target (`TargetReference.encoded`, or a literal `DestinationTarget.encoded`) is
+    /// one this destination sends to.
     func handles(_ target: String) -> Bool
     /// The target as logs and errors may show it (targets are secrets).
     func redacted(_ target: String) -> String
@@ -26,15 +31,18 @@ public protocol NoticeDestination: Sendable {
 extension NoticeDestination {
     public var name: String { kind.rawValue }
     public var displayName: String { kind.displayName }
+    public static var capabilities: DestinationCapabilities { DestinationCapabilities() }
+    public var capabilities: DestinationCapabilities { Self.capabilities }
 
     /// Targets of its kind, queued with its dry-run setting.
     public func handles(_ target: String) -> Bool {
-        guard let decoded = DestinationTarget(encoded: target) else { return false }
+        guard let decoded = TargetReference.kindAndDryRun(ofStored: target) else { return false }
         return decoded.kind == kind && decoded.dryRun == dryRun
     }
 
     public func redacted(_ target: String) -> String {
-        DestinationTarget(encoded: target)?.redacted ?? "\(kind.rawValue) (unreadable target)"
+        TargetReference(encoded: target)?.redacted ?? DestinationTarget(encoded: target)?.redacted
+            ?? "\(kind.rawValue) (unreadable target)"
     }
 }
 

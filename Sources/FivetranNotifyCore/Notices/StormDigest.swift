@@ -85,7 +85,7 @@ public struct StormDigest: Sendable {
     }
 
     private static func annotation(_ d: Delivery) -> String {
-        if d.event != "sync_end" { return d.event }
+        if !d.isSyncEnd { return d.event }
         if ForwardedEvents.severity(of: d) == .warning { return d.status ?? "" }
         return ""
     }

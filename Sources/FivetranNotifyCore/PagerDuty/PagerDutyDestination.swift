@@ -32,6 +32,31 @@ public struct PagerDutyDestination: NoticeDestination {
 
     public var kind: DestinationKind { .pagerduty }
 
+    /// Paced under its 120 events a minute per routing key, never digested (each incident is an alert
+    /// that resolves on its own), no reminders (the alert stays open until the resolve), every resolve
+    /// heard, 30 s after a 429 without Retry-After.
+    public static var capabilities: DestinationCapabilities {
+        DestinationCapabilities(
+            alwaysHearsResolves: true, takesReminders: false, takesDigests: false, pacingScale: 0.55,
+            minimumBurst: 5, retryAfterScale: 30)
+    }
+
+    /// A routing key: 8 to 128 printable ASCII characters, not a URL, not quoted.
+    public static func checkAddress(_ text: String) -> Result<String, TargetProblem> {
+        let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let first = key.first, first == "\"" || first == "'" {
+            return .failure(TargetProblem("is wrapped in quotes; remove the quotes"))
+        }
+        let allowed = key.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && $0.value < 127 }
+        guard allowed, key.count >= 8, key.count <= 128, !key.lowercased().hasPrefix("http") else {
+            return .failure(
+                TargetProblem(
+                    "is not a PagerDuty routing key (32 letters and digits); copy the Integration Key of the "
+                        + "service's Events API V2 integration"))
+        }
+        return .success(key)
+    }
+
     public func render(_ notice: Notice, now: Date) -> [Data] {
         PagerDutyEvent.events(for: notice).map(PagerDutyEvent.body)
     }

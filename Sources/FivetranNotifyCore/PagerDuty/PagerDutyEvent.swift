@@ -83,7 +83,7 @@ enum PagerDutyEvent {
         guard notice.kind != .digest, let d = notice.deliveries.last else { return nil }
         let subject = IncidentSignal.subject(of: d)
         guard let family = IncidentSignal.family(of: d.event) else { return "\(d.event)|\(subject)" }
-        return "\(family.rawValue)|\(subject)"
+        return IncidentKey(family, subject).text
     }
 
     /// Where it happened: the connector or dbt job id, else a watch finding's subject
@@ -157,24 +157,7 @@ enum PagerDutyEvent {
     /// `text` cut to at most `limit` UTF-16 units (PagerDuty counts no fewer characters than these),
     /// at a character boundary, ending "… (N more characters)" when cut.
     static func clamp(_ text: String, to limit: Int) -> String {
-        guard text.utf16.count > limit else { return text }
-        let total = text.count
-        let budget = limit - marker(total).utf16.count
-        var kept = ""
-        var used = 0
-        var taken = 0
-        for character in text {
-            let length = character.utf16.count
-            if used + length > budget { break }
-            kept.append(character)
-            used += length
-            taken += 1
-        }
-        return kept + marker(total - taken)
-    }
-
-    private static func marker(_ count: Int) -> String {
-        "… (\(count) more \(count == 1 ? "character" : "characters"))"
+        TextClamp.clamp(text, to: limit, measure: \.utf16.count, pieces: { text.map { String($0) } })
     }
 
     /// A JSON body: keys sorted, slashes as they are.

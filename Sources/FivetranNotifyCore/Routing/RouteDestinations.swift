@@ -2,7 +2,7 @@ import Foundation
 
 /// The destinations a route names, read from its table in config.toml (or, for the default route,
 /// from the top level plus flags and environment): each kind at most once, each as a value or as an
-/// `_env` variable name (not both), every address checked.
+/// `_env` variable name (not both), every address checked by its destination's own check (`TargetChecks`).
 public enum RouteDestinations {
     /// The config key of each kind's address (`_env` after it names a variable instead).
     public static func key(_ kind: DestinationKind) -> String {
@@ -47,7 +47,7 @@ public enum RouteDestinations {
     /// ("route \"finance\"").
     static func read(
         _ table: ConfigTable, section: ConfigSection, config: ConfigFile, environment: [String: String],
-        label: String
+        label: String, checks: TargetChecks
     ) throws -> [DestinationTarget] {
         var targets: [DestinationTarget] = []
         for kind in DestinationKind.allCases {
@@ -55,7 +55,8 @@ public enum RouteDestinations {
                 let given = try value(
                     key(kind), table, section: section, config: config, environment: environment, label: label)
             else { continue }
-            let address = try checked(given, kind: kind, config: config, section: section, label: label)
+            let address = try checked(
+                given, kind: kind, config: config, section: section, label: label, checks: checks)
             targets.append(DestinationTarget(kind: kind, address: address))
         }
         let secret = try value(
@@ -66,7 +67,7 @@ public enum RouteDestinations {
                     "\(label): forward_secret is set but forward_url is not; add forward_url = \"https://…\"",
                     key: secret.key, section: section)
             }
-            guard isUsable(secret: secret.text) else {
+            guard checks.secret(secret.text) else {
                 let error = config.error(
                     "\(label): \(secret.key) starts with whsec_ but what follows is not base64; copy the whole "
                         + "secret, or use one without the whsec_ prefix (its bytes are used as they are)",
@@ -78,31 +79,26 @@ public enum RouteDestinations {
         return targets
     }
 
-    /// Whether a forward secret can sign: a `whsec_` one must be base64 after the prefix.
-    static func isUsable(secret: String) -> Bool {
-        (try? StandardWebhookSignature.sign(id: "msg", timestamp: 0, body: Data(), secret: secret)) != nil
-    }
-
     /// The default route: each kind from its flag, else its environment variable, else the top level of
     /// config.toml. `FORWARD_SECRET` (environment only: secrets stay off command lines) beats
     /// `forward_secret` in the file.
     public static func defaultRoute(
-        flags: [DestinationKind: String], environment: [String: String], config: ConfigFile?
+        flags: [DestinationKind: String], environment: [String: String], config: ConfigFile?, checks: TargetChecks
     ) throws -> [DestinationTarget] {
         var targets: [DestinationTarget] = []
         for kind in DestinationKind.allCases {
             let (flag, variable) = flagAndVariable(kind)
             let address: String
             if let given = clean(flags[kind]) {
-                address = try checked(given, kind: kind, origin: flag)
+                address = try checked(given, kind: kind, origin: flag, checks: checks)
             } else if let given = clean(environment[variable]) {
-                address = try checked(given, kind: kind, origin: variable)
+                address = try checked(given, kind: kind, origin: variable, checks: checks)
             } else if let config,
                 let given = try value(
                     key(kind), config.root, section: .root, config: config, environment: environment,
                     label: "config.toml")
             {
-                address = try checked(given, kind: kind, config: config, section: .root, label: nil)
+                address = try checked(given, kind: kind, config: config, section: .root, label: nil, checks: checks)
             } else {
                 continue
             }
@@ -116,7 +112,7 @@ public enum RouteDestinations {
                     label: "config.toml")?.text
         }
         if let secret, let index = targets.firstIndex(where: { $0.kind == .forward }) {
-            guard isUsable(secret: secret) else {
+            guard checks.secret(secret) else {
                 throw NotifyError(
                     "The forward secret (FORWARD_SECRET or forward_secret) starts with whsec_ but what follows is "
                         + "not base64; copy the whole secret, or use one without the whsec_ prefix.",
@@ -162,9 +158,10 @@ public enum RouteDestinations {
     }
 
     private static func checked(
-        _ given: Given, kind: DestinationKind, config: ConfigFile, section: ConfigSection, label: String?
+        _ given: Given, kind: DestinationKind, config: ConfigFile, section: ConfigSection, label: String?,
+        checks: TargetChecks
     ) throws -> String {
-        switch DestinationAddress.checked(given.text, kind: kind) {
+        switch checks.check(given.text, kind: kind) {
         case .success(let address):
             return address
         case .failure(let problem):
@@ -176,8 +173,10 @@ public enum RouteDestinations {
         }
     }
 
-    private static func checked(_ text: String, kind: DestinationKind, origin: String) throws -> String {
-        switch DestinationAddress.checked(text, kind: kind) {
+    private static func checked(
+        _ text: String, kind: DestinationKind, origin: String, checks: TargetChecks
+    ) throws -> String {
+        switch checks.check(text, kind: kind) {
         case .success(let address): return address
         case .failure(let problem): throw NotifyError("\(origin) \(problem.text).", exitCode: ExitStatus.usage)
         }

@@ -27,6 +27,30 @@ public struct RouteTable: Sendable, Equatable {
         destinations(for: delivery).map(\.encoded)
     }
 
+    /// What the outbox stores for a delivery's destinations: the route it takes and each kind, by
+    /// reference (`TargetReference`), resolved to today's target when sent (`target(for:firstDelivery:)`).
+    public func references(for delivery: Delivery) -> [String] {
+        let route = routes.first { $0.match.matches(delivery) }
+        let name: TargetReference.RouteName = route.map { .named($0.name) } ?? .defaultRoute
+        return (route?.destinations ?? defaultDestinations).map {
+            TargetReference(kind: $0.kind, route: name, dryRun: $0.dryRun).encoded
+        }
+    }
+
+    /// The target a stored reference names in this configuration: that route's destination of its
+    /// kind; when the route is gone (or the reference predates references), the destination of that
+    /// kind on the route `firstDelivery` takes now; nil when none is configured.
+    public func target(for reference: TargetReference, firstDelivery: Delivery?) -> DestinationTarget? {
+        let named: [DestinationTarget]?
+        switch reference.route {
+        case .defaultRoute: named = defaultDestinations
+        case .named(let name): named = routes.first { $0.name == name }?.destinations
+        case .ofDelivery: named = nil
+        }
+        if let found = named?.first(where: { $0.kind == reference.kind }) { return found }
+        return firstDelivery.flatMap { delivery in destinations(for: delivery).first { $0.kind == reference.kind } }
+    }
+
     /// The name of the route a delivery takes (`default` when none matches), for logs.
     public func routeName(for delivery: Delivery) -> String {
         routes.first { $0.match.matches(delivery) }?.name ?? "default"
@@ -70,13 +94,14 @@ public struct RouteTable: Sendable, Equatable {
     /// string or a list of strings, a route with no destination, a kind given twice, a variable that
     /// is not set.
     public static func load(
-        from config: ConfigFile?, defaultDestinations: [DestinationTarget], environment: [String: String]
+        from config: ConfigFile?, defaultDestinations: [DestinationTarget], environment: [String: String],
+        checks: TargetChecks
     ) throws -> RouteTable {
         guard let config else { return RouteTable(defaultDestinations: defaultDestinations) }
         let tables = try config.arrayOfTables("route")
         var routes: [Route] = []
         for (index, table) in tables.enumerated() {
-            routes.append(try route(table, index: index, config: config, environment: environment))
+            routes.append(try route(table, index: index, config: config, environment: environment, checks: checks))
         }
         return RouteTable(routes: routes, defaultDestinations: defaultDestinations)
     }
@@ -84,7 +109,7 @@ public struct RouteTable: Sendable, Equatable {
     private static let routeKeys: Set<String> = RouteDestinations.keys.union(["name", "match"])
 
     private static func route(
-        _ table: ConfigTable, index: Int, config: ConfigFile, environment: [String: String]
+        _ table: ConfigTable, index: Int, config: ConfigFile, environment: [String: String], checks: TargetChecks
     ) throws -> Route {
         let section = ConfigSection.arrayOfTables("route", index: index)
         let name = try config.string("name", in: table, section: section) ?? "route \(index + 1)"
@@ -96,7 +121,7 @@ public struct RouteTable: Sendable, Equatable {
                 key: key, section: section)
         }
         let destinations = try RouteDestinations.read(
-            table, section: section, config: config, environment: environment, label: label)
+            table, section: section, config: config, environment: environment, label: label, checks: checks)
         guard !destinations.isEmpty else {
             throw config.error(
                 "\(label): no destination; add slack_webhook_url = \"https://hooks.slack.com/…\", "

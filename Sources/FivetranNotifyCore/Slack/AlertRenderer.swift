@@ -11,7 +11,7 @@ public enum AlertRenderer {
     public static func alert(for d: Delivery, now: Date) -> SlackMessage {
         let message: SlackMessage
         if d.event.hasPrefix("watch_") { return watchAlert(d, now: now).fittingLimits() }
-        if d.event == "sync_end" {
+        if d.isSyncEnd {
             message = syncAlert(d, now: now)
         } else if d.isTransformationEvent {
             message = transformationAlert(d, now: now)
@@ -55,11 +55,8 @@ public enum AlertRenderer {
     ///   - since: the time of that last post.
     public static func reminder(_ d: Delivery, failuresSince: Int, since: Date, now: Date) -> SlackMessage {
         let severity = ForwardedEvents.severity(of: d)
-        // A watch finding is named by its title ("Connector broken — pg"); its repeats are sweeps.
-        let isFinding = IncidentSignal.isWatchEvent(d.event)
-        let name = isFinding ? d.data["title"]?.displayText ?? d.displayName : d.displayName
-        let noun = isFinding ? "sweep" : "failure"
-        let failures = "\(failuresSince) more \(failuresSince == 1 ? noun : noun + "s")"
+        let name = ReminderWords.subject(d)
+        let failures = ReminderWords.repeats(failuresSince, of: d)
         let sinceText = TimeText.shortTime(since, now: now)
         let line = "Still failing — \(name): \(failures) since \(sinceText) (same reason)"
         var blocks: [JSONValue] = [
@@ -107,7 +104,7 @@ public enum AlertRenderer {
         if let sync = d.syncId { context[0] += " · sync \(inline(String(sync.prefix(8)), 50))" }
         context.append(dashboardLink(d))
 
-        let succeeded = status.uppercased() == "SUCCESSFUL"
+        let succeeded = SyncStatus.isSuccessful(status)
         var blocks: [JSONValue] = [
             SlackMessage.header("\(succeeded ? ":large_green_circle:" : marker(severity)) \(title) — \(d.displayName)"),
             SlackMessage.fields(fields),

@@ -28,9 +28,7 @@ public enum Mrkdwn {
     }
 
     /// The visible marker appended to a cut text.
-    public static func moreMarker(_ count: Int) -> String {
-        "… (\(count) more \(count == 1 ? "character" : "characters"))"
-    }
+    public static func moreMarker(_ count: Int) -> String { TextClamp.moreMarker(count) }
 
     /// `text` (already safe for its context) cut to at most `limit` units, with the marker.
     public static func clamp(_ text: String, to limit: Int) -> String {
@@ -61,44 +59,9 @@ public enum Mrkdwn {
     }
 
     private static func clamp(_ text: String, to limit: Int, escaping: Bool) -> String {
-        let limit = max(0, limit)
-        // Fast path: fits as is.
-        let fullLength: Int
-        if escaping {
-            var units = 0
-            for unit in text.utf16 {
-                switch unit {
-                case 0x26: units += 5
-                case 0x3C, 0x3E: units += 4
-                default: units += 1
-                }
-            }
-            fullLength = units
-        } else {
-            fullLength = text.utf16.count
+        TextClamp.clamp(escaping ? escape(text) : text, to: limit, measure: length) {
+            text.map { escaping ? escape(String($0)) : String($0) }
         }
-        if fullLength <= limit {
-            return escaping ? escape(text) : text
-        }
-        let totalCharacters = text.count
-        let reserve = length(moreMarker(totalCharacters))
-        guard limit > reserve else {
-            // Not even the marker fits: a bare ellipsis, or nothing.
-            return limit >= 1 ? "…" : ""
-        }
-        let budget = limit - reserve
-        var out = ""
-        var used = 0
-        var taken = 0
-        for character in text {
-            let piece = escaping ? escape(String(character)) : String(character)
-            let pieceLength = piece.utf16.count
-            if used + pieceLength > budget { break }
-            out += piece
-            used += pieceLength
-            taken += 1
-        }
-        return out + moreMarker(totalCharacters - taken)
     }
 }
 

@@ -29,6 +29,8 @@ public struct SlackDestination: NoticeDestination {
 
     public var kind: DestinationKind { .slack }
 
+    public static func checkAddress(_ text: String) -> Result<String, TargetProblem> { SlackURL.checked(text) }
+
     public func render(_ notice: Notice, now: Date) -> [Data] {
         if let legacy = notice.legacySlackPayload { return [legacy] }
         let messages: [SlackMessage]

@@ -7,15 +7,17 @@ import GRDB
 extension DeliveryStore {
     /// The message rows about an incident are linked to this key (`message_incident`).
     static func incidentKey(_ family: IncidentSignal.Family, _ subject: String) -> String {
-        "\(family.rawValue)|\(subject)"
+        IncidentKey(family, subject).text
     }
 
     /// Decides (`IncidentDecision`) and applies what one newly stored delivery tells, inside the
     /// transaction that stored it, for every destination target of its route. Returns the id of the
     /// (last) message queued, if any.
     static func applyNoiseControl(
-        _ item: IncomingDelivery, deliveryId: Int64, policy: NoticePolicy, _ db: Database
+        _ item: IncomingDelivery, deliveryId: Int64, policy: NoticePolicy,
+        audiences: [DestinationKind: NoticeAudience] = [:], _ db: Database
     ) throws -> Int64? {
+        let audience = { (target: String) in Self.audience(of: target, in: audiences) }
         guard item.delivery != nil, let signal = item.signal else {
             guard !item.destinations.isEmpty else { return nil }
             let muted = try isMuted(item, db)
@@ -23,7 +25,8 @@ extension DeliveryStore {
             let decision = IncidentDecision.decide(
                 incident: nil, signal: nil, muted: muted, policy: policy, now: item.receivedAt)
             return try apply(
-                decision, key: nil, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
+                decision, key: nil, targets: item.destinations, audience: audience, deliveryId: deliveryId,
+                item.receivedAt, db)
         }
         // A successful sync also ends the account watch's "no successful sync" incident of its connector.
         var staleQueued: Int64?
@@ -32,13 +35,16 @@ extension DeliveryStore {
         {
             var staleItem = item
             staleItem.signal = IncidentSignal(family: .stale, subject: signal.subject, kind: .resolution)
-            staleQueued = try applyNoiseControl(staleItem, deliveryId: deliveryId, policy: policy, db)
+            staleQueued = try applyNoiseControl(
+                staleItem, deliveryId: deliveryId, policy: policy, audiences: audiences, db)
         }
         let key = incidentKey(signal.family, signal.subject)
         let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
-        // A late delivery is stored and changes nothing: the order is settled here, in one statement (the
-        // decision would say the same given `lastApplied`).
-        guard try recordApplied(signal, created: created, db) else { return staleQueued }
+        // A late delivery is stored and changes nothing: the decision says which is late (order lives
+        // there alone); the store keeps the newest `created` applied.
+        let applied = try lastApplied(signal, db)
+        guard !IncidentDecision.isLate(created: created, lastApplied: applied) else { return staleQueued }
+        try recordApplied(signal, created: created, db)
         let existing = try incident(signal.family, signal.subject, db)
         let muted = try isMuted(item, db)
         switch signal.kind {
@@ -52,55 +58,57 @@ extension DeliveryStore {
                 try save(incident, destinations: item.destinations, lastDeliveryId: deliveryId, db)
             }
             return try apply(
-                decision, key: key, targets: item.destinations, deliveryId: deliveryId, item.receivedAt, db)
+                decision, key: key, targets: item.destinations, audience: audience, deliveryId: deliveryId,
+                item.receivedAt, db)
         case .resolution:
             guard let existing else { return staleQueued }
             let targets = existing.destinations.isEmpty ? item.destinations : existing.destinations
-            // Each target resolves by what it was told: PagerDuty always hears the resolve of an alert
-            // it accepted, whatever `notify_resolved` or a mute says, and nothing of one it never took.
+            // Each target resolves by what it was told and what it takes (a destination that always
+            // hears resolves is told of the recovery of an alert it accepted, and nothing of one it never took).
             var decisions: [(String, IncidentDecision)] = []
             for target in targets {
-                let pagesPeople = DestinationTarget(encoded: target)?.kind == .pagerduty
-                var targetPolicy = policy
-                if pagesPeople { targetPolicy.notifyResolved = true }
                 let decision = IncidentDecision.decide(
-                    incident: existing.incident, signal: signal, muted: muted && !pagesPeople,
-                    history: try noticeHistory(key, target: target, db), policy: targetPolicy, now: item.receivedAt,
-                    created: created)
+                    incident: existing.incident, signal: signal, muted: muted,
+                    history: try noticeHistory(key, target: target, db), policy: policy, now: item.receivedAt,
+                    created: created, audience: audience(target))
                 decisions.append((target, decision))
             }
-            try db.cachedStatement(sql: "DELETE FROM incident WHERE family = ? AND subject = ?")
-                .execute(arguments: [signal.family.rawValue, signal.subject])
+            if decisions.contains(where: { $0.1.change == .close }) {
+                try db.cachedStatement(sql: "DELETE FROM incident WHERE family = ? AND subject = ?")
+                    .execute(arguments: [signal.family.rawValue, signal.subject])
+            }
             // Every target settles its own notices first; the incident's links go last, once.
             var queued: Int64?
             for (target, var decision) in decisions {
                 decision.intents.removeAll { $0 == .detach }
                 queued =
-                    try apply(decision, key: key, targets: [target], deliveryId: deliveryId, item.receivedAt, db)
-                    ?? queued
+                    try apply(
+                        decision, key: key, targets: [target], audience: audience, deliveryId: deliveryId,
+                        item.receivedAt, db) ?? queued
             }
             let detach = IncidentDecision(intents: [.detach])
-            _ = try apply(detach, key: key, targets: [""], deliveryId: deliveryId, item.receivedAt, db)
+            _ = try apply(
+                detach, key: key, targets: [""], audience: audience, deliveryId: deliveryId, item.receivedAt, db)
             return queued
         }
     }
 
     /// Carries out a decision's intents for each target; returns the id of the last pending message it
-    /// queued, if any. PagerDuty hears no reminders: its alert stays open until the resolve.
+    /// queued, if any. Each target gets the intents it takes (`IncidentDecision.intents(for:)`).
     private static func apply(
-        _ decision: IncidentDecision, key: String?, targets: [String], deliveryId: Int64, _ now: Date,
-        _ db: Database
+        _ decision: IncidentDecision, key: String?, targets: [String], audience: (String) -> NoticeAudience,
+        deliveryId: Int64, _ now: Date, _ db: Database
     ) throws -> Int64? {
         var queued: Int64?
         let incidents = key.map { [$0] } ?? []
         for intent in decision.intents {
             for target in targets {
+                guard decision.intents(for: audience(target)).contains(intent) else { continue }
                 switch intent {
                 case .alert:
                     queued = try queueMessage(
                         .alert, destination: target, deliveryIds: [deliveryId], incidents: incidents, at: now, db)
                 case .remind(let failures, let since):
-                    guard DestinationTarget(encoded: target)?.kind != .pagerduty else { continue }
                     queued = try queueMessage(
                         .reminder, destination: target, deliveryIds: [deliveryId], incidents: incidents,
                         failures: failures, since: since, at: now, db)
@@ -188,17 +196,22 @@ extension DeliveryStore {
         try db.cachedStatement(sql: "UPDATE delivery SET muted = 1 WHERE id = ?").execute(arguments: [deliveryId])
     }
 
-    /// Records `created` as the newest applied to the signal's incident, in one statement; false (and
-    /// nothing changed) when a newer one was applied already: the delivery is late.
-    private static func recordApplied(_ signal: IncidentSignal, created: Date, _ db: Database) throws -> Bool {
+    /// The newest `created` applied to the signal's incident (kept after it closes), if any.
+    private static func lastApplied(_ signal: IncidentSignal, _ db: Database) throws -> Date? {
+        try Double.fetchOne(
+            db.cachedStatement(sql: "SELECT lastCreated FROM incident_order WHERE family = ? AND subject = ?"),
+            arguments: [signal.family.rawValue, signal.subject]
+        ).map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// Records `created` as the newest applied to the signal's incident (the decision found it not late).
+    private static func recordApplied(_ signal: IncidentSignal, created: Date, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO incident_order (family, subject, lastCreated) VALUES (?, ?, ?)
                 ON CONFLICT (family, subject) DO UPDATE SET lastCreated = excluded.lastCreated
-                    WHERE excluded.lastCreated >= lastCreated
                 """
         ).execute(arguments: [signal.family.rawValue, signal.subject, created.timeIntervalSince1970])
-        return db.changesCount > 0
     }
 
     /// An incident as stored, with the targets its messages go to.

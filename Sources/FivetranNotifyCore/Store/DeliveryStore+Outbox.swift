@@ -88,6 +88,32 @@ extension DeliveryStore {
         }
     }
 
+    /// The bodies fixed for a message (`freeze`), in order; empty when none were fixed yet.
+    public func frozenParts(_ id: Int64) async throws -> [Data] {
+        try await pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT body FROM message_part WHERE message = ? ORDER BY part", arguments: [id])
+        }
+    }
+
+    /// Fixes what a message says: its bodies, in order, stored once. When bodies were fixed already
+    /// (by an earlier attempt), those are kept and returned: a retry, a restart or a replay sends what
+    /// was decided first, and a digest's part counter always points into the same parts.
+    /// `restartingParts`: the parts counted as sent were not fixed (an earlier release sent them), so
+    /// the count starts again.
+    public func freeze(_ id: Int64, parts: [Data], restartingParts: Bool = false) async throws -> [Data] {
+        try await pool.write { db in
+            let stored = try Data.fetchAll(
+                db, sql: "SELECT body FROM message_part WHERE message = ? ORDER BY part", arguments: [id])
+            guard stored.isEmpty else { return stored }
+            if restartingParts {
+                try db.execute(sql: "UPDATE message SET partsSent = 0 WHERE id = ?", arguments: [id])
+            }
+            let insert = try db.cachedStatement(sql: "INSERT INTO message_part (message, part, body) VALUES (?, ?, ?)")
+            for (index, body) in parts.enumerated() { try insert.execute(arguments: [id, index, body]) }
+            return parts
+        }
+    }
+
     /// The destination accepted one more body of a message that has more to send (a digest in parts):
     /// it stays pending, and its next part goes out on its next turn.
     public func markPartSent(_ id: Int64) async throws {
@@ -110,6 +136,8 @@ extension DeliveryStore {
                 arguments: [
                     MessageState.delivered.rawValue, MessageClaim.none.rawValue, date.timeIntervalSince1970, id,
                 ])
+            // Sent for good: its fixed bodies are never needed again.
+            try db.cachedStatement(sql: "DELETE FROM message_part WHERE message = ?").execute(arguments: [id])
             try db.execute(
                 sql: "UPDATE message SET state = ?, heldFor = NULL, nextAttemptAt = ? WHERE state = ? AND heldFor = ?",
                 arguments: [
@@ -230,16 +258,15 @@ extension DeliveryStore {
         public var skipped: Int
     }
 
-    /// Puts permanently failed messages back in the queue (after the operator fixed a URL), each to
-    /// `destination(its first delivery, its kind)` when that names one, else where it was going. A
-    /// PagerDuty trigger whose incident is no longer open is withdrawn instead: it would page for
-    /// something already fixed.
+    /// Puts permanently failed messages back in the queue (after the operator fixed a URL). Each goes
+    /// where its route points in the running listener's configuration when it is sent: a message
+    /// holding a literal target (stored before references) is turned into a reference to its kind on
+    /// its delivery's route. An alert to a destination that always hears resolves (PagerDuty) whose
+    /// incident is no longer open is withdrawn instead: it would page for something already fixed.
     @discardableResult
-    public func requeueFailed(
-        now: Date, destination: @escaping @Sendable (Delivery, DestinationKind) -> String? = { _, _ in nil }
-    ) async throws -> Requeued {
+    public func requeueFailed(now: Date) async throws -> Requeued {
+        let audiences = self.audiences.value
         let result = try await pool.write { db in
-            // Each goes to the destination its route names today (the URL may have been fixed since).
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -251,18 +278,23 @@ extension DeliveryStore {
             var skipped = 0
             for row in rows {
                 let id: Int64 = row["id"]
-                let kind = DestinationTarget(encoded: row["destination"])?.kind ?? .slack
+                let stored: String = row["destination"]
                 let body: Data? = row["body"]
                 let delivery = body.flatMap { try? Delivery.parse($0) }
-                if kind == .pagerduty, row["kind"] == NoticeKind.alert.rawValue, let delivery,
+                if Self.audience(of: stored, in: audiences).alwaysHearsResolves,
+                    row["kind"] == NoticeKind.alert.rawValue, let delivery,
                     try !Self.incidentIsOpen(of: delivery, db)
                 {
                     try db.execute(sql: "DELETE FROM message WHERE id = ?", arguments: [id])
                     skipped += 1
                     continue
                 }
-                guard let target = delivery.flatMap({ destination($0, kind) }) else { continue }
-                try db.execute(sql: "UPDATE message SET destination = ? WHERE id = ?", arguments: [target, id])
+                guard TargetReference(encoded: stored) == nil, let literal = DestinationTarget(encoded: stored) else {
+                    continue
+                }
+                let reference = TargetReference(kind: literal.kind, route: .ofDelivery, dryRun: literal.dryRun)
+                try db.execute(
+                    sql: "UPDATE message SET destination = ? WHERE id = ?", arguments: [reference.encoded, id])
             }
             try db.execute(
                 sql: "UPDATE message SET state = ?, nextAttemptAt = ? WHERE state = ?",

@@ -26,6 +26,8 @@ public final class DeliveryStore: Sendable {
     public let messagesQueued: WakeSignal
     /// When repeats stay quiet, reminders go out and recoveries are told; replaced on SIGHUP.
     private let policy: Locked<NoticePolicy>
+    /// What each kind of destination takes of an incident's notices (its declared capabilities).
+    let audiences: Locked<[DestinationKind: NoticeAudience]>
     /// Why the store can no longer keep what it is given (its file was deleted or replaced), if so.
     private let lost = Mutex<String?>(nil)
     /// Why writing fails now, as the write probe and the last `record` saw it (nil: it works).
@@ -153,11 +155,16 @@ public final class DeliveryStore: Sendable {
         self.pool = pool
         let policyBox = Locked(policy)
         self.policy = policyBox
+        let audienceBox = Locked<[DestinationKind: NoticeAudience]>([:])
+        audiences = audienceBox
         let signal = WakeSignal()
         messagesQueued = signal
         committer = GroupCommitter { items in
             let current = policyBox.value
-            let outcomes = try await pool.write { db in try Self.insert(items, policy: current, db) }
+            let audiences = audienceBox.value
+            let outcomes = try await pool.write { db in
+                try Self.insert(items, policy: current, audiences: audiences, db)
+            }
             if outcomes.contains(where: {
                 if case .stored(_, .some) = $0 { return true }
                 return false
@@ -290,6 +297,24 @@ public final class DeliveryStore: Sendable {
     /// Replaces the noise-control policy for deliveries stored from now on (config.toml reloaded).
     public func setPolicy(_ policy: NoticePolicy) { self.policy.set(policy) }
 
+    /// Tells the store what each kind of destination takes (from the destinations' capabilities):
+    /// noise control and `requeueFailed` follow it without naming any destination.
+    public func setCapabilities(_ capabilities: [DestinationKind: DestinationCapabilities]) {
+        audiences.set(
+            capabilities.mapValues {
+                NoticeAudience(alwaysHearsResolves: $0.alwaysHearsResolves, takesReminders: $0.takesReminders)
+            })
+    }
+
+    /// What the destination of a stored target takes.
+    func audience(of target: String) -> NoticeAudience {
+        Self.audience(of: target, in: audiences.value)
+    }
+
+    static func audience(of target: String, in audiences: [DestinationKind: NoticeAudience]) -> NoticeAudience {
+        audiences[TargetReference.kind(ofStored: target)] ?? NoticeAudience()
+    }
+
     /// Set when the state file was pulled away: nothing given to the store now would be kept.
     public var lostReason: String? { lost.withLock { $0 } }
 
@@ -298,9 +323,10 @@ public final class DeliveryStore: Sendable {
     /// How many group commits (transactions) `record` has made: fewer than the deliveries under load.
     var groupCommitCount: Int { committer.batchCount }
 
-    private static func insert(_ items: [IncomingDelivery], policy: NoticePolicy, _ db: Database) throws
-        -> [RecordOutcome]
-    {
+    private static func insert(
+        _ items: [IncomingDelivery], policy: NoticePolicy, audiences: [DestinationKind: NoticeAudience],
+        _ db: Database
+    ) throws -> [RecordOutcome] {
         let insertDelivery = try db.cachedStatement(
             sql: """
                 INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
@@ -319,7 +345,8 @@ public final class DeliveryStore: Sendable {
                 continue
             }
             let deliveryId = db.lastInsertedRowID
-            let messageId = try applyNoiseControl(item, deliveryId: deliveryId, policy: policy, db)
+            let messageId = try applyNoiseControl(
+                item, deliveryId: deliveryId, policy: policy, audiences: audiences, db)
             outcomes.append(.stored(deliveryId: deliveryId, messageId: messageId))
         }
         return outcomes
@@ -359,7 +386,7 @@ public final class DeliveryStore: Sendable {
             let rows = try Row.fetchAll(
                 db, sql: "SELECT destination, state, COUNT(*) AS n FROM message GROUP BY destination, state")
             for row in rows {
-                let kind = DestinationTarget(encoded: row["destination"])?.kind ?? .slack
+                let kind = TargetReference.kind(ofStored: row["destination"])
                 let n: Int = row["n"]
                 switch MessageState(rawValue: row["state"]) {
                 case .pending: counts[kind, default: QueueCounts()].pending += n

@@ -4,11 +4,12 @@ import ServiceLifecycle
 
 /// Removes old delivered messages and old deliveries on a schedule (first run at start), so the
 /// state directory does not grow without end. Deliveries are kept for `retention` (long enough to
-/// recognise Fivetran's redeliveries, which stop after about a day) and while a message about them is
-/// still pending or failed.
+/// recognise Fivetran's redeliveries, which stop after about a day, and longer than `max_age`, read
+/// again at every run so a reload that raised it is honoured) and while a message about them is still
+/// pending or failed.
 public struct StorePruner: Service {
     let store: DeliveryStore
-    let retention: TimeInterval
+    let retention: @Sendable () -> TimeInterval
     let interval: Duration
     let clock: ServiceClock
     let logger: Logger
@@ -16,8 +17,22 @@ public struct StorePruner: Service {
     /// A week: longer than Fivetran's redeliveries last, and than the default `--max-age` plus a day.
     public static let defaultRetention: TimeInterval = 7 * 86_400
 
+    /// How long deliveries are kept for a `max_age`: a day longer (so a captured delivery replayed
+    /// later is never posted again), and never less than `defaultRetention`.
+    public static func retention(maxAge: Duration) -> TimeInterval {
+        max(defaultRetention, maxAge.seconds + 86_400)
+    }
+
     public init(
         store: DeliveryStore, retention: TimeInterval = defaultRetention, interval: Duration = .seconds(3600),
+        clock: ServiceClock = .live, logger: Logger
+    ) {
+        self.init(store: store, retention: { retention }, interval: interval, clock: clock, logger: logger)
+    }
+
+    /// - Parameter retention: read at every run (the settings in force: SIGHUP may change `max_age`).
+    public init(
+        store: DeliveryStore, retention: @escaping @Sendable () -> TimeInterval, interval: Duration = .seconds(3600),
         clock: ServiceClock = .live, logger: Logger
     ) {
         self.store = store
@@ -31,8 +46,7 @@ public struct StorePruner: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let removed = try await store.prune(before: clock.date().addingTimeInterval(-retention))
-                    if removed > 0 { logger.debug("pruned \(removed) old deliveries") }
+                    try await pruneOnce()
                 } catch is CancellationError {
                     return
                 } catch {
@@ -42,5 +56,13 @@ public struct StorePruner: Service {
                 do { try await Task.sleep(for: interval) } catch { return }
             }
         }
+    }
+
+    /// One run: removes what is older than the retention in force now; returns how many deliveries.
+    @discardableResult
+    public func pruneOnce() async throws -> Int {
+        let removed = try await store.prune(before: clock.date().addingTimeInterval(-retention()))
+        if removed > 0 { logger.debug("pruned \(removed) old deliveries") }
+        return removed
     }
 }

@@ -5,9 +5,10 @@ import GRDB
 /// A state directory written by any earlier release upgrades in place when a listener or command
 /// opens it, and keeps what it held.
 ///
-/// Tables (as of v7):
+/// Tables (as of v8):
 /// - `delivery`: every verified delivery, byte for byte (`dedupKey` makes redeliveries no-ops).
-/// - `message`: the outbox. One row a notice for one destination target, in a `MessageState`, with the
+/// - `message`: the outbox. One row a notice for one destination (`TargetReference`: a route's
+///   destination of one kind, resolved when sent), in a `MessageState`, with the
 ///   facts the destination renders when it sends it (`kind`, `failures`, `since`), and a `MessageClaim`
 ///   while it is being sent.
 /// - `message_delivery`: the deliveries a message is about.
@@ -17,6 +18,8 @@ import GRDB
 /// - `incident_order`: per incident (open or closed), the newest signed `created` applied to it, so a
 ///   late delivery changes nothing.
 /// - `mute`: the operator's silences.
+/// - `message_part`: the bodies a message was decided to send, in order (a digest may have several),
+///   fixed before its first send: a retry, a restart or a replay sends exactly these.
 enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -117,7 +120,42 @@ enum StoreSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v8 frozen notices") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE message_part (
+                        message INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,
+                        part INTEGER NOT NULL,
+                        body BLOB NOT NULL,
+                        PRIMARY KEY (message, part)
+                    ) WITHOUT ROWID;
+                    """)
+            try referencedTargets(db)
+        }
         return migrator
+    }
+
+    /// v8: messages and incidents name their destination by reference (`TargetReference`), not by
+    /// URL or key. Targets stored by earlier releases become "this kind, on the route the message's
+    /// delivery takes now", so the running listener's configuration decides where they go.
+    static func referencedTargets(_ db: Database) throws {
+        func reference(_ stored: String) -> String {
+            guard TargetReference(encoded: stored) == nil, let target = DestinationTarget(encoded: stored) else {
+                return stored
+            }
+            return TargetReference(kind: target.kind, route: .ofDelivery, dryRun: target.dryRun).encoded
+        }
+        let message = try db.makeStatement(sql: "UPDATE message SET destination = ? WHERE destination = ?")
+        for stored in try String.fetchAll(db, sql: "SELECT DISTINCT destination FROM message") {
+            try message.execute(arguments: [reference(stored), stored])
+        }
+        let incident = try db.makeStatement(sql: "UPDATE incident SET destination = ? WHERE destination = ?")
+        for stored in try String.fetchAll(
+            db, sql: "SELECT DISTINCT destination FROM incident WHERE destination IS NOT NULL")
+        {
+            let converted = stored.split(separator: "\n").map { reference(String($0)) }.joined(separator: "\n")
+            try incident.execute(arguments: [converted, stored])
+        }
     }
 
     /// Rewrites composite keys stored before v3 (`event|connector|sync|created`) in today's order

@@ -12,4 +12,7 @@ public final class Locked<Value: Sendable>: Sendable {
     public var value: Value { mutex.withLock { $0 } }
 
     public func set(_ value: Value) { mutex.withLock { $0 = value } }
+
+    /// Changes the value in place, atomically.
+    public func update(_ change: (inout Value) -> Void) { mutex.withLock { change(&$0) } }
 }

@@ -53,6 +53,19 @@ enum TimeText {
         return "\(seconds) s"
     }
 
+    /// A duration as flags and config.toml take it (`DurationText` reads it back): "5m", "90s" is
+    /// "1m30s", "1h", "1d2h"; "0s" for none.
+    static func flagDuration(_ duration: Duration) -> String {
+        var seconds = duration.components.seconds
+        if seconds <= 0 { return "0s" }
+        var text = ""
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60), ("s", 1)] where seconds >= size {
+            text += "\(seconds / size)\(unit)"
+            seconds %= size
+        }
+        return text
+    }
+
     private static func pad(_ value: Int) -> String {
         value < 10 ? "0\(value)" : String(value)
     }

@@ -40,7 +40,7 @@ public enum TeamsCardRenderer {
     /// shows the event's data.
     public static func alert(for d: Delivery, now: Date) -> TeamsCard {
         let card: TeamsCard
-        if d.event == "sync_end" {
+        if d.isSyncEnd {
             card = syncAlert(d, now: now)
         } else if d.isTransformationEvent {
             card = transformationAlert(d, now: now)
@@ -75,10 +75,10 @@ public enum TeamsCardRenderer {
     ///   - since: the time of that last notice.
     public static func reminder(_ d: Delivery, failuresSince: Int, since: Date, now: Date) -> TeamsCard {
         let severity = severity(of: d)
-        let failures = "\(failuresSince) more \(failuresSince == 1 ? "failure" : "failures")"
+        let failures = ReminderWords.repeats(failuresSince, of: d)
         let sinceText = TimeText.shortTime(since, now: now)
         let title =
-            "\(marker(severity)) **Still failing** — \(inline(d.displayName, 500)): \(failures) since \(sinceText) (same reason)"
+            "\(marker(severity)) **Still failing** — \(inline(ReminderWords.subject(d), 500)): \(failures) since \(sinceText) (same reason)"
         var body: [TeamsCard.Element] = [.text(title, .title(color(severity)))]
         if let reason = reasonText(d) {
             body.append(.monospace(TeamsText.monospace(reason, reminderReasonBytes)))
@@ -109,7 +109,7 @@ public enum TeamsCardRenderer {
         if let destination = destinationFact(d) { facts.append(destination) }
         if let sync = d.syncId { facts.append(.init("Sync", inline(sync, 200))) }
 
-        let succeeded = status.uppercased() == "SUCCESSFUL"
+        let succeeded = SyncStatus.isSuccessful(status)
         let headline = "\(succeeded ? "🟢" : marker(severity)) \(title) — \(inline(d.displayName, 500))"
         var body: [TeamsCard.Element] = [
             .text(headline, .title(succeeded ? .good : color(severity))), .facts(facts),

@@ -27,6 +27,13 @@ public struct TeamsDestination: NoticeDestination {
 
     public var kind: DestinationKind { .teams }
 
+    public static func checkAddress(_ text: String) -> Result<String, TargetProblem> {
+        WebURL.checked(
+            text,
+            hint: "copy the whole URL of the Teams workflow's \"When a Teams webhook request is received\" trigger",
+            httpsRule: "use https://")
+    }
+
     public func render(_ notice: Notice, now: Date) -> [Data] {
         TeamsCardRenderer.cards(for: notice, now: now).map { (notice.isTest ? $0.markedAsTest() : $0).jsonBody() }
     }

@@ -66,9 +66,7 @@ public enum TeamsText {
     }
 
     /// The visible marker appended to a cut text.
-    public static func moreMarker(_ count: Int) -> String {
-        "… (\(count) more \(count == 1 ? "character" : "characters"))"
-    }
+    public static func moreMarker(_ count: Int) -> String { TextClamp.moreMarker(count) }
 
     /// `text` (already safe for where it goes) cut to at most `limit` JSON bytes, with the marker.
     public static func clamp(_ text: String, toBytes limit: Int) -> String {
@@ -103,25 +101,9 @@ public enum TeamsText {
     }
 
     private static func clamp(_ text: String, toBytes limit: Int, escaping: Bool) -> String {
-        let limit = max(0, limit)
-        let full = escaping ? escape(text) : text
-        if jsonLength(full) <= limit { return full }
-        let totalCharacters = text.count
-        let reserve = jsonLength(moreMarker(totalCharacters))
-        guard limit > reserve else { return limit >= 3 ? "…" : "" }
-        let budget = limit - reserve
-        var out = ""
-        var used = 0
-        var taken = 0
-        var escaper = Escaper()
-        for character in text {
-            let piece = escaping ? escaper.next(character) : String(character)
-            let pieceLength = jsonLength(piece)
-            if used + pieceLength > budget { break }
-            out += piece
-            used += pieceLength
-            taken += 1
+        TextClamp.clamp(escaping ? escape(text) : text, to: limit, measure: jsonLength) {
+            var escaper = Escaper()
+            return text.map { escaping ? escaper.next($0) : String($0) }
         }
-        return out + moreMarker(totalCharacters - taken)
     }
 }

@@ -113,7 +113,7 @@ public final class AccountNames: DeliveryEnricher, Sendable {
     }
 
     private static func needsReason(_ d: Delivery) -> Bool {
-        guard d.event == "sync_end", let status = d.status, status.uppercased() != "SUCCESSFUL" else { return false }
+        guard d.isSyncEnd, d.status != nil, !d.isSuccessful else { return false }
         return (d.data["reason"]?.displayText ?? "").isEmpty
     }
 

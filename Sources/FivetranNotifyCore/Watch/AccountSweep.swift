@@ -303,15 +303,12 @@ public enum AccountSweep {
     static func isWatchKey(_ key: String) -> Bool { family(of: key) != nil }
 
     static func family(of key: String) -> IncidentSignal.Family? {
-        guard let bar = key.firstIndex(of: "|"),
-            let family = IncidentSignal.Family(rawValue: String(key[..<bar])), families.contains(family)
-        else { return nil }
+        guard let family = IncidentKey(text: key)?.family, families.contains(family) else { return nil }
         return family
     }
 
     static func subject(of key: String) -> String {
-        guard let bar = key.firstIndex(of: "|") else { return key }
-        return String(key[key.index(after: bar)...])
+        IncidentKey(text: key)?.subject ?? key
     }
 
     /// The finding an adopted key stood for, with what the key says (its subject).

@@ -78,7 +78,7 @@ public struct WatchFinding: Sendable, Equatable {
     public var incidentKey: String { Self.incidentKey(kind.family, subject) }
 
     public static func incidentKey(_ family: IncidentSignal.Family, _ subject: String) -> String {
-        "\(family.rawValue)|\(subject)"
+        IncidentKey(family, subject).text
     }
 
     /// The delivery's top-level object.

@@ -142,17 +142,8 @@ public struct WatchSettings: Sendable, Equatable {
 
 /// Durations and URLs as the watch writes them.
 enum WatchText {
-    /// "5m", "90s", "1h", "1h30m": the form flags and config.toml take.
-    static func duration(_ duration: Duration) -> String {
-        var seconds = duration.components.seconds
-        if seconds <= 0 { return "0s" }
-        var text = ""
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60), ("s", 1)] where seconds >= size {
-            text += "\(seconds / size)\(unit)"
-            seconds %= size
-        }
-        return text
-    }
+    /// "5m", "1m30s", "1h", "1h30m": the form flags and config.toml take (`TimeText.flagDuration`).
+    static func duration(_ duration: Duration) -> String { TimeText.flagDuration(duration) }
 
     /// A URL for comparing: scheme and host lowercased, without a trailing slash.
     static func normalizedURL(_ url: String) -> String {

@@ -16,14 +16,17 @@ final class ListenerHarness: Sendable {
     let logs: CapturedOutput
     let stateDirectory: URL
     let bodyBudget: BodyBudget
+    /// What SIGHUP replaces: a test reloads the listener's routes through it.
+    let settings: LiveSettings
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     private init(
         store: DeliveryStore, port: Int, clock: TestClock, logs: CapturedOutput, stateDirectory: URL,
-        bodyBudget: BodyBudget, group: ServiceGroup, task: Task<Void, any Error>
+        bodyBudget: BodyBudget, settings: LiveSettings, group: ServiceGroup, task: Task<Void, any Error>
     ) {
         self.bodyBudget = bodyBudget
+        self.settings = settings
         self.store = store
         self.port = port
         self.clock = clock
@@ -45,9 +48,10 @@ final class ListenerHarness: Sendable {
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
+        stateDirectory given: URL? = nil,
         dispatcher tune: (inout DispatcherConfiguration) -> Void = { _ in }
     ) async throws -> ListenerHarness {
-        let stateDirectory = TestFiles.temporaryDirectory().appendingPathComponent("state")
+        let stateDirectory = given ?? TestFiles.temporaryDirectory().appendingPathComponent("state")
         let logs = CapturedOutput()
         let logger = ListenLogHandler.logger(format: .text, write: logs.output.err)
         let clock = TestClock(date: now)
@@ -92,7 +96,7 @@ final class ListenerHarness: Sendable {
         }
         return ListenerHarness(
             store: store, port: port, clock: clock, logs: logs, stateDirectory: stateDirectory,
-            bodyBudget: listener.bodyBudget, group: group, task: task)
+            bodyBudget: listener.bodyBudget, settings: listener.settings, group: group, task: task)
     }
 
     /// A listener for the length of `body`, stopped afterwards even when `body` throws.
@@ -108,6 +112,7 @@ final class ListenerHarness: Sendable {
         routes: [Route] = [],
         policy: NoticePolicy = NoticePolicy(),
         now: @escaping @Sendable () -> Date = { Date() },
+        stateDirectory: URL? = nil,
         dispatcher tune: (inout DispatcherConfiguration) -> Void = { _ in },
         _ body: (ListenerHarness) async throws -> Result
     ) async throws -> Result {
@@ -117,7 +122,7 @@ final class ListenerHarness: Sendable {
                     slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL,
                     idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
                     maxConnections: maxConnections, maxBodyMemory: maxBodyMemory, routes: routes, policy: policy,
-                    now: now,
+                    now: now, stateDirectory: stateDirectory,
                     dispatcher: tune)
             }, stop: { await $0.stop() }, body)
     }
@@ -149,6 +154,13 @@ final class ListenerHarness: Sendable {
         case valid
         case header(String)
         case none
+    }
+
+    /// Reloads the routes as SIGHUP would after config.toml changed.
+    func reload(routes: RouteTable) {
+        var snapshot = settings.current
+        snapshot.routeTable = routes
+        settings.replace(with: snapshot)
     }
 
     func stop() async {

@@ -12,7 +12,7 @@ import Testing
             defaultDestinations: [
                 DestinationTarget(kind: .slack, address: "https://hooks.slack.com/services/T0/B0/DEFAULT")
             ],
-            environment: environment)
+            environment: environment, checks: DestinationCatalog.targetChecks)
     }
 
     private func delivery(_ fields: [String: JSONValue]) -> Delivery { Delivery(raw: fields) }
@@ -76,7 +76,8 @@ import Testing
 
     @Test func noConfigMeansEverythingGoesToTheDefault() throws {
         let defaults = [DestinationTarget(kind: .slack, address: "https://hooks.slack.com/d")]
-        let routes = try RouteTable.load(from: nil, defaultDestinations: defaults, environment: [:])
+        let routes = try RouteTable.load(
+            from: nil, defaultDestinations: defaults, environment: [:], checks: DestinationCatalog.targetChecks)
         #expect(routes.routes.isEmpty)
         #expect(routes.targets(for: delivery(["event": "sync_end"])) == ["https://hooks.slack.com/d"])
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 
-/// Every kind of destination, built once with the same transport: the listener runs a dispatcher for
-/// each, and `route test` sends through them directly.
+/// The one list of destinations: the listener runs a dispatcher for each, `route test` sends through
+/// them directly, and routing checks addresses with their checks. The store, the dispatcher and
+/// routing name no destination; adding one is its folder and a line here (and in `targetChecks`).
 public struct DestinationCatalog: Sendable {
     public let slack: SlackDestination
     public let pagerDuty: PagerDutyDestination
@@ -21,6 +22,23 @@ public struct DestinationCatalog: Sendable {
         teams = TeamsDestination(transport: transport(.teams), logger: logger, dryRun: dryRun)
         forward = ForwardDestination(transport: transport(.forward), logger: logger, dryRun: dryRun)
     }
+
+    /// Every destination, one dispatcher each.
+    public var all: [any NoticeDestination] { [slack, pagerDuty, teams, forward] }
+
+    /// Every kind of destination, by its kind: one line each.
+    public static let types: [DestinationKind: any NoticeDestination.Type] = [
+        .slack: SlackDestination.self, .pagerduty: PagerDutyDestination.self, .teams: TeamsDestination.self,
+        .forward: ForwardDestination.self,
+    ]
+
+    /// Each destination's check of its address, by kind; the forward's check of its secret.
+    public static let targetChecks = TargetChecks(
+        address: types.mapValues { type in { type.checkAddress($0) } },
+        secret: ForwardDestination.isUsable(secret:))
+
+    /// What each kind of destination declares it needs.
+    public static let capabilities: [DestinationKind: DestinationCapabilities] = types.mapValues { $0.capabilities }
 
     /// The destination of a kind.
     public func destination(_ kind: DestinationKind) -> any NoticeDestination {

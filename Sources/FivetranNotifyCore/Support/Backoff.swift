@@ -1,5 +1,7 @@
-/// Exponential backoff with jitter for Slack 5xx and network errors: attempt n waits between half and
-/// all of `base · 2^(n-1)`, capped at `maximum` ("equal jitter": never zero, never in lockstep).
+/// The one exponential backoff: attempt n waits between half and all of `base · 2^(n-1)`, capped at
+/// `maximum` ("equal jitter": never zero, never in lockstep). The dispatcher draws `random` (sends to
+/// destinations after 5xx and network errors); the API client, which retries a few times within one
+/// command, waits the whole ceiling (`random` 1).
 public struct Backoff: Sendable, Equatable {
     public var base: Duration
     public var maximum: Duration
