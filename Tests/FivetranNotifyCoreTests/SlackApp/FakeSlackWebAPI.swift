@@ -8,7 +8,8 @@ import Synchronization
 /// `/api/auth.test`): it checks the bearer token and the JSON content type as Slack does, keeps the
 /// messages it was sent per channel, issues `ts` values, answers `chat.update` of an unknown or deleted
 /// message with `message_not_found`, records every call, and answers from a script when told (Slack
-/// errors, 429 with `Retry-After`, 5xx, a page that is not JSON).
+/// errors, 429 with `Retry-After`, 5xx, a page that is not JSON). It also plays clicks' `response_url`s
+/// (`POST /actions/T0FAKE/<id>`, 5 uses each, then `used_url`).
 final class FakeSlackWebAPI: Sendable {
     static let token = "xoxb-1111-2222-fakeTokenWXYZ"
     static let teamID = "T0FAKE"
@@ -57,6 +58,9 @@ final class FakeSlackWebAPI: Sendable {
         var channels: [String: String] = ["alerts": FakeSlackWebAPI.channel]
         var nextTS = 1
         var baseURL = ""
+        var root = ""
+        /// Posts to response URLs, by URL id.
+        var responses: [String: [Call]] = [:]
     }
 
     private let state = Mutex(State())
@@ -72,8 +76,14 @@ final class FakeSlackWebAPI: Sendable {
                 await fake.handle(method, request)
             }
         }
+        router.post("/actions/:team/:id") { request, context -> Response in
+            await fake.respond(context.parameters.get("id") ?? "", request)
+        }
         return try await TestHTTPServer.with(router) { server in
-            fake.state.withLock { $0.baseURL = server.baseURL + "/api" }
+            fake.state.withLock {
+                $0.baseURL = server.baseURL + "/api"
+                $0.root = server.baseURL
+            }
             return try await body(fake)
         }
     }
@@ -88,6 +98,12 @@ final class FakeSlackWebAPI: Sendable {
 
     /// Another channel the bot can post to.
     func addChannel(name: String, id: String) { state.withLock { $0.channels[name] = id } }
+
+    /// The `response_url` of a click (`id` tells clicks apart).
+    func responseURL(_ id: String = "1") -> String { state.withLock { $0.root } + "/actions/\(Self.teamID)/\(id)" }
+
+    /// What was posted to a click's `response_url`.
+    func responses(_ id: String = "1") -> [Call] { state.withLock { $0.responses[id] ?? [] } }
 
     /// A person deleted the message: updates answer `message_not_found` from now on.
     func deleteMessage(ts: String) { state.withLock { $0.messages.removeAll { $0.ts == ts } } }
@@ -150,6 +166,19 @@ final class FakeSlackWebAPI: Sendable {
         default:
             return update(object).merging(warning)
         }
+    }
+
+    private func respond(_ id: String, _ request: Request) async -> Response {
+        var request = request
+        let body = (try? await request.collectBody(upTo: 1 << 20)).map { Data($0.readableBytesView) } ?? Data()
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let uses = state.withLock { state in
+            state.responses[id, default: []].append(Call(method: "response_url", headers: headers, body: body))
+            return state.responses[id]?.count ?? 0
+        }
+        guard uses <= 5 else { return Self.answer(Self.error("used_url"), status: 404) }
+        return Self.answer(["ok": .bool(true)])
     }
 
     private struct Answer {

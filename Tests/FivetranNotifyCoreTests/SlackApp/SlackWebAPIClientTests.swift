@@ -256,3 +256,42 @@ extension Result {
         return nil
     }
 }
+
+/// Answers to the clicker alone, and the calls of a dry run.
+@Suite struct SlackEphemeralAndDryRunTests {
+    @Test func theClickerAloneIsToldThroughTheResponseURL() async throws {
+        try await FakeSlackWebAPI.with { slack in
+            let api = SlackWebAPIClient(baseURL: slack.apiURL, token: FakeSlackWebAPI.token, transport: CurlTransport())
+            let url = slack.responseURL("click1")
+            try await api.respondEphemeral(SlackAppLayout.Ephemeral.noLongerTracked, to: url).get()
+            let response = try #require(slack.responses("click1").first)
+            #expect(response.json["response_type"] == .string("ephemeral"))
+            #expect(response.json["replace_original"] == .bool(false))
+            #expect(response.json["text"] == .string("This alert is no longer tracked."))
+            #expect(response.headers["authorization"] == nil)
+            for _ in 0..<4 { _ = await api.respondEphemeral("again", to: url) }
+            let usedUp = try #require(await api.respondEphemeral("sixth", to: url).failure)
+            #expect(usedUp.kind == .permanent)
+            #expect(usedUp.sentence.contains("127.0.0.1"))
+            #expect(!usedUp.sentence.contains("click1"))
+        }
+    }
+
+    @Test func aDryRunPrintsEachCallWithoutTheTokenAndThreadsWork() async throws {
+        let captured = CapturedOutput()
+        let api = SlackWebAPIClient(
+            token: FakeSlackWebAPI.token, transport: DryRunSlackWebAPITransport(output: captured.output))
+        let message = SlackMessage(text: "Sync failed: pg")
+        let parent = try await api.postMessage(message, to: "C0ALERTS").get().message
+        #expect(parent == SlackMessageRef(channel: "C0ALERTS", ts: "0000000000.000001"))
+        let reply = try await api.postMessage(message, to: parent.channel, inThreadOf: parent.ts).get().message
+        #expect(reply.ts == "0000000000.000002")
+        #expect(try await api.updateMessage(parent, to: message).get().message == parent)
+        let lines = captured.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix(#"chat.postMessage C0ALERTS {"channel":"C0ALERTS""#))
+        #expect(lines[1].contains(#""thread_ts":"0000000000.000001""#))
+        #expect(lines[2].hasPrefix("chat.update C0ALERTS "))
+        #expect(!captured.stdout.contains(FakeSlackWebAPI.token))
+    }
+}
