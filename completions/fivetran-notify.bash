@@ -173,13 +173,13 @@ _fivetran-notify() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    webhook|keygen|listen|send-test|mute|status|replay|route|help)
+    webhook|keygen|listen|send-test|mute|status|replay|route|slack|help)
         # Offer subcommand argument completions
         "_fivetran-notify_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'webhook keygen listen send-test mute status replay route help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'webhook keygen listen send-test mute status replay route slack help' -- "${cur}"))
         ;;
     esac
 }
@@ -680,6 +680,47 @@ _fivetran-notify_route_test() {
         return
         ;;
     '--status')
+        return
+        ;;
+    esac
+}
+
+_fivetran-notify_slack() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __fivetran-notify_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    manifest)
+        # Offer subcommand argument completions
+        "_fivetran-notify_slack_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'manifest' -- "${cur}"))
+        ;;
+    esac
+}
+
+_fivetran-notify_slack_manifest() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--public-url --actions-path --slack-actions-path)
+    __fivetran-notify_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--public-url')
+        return
+        ;;
+    '--actions-path'|'--slack-actions-path')
         return
         ;;
     esac

@@ -66,6 +66,12 @@ function __fivetran-notify_parse_tokens -S
             case 'test'
                 __fivetran-notify_parse_subcommand 1 'event=' 'status=' 'version' 'h/help'
             end
+        case 'slack'
+            __fivetran-notify_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'manifest'
+                __fivetran-notify_parse_subcommand 0 'public-url=' 'actions-path=' 'version' 'h/help'
+            end
         case 'help'
             __fivetran-notify_parse_subcommand -r 1 'version'
         end
@@ -131,6 +137,7 @@ complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_positional "fivetran-notify" -eq 1' -fa 'status' -d 'Show the Slack queue, the connectors failing now and the active mutes.'
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_positional "fivetran-notify" -eq 1' -fa 'replay' -d 'Put the messages Slack refused for good back in the queue (after fixing the Slack URL).'
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_positional "fivetran-notify" -eq 1' -fa 'route' -d 'See the routes and try their destinations (Slack, PagerDuty, Teams, a forward endpoint).'
+complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_positional "fivetran-notify" -eq 1' -fa 'slack' -d 'Set up the Slack app: alerts that update in place, with buttons.'
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_positional "fivetran-notify" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify webhook" version' -l 'version' -d 'Show the version.'
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify webhook" h help' -s 'h' -l 'help' -d 'Show help information.'
@@ -296,4 +303,11 @@ complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify route test" status' -l 'status' -d 'The sample\'s data.status (default: FAILURE).' -rfka ''
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify route test" version' -l 'version' -d 'Show the version.'
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify route test" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify slack" version' -l 'version' -d 'Show the version.'
+complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify slack" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_positional "fivetran-notify slack" -eq 1' -fa 'manifest' -d 'Print the Slack app manifest (JSON) for this listener.'
+complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify slack manifest" public-url' -l 'public-url' -d 'The https address Slack reaches the listener at (http only for 127.0.0.1 or localhost).' -rfka ''
+complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify slack manifest" actions-path slack-actions-path' -l 'actions-path' -l 'slack-actions-path' -d 'The listener\'s path for button clicks (default: [slack] actions_path, else /slack/actions).' -rfka ''
+complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify slack manifest" version' -l 'version' -d 'Show the version.'
+complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify slack manifest" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'fivetran-notify' -n '__fivetran-notify_should_offer_completions_for_flags_or_options "fivetran-notify help" version' -l 'version' -d 'Show the version.'

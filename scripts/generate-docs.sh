@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Pinned so the man page does not change every day; bump it when the command line changes.
-MAN_DATE=2026-12-03
+MAN_DATE=2026-12-07
 
 check=false
 [ "${1:-}" = "--check" ] && check=true

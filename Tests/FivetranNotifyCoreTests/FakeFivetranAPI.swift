@@ -5,7 +5,8 @@ import Hummingbird
 import Synchronization
 
 /// A fake of Fivetran's webhook REST API (`/v1/webhooks…`) and of the connection and group reads the
-/// account watch makes (`/v1/connections…`, `/v1/groups…`), served by a real Hummingbird server on
+/// account watch makes (`/v1/connections…`, `/v1/groups…`) and of starting a sync (`POST
+/// /v1/connections/{id}/sync`, the Re-sync button), served by a real Hummingbird server on
 /// 127.0.0.1. It checks what the real API checks (Basic auth, `Accept` — `application/json;version=2`
 /// for the connection endpoints —, `Content-Type`, https URLs), pages with `next_cursor`, masks
 /// secrets, records every request, and can be told to answer the next requests (or the next ones to a
@@ -93,6 +94,9 @@ final class FakeFivetranAPI: Sendable {
         router.on("/v1/connections", method: .get) { request, _ in await fake.handle(request, route: .connections) }
         router.on("/v1/connections/:id", method: .get) { request, context in
             await fake.handle(request, route: .connection(context.parameters.get("id") ?? ""))
+        }
+        router.on("/v1/connections/:id/sync", method: .post) { request, context in
+            await fake.handle(request, route: .sync(context.parameters.get("id") ?? ""))
         }
         router.on("/v1/groups", method: .get) { request, _ in await fake.handle(request, route: .groups) }
         router.on("/v1/groups/:id", method: .get) { request, context in
@@ -255,13 +259,14 @@ final class FakeFivetranAPI: Sendable {
         case test(String)
         case connections
         case connection(String)
+        case sync(String)
         case groups
         case group(String)
 
         /// The connection endpoints take `Accept: application/json;version=2`.
         var accept: String {
             switch self {
-            case .connections, .connection: return "application/json;version=2"
+            case .connections, .connection, .sync: return "application/json;version=2"
             default: return "application/json"
             }
         }
@@ -332,6 +337,8 @@ final class FakeFivetranAPI: Sendable {
                 return Self.error(404, "NotFound_Connection", "Connection with id '\(id)' not found")
             }
             return Self.success(.object(connection), message: "Connection details retrieved successfully")
+        case .sync(let id):
+            return startSync(id, recorded.json)
         case .group(let id):
             guard let group = state.withLock({ $0.groups.first { $0["id"] == .string(id) } }) else {
                 return Self.error(404, "NotFound_Group", "Group with id '\(id)' not found")
@@ -368,6 +375,38 @@ final class FakeFivetranAPI: Sendable {
                     "message": .string(result.message),
                 ]))
         }
+    }
+
+    /// `POST /connections/{id}/sync`: marks the connection `syncing` and answers Fivetran's success. One
+    /// already syncing (with `force` false) starts nothing; the fake then answers 200 with a message that
+    /// says so (Fivetran documents no distinct answer for that case).
+    private func startSync(_ id: String, _ body: [String: JSONValue]) -> Response {
+        guard body["force"] == nil || body["force"]?.boolValue != nil else {
+            return Self.error(400, "InvalidInput", "force must be a boolean")
+        }
+        let force = body["force"]?.boolValue ?? false
+        let wasSyncing: Bool? = state.withLock { state in
+            guard let index = state.connections.firstIndex(where: { $0["id"] == .string(id) }) else { return nil }
+            var status = state.connections[index]["status"]?.objectValue ?? [:]
+            let syncing = status["sync_state"] == .string("syncing")
+            status["sync_state"] = .string("syncing")
+            state.connections[index]["status"] = .object(status)
+            return syncing
+        }
+        guard let wasSyncing else {
+            return Self.error(404, "NotFound_Connection", "Connection with id '\(id)' not found")
+        }
+        if wasSyncing && !force {
+            return Self.json(
+                status: 200,
+                ["code": .string("Success"), "message": .string("Connection with id '\(id)' is already syncing")])
+        }
+        return Self.json(
+            status: 200,
+            [
+                "code": .string("Success"),
+                "message": .string("Sync has been successfully triggered for connection with id '\(id)'"),
+            ])
     }
 
     private func list(query: [String: String]) -> Response {

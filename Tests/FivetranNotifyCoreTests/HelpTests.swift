@@ -24,6 +24,7 @@ import Testing
         (FivetranNotifyCommand.Mute.Remove.self, ["XDG_STATE_HOME", "--connector"]),
         (FivetranNotifyCommand.Status.self, ["XDG_STATE_HOME", "--json"]),
         (FivetranNotifyCommand.Replay.self, ["XDG_STATE_HOME", "--failed"]),
+        (FivetranNotifyCommand.Slack.Manifest.self, ["--public-url", "--actions-path", "SLACK_SIGNING_SECRET"]),
     ]
 
     @Test(arguments: 0..<commands.count)

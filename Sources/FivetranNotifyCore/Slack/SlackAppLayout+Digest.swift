@@ -1,0 +1,72 @@
+import Foundation
+
+/// A storm's digest in app mode: one parent message naming every connector (updated as they recover),
+/// and, when Slack's limits split the names over several messages, the pages that continue it, to be
+/// posted in its thread.
+public struct SlackDigestLayout: Sendable, Equatable {
+    public var parent: SlackMessage
+    public var continuations: [SlackMessage]
+
+    public init(parent: SlackMessage, continuations: [SlackMessage]) {
+        self.parent = parent
+        self.continuations = continuations
+    }
+}
+
+extension SlackAppLayout {
+    /// The digest of `deliveries` (one storm, as `AlertRenderer.digest` lays it out) with its progress:
+    /// "212 of 340 recovered" once some have, and green ("All 340 recovered — …", no buttons) when every
+    /// one has. With `buttons`, Acknowledge and Mute act on the digest (`buttons.key`); a digest has no
+    /// Re-sync.
+    /// - Parameters:
+    ///   - recovered: the `Delivery.subjectKey`s (connector or dbt job ids) that recovered since.
+    /// - Returns: nil for no deliveries.
+    public static func digest(
+        _ deliveries: [Delivery], recovered: Set<String>, buttons: SlackButtons?,
+        state: SlackParentState = SlackParentState(), now: Date
+    ) -> SlackDigestLayout? {
+        var pages = AlertRenderer.digest(deliveries, now: now)
+        guard !pages.isEmpty else { return nil }
+        let first = pages.removeFirst()
+        let subjects = Set(deliveries.map(\.subjectKey))
+        let total = subjects.count
+        let done = subjects.intersection(recovered).count
+        let allGreen = done == total
+
+        var blocks = first.blocks
+        var text = first.text
+        if allGreen {
+            if case .object(var header)? = blocks.first, case .object(var title)? = header["text"],
+                let words = title["text"]?.stringValue
+            {
+                let rest = words.hasPrefix(":rotating_light: ") ? String(words.dropFirst(17)) : words
+                title["text"] = .string(":large_green_circle: All \(total) recovered — \(rest)")
+                header["text"] = .object(title)
+                blocks[0] = .object(header)
+            }
+            text = "All \(total) recovered — \(text)"
+        } else if done > 0 {
+            blocks.insert(SlackMessage.section(":large_green_circle: *\(done) of \(total) recovered*"), at: 1)
+            text += " — \(done) of \(total) recovered"
+        }
+
+        var extra: [JSONValue] = []
+        if let lines = stateLines(state, now: now) { extra.append(SlackMessage.context(lines)) }
+        if let buttons, !allGreen {
+            let digestButtons = SlackButtons(key: buttons.key, muteFor: buttons.muteFor, canResync: false)
+            extra.append(actions(digestButtons, acknowledged: state.isAcknowledged, resync: nil, for: nil))
+        }
+        let fitted = fitting(SlackMessage(text: text, blocks: blocks), adding: extra)
+        var continuations = pages
+        if !fitted.removed.isEmpty {
+            // Names never disappear: what no longer fits the parent opens its thread.
+            let header = blocks.first.map { [$0] } ?? []
+            let closing = blocks.last?["type"]?.stringValue == "context" ? [blocks[blocks.count - 1]] : []
+            continuations.insert(
+                SlackMessage(text: first.text + " (continued)", blocks: header + fitted.removed + closing)
+                    .fittingLimits(), at: 0)
+        }
+        let parent = SlackMessage(text: fitted.message.text, blocks: fitted.message.blocks).fittingLimits()
+        return SlackDigestLayout(parent: parent, continuations: continuations)
+    }
+}
