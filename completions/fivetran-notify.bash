@@ -211,7 +211,7 @@ _fivetran-notify_webhook_create() {
     repeating_flags=()
     non_repeating_flags=(--account --inactive --no-secret --run-tests --force --json --verbose -v --version -h --help)
     repeating_options=(--event)
-    non_repeating_options=(--group --url --secret --api-key --api-secret --api-url --timeout)
+    non_repeating_options=(--group --url --secret --api-key --api-secret --api-url --ca-file --timeout)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -238,6 +238,10 @@ _fivetran-notify_webhook_create() {
     '--api-url')
         return
         ;;
+    '--ca-file')
+        __fivetran-notify_add_completions -o plusdirs -fX '!*.@(pem|crt)'
+        return
+        ;;
     '--timeout')
         return
         ;;
@@ -248,7 +252,7 @@ _fivetran-notify_webhook_list() {
     repeating_flags=()
     non_repeating_flags=(--json --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--page-size --api-key --api-secret --api-url --timeout)
+    non_repeating_options=(--page-size --api-key --api-secret --api-url --ca-file --timeout)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -265,6 +269,10 @@ _fivetran-notify_webhook_list() {
     '--api-url')
         return
         ;;
+    '--ca-file')
+        __fivetran-notify_add_completions -o plusdirs -fX '!*.@(pem|crt)'
+        return
+        ;;
     '--timeout')
         return
         ;;
@@ -275,7 +283,7 @@ _fivetran-notify_webhook_get() {
     repeating_flags=()
     non_repeating_flags=(--json --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--api-key --api-secret --api-url --timeout)
+    non_repeating_options=(--api-key --api-secret --api-url --ca-file --timeout)
     __fivetran-notify_offer_flags_options 1
 
     # Offer option value completions
@@ -289,6 +297,10 @@ _fivetran-notify_webhook_get() {
     '--api-url')
         return
         ;;
+    '--ca-file')
+        __fivetran-notify_add_completions -o plusdirs -fX '!*.@(pem|crt)'
+        return
+        ;;
     '--timeout')
         return
         ;;
@@ -299,7 +311,7 @@ _fivetran-notify_webhook_update() {
     repeating_flags=()
     non_repeating_flags=(--active --inactive --use-stored-key --force --json --verbose -v --version -h --help)
     repeating_options=(--event)
-    non_repeating_options=(--url --secret --api-key --api-secret --api-url --timeout)
+    non_repeating_options=(--url --secret --api-key --api-secret --api-url --ca-file --timeout)
     __fivetran-notify_offer_flags_options 1
 
     # Offer option value completions
@@ -323,6 +335,10 @@ _fivetran-notify_webhook_update() {
     '--api-url')
         return
         ;;
+    '--ca-file')
+        __fivetran-notify_add_completions -o plusdirs -fX '!*.@(pem|crt)'
+        return
+        ;;
     '--timeout')
         return
         ;;
@@ -333,7 +349,7 @@ _fivetran-notify_webhook_delete() {
     repeating_flags=()
     non_repeating_flags=(-y --yes --json --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--api-key --api-secret --api-url --timeout)
+    non_repeating_options=(--api-key --api-secret --api-url --ca-file --timeout)
     __fivetran-notify_offer_flags_options 1
 
     # Offer option value completions
@@ -347,6 +363,10 @@ _fivetran-notify_webhook_delete() {
     '--api-url')
         return
         ;;
+    '--ca-file')
+        __fivetran-notify_add_completions -o plusdirs -fX '!*.@(pem|crt)'
+        return
+        ;;
     '--timeout')
         return
         ;;
@@ -357,7 +377,7 @@ _fivetran-notify_webhook_test() {
     repeating_flags=()
     non_repeating_flags=(--json --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--event --api-key --api-secret --api-url --timeout)
+    non_repeating_options=(--event --api-key --api-secret --api-url --ca-file --timeout)
     __fivetran-notify_offer_flags_options 1
 
     # Offer option value completions
@@ -373,6 +393,10 @@ _fivetran-notify_webhook_test() {
         return
         ;;
     '--api-url')
+        return
+        ;;
+    '--ca-file')
+        __fivetran-notify_add_completions -o plusdirs -fX '!*.@(pem|crt)'
         return
         ;;
     '--timeout')
@@ -393,7 +417,7 @@ _fivetran-notify_listen() {
     repeating_flags=()
     non_repeating_flags=(--no-watch --dry-run --notify-resolved --no-notify-resolved --version -h --help)
     repeating_options=()
-    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --api-key --api-secret --api-url --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections --max-body-memory)
+    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --api-key --api-secret --api-url --ca-file --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections --max-body-memory)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -430,6 +454,10 @@ _fivetran-notify_listen() {
         return
         ;;
     '--api-url')
+        return
+        ;;
+    '--ca-file')
+        __fivetran-notify_add_completions -o plusdirs -fX '!*.@(pem|crt)'
         return
         ;;
     '--watch-every')

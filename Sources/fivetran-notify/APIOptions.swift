@@ -27,6 +27,15 @@ struct APIOptions: ParsableArguments {
             valueName: "url"))
     var apiURL: String?
 
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "PEM file of the certificate authorities to trust instead of the system's, as behind a proxy that "
+                + "inspects TLS (default: $SSL_CERT_FILE, else ca_file in config.toml). Proxies: $https_proxy, $no_proxy.",
+            valueName: "pem"),
+        completion: .file(extensions: ["pem", "crt"]))
+    var caFile: String?
+
     @Flag(help: "Print the API's data object as JSON on stdout and nothing else (for jq).")
     var json = false
 
@@ -45,7 +54,7 @@ struct APIOptions: ParsableArguments {
     /// The options as the core library takes them.
     var callOptions: APICallOptions {
         APICallOptions(
-            flags: SettingFlags(apiKey: apiKey, apiSecret: apiSecret, apiURL: apiURL),
+            flags: SettingFlags(apiKey: apiKey, apiSecret: apiSecret, apiURL: apiURL, caFile: caFile),
             json: json,
             verbose: verbose,
             timeout: .milliseconds(Int(timeout * 1000)))

@@ -82,6 +82,14 @@ extension FivetranNotifyCommand {
                 valueName: "url"))
         var apiURL: String?
 
+        @Option(
+            name: .customLong("ca-file"),
+            help: ArgumentHelp(
+                "PEM file of the certificate authorities that requests to Fivetran and the destinations trust instead of the system's (default: $SSL_CERT_FILE, else ca_file in config.toml). Proxies: $https_proxy and $no_proxy.",
+                valueName: "pem"),
+            completion: .file(extensions: ["pem", "crt"]))
+        var caFile: String?
+
         @Flag(help: "Do not watch the account through the API even with credentials ([watch] enabled = false).")
         var noWatch = false
 
@@ -207,6 +215,7 @@ extension FivetranNotifyCommand {
             options.apiKey = apiKey
             options.apiSecret = apiSecret
             options.apiURL = apiURL
+            options.caFile = caFile
             options.watch = WatchFlags(noWatch: noWatch, every: watchEvery, publicURL: publicUrl)
             options.dryRun = dryRun
             options.events = events.map { WebhookEvents.parse([$0]) }

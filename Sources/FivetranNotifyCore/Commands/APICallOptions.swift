@@ -34,7 +34,7 @@ public struct APICallOptions: Sendable, Equatable {
             baseURL: settings.apiURL,
             apiKey: credentials.apiKey,
             apiSecret: credentials.apiSecret,
-            transport: CurlTransport(),
+            transport: CurlTransport(caFile: settings.caFile),
             timeout: timeout,
             sleep: context.sleep,
             now: context.now,

@@ -25,9 +25,10 @@ public enum RouteCommands {
     /// resolve right after, so nobody stays paged. Exit 0 only if every destination took it.
     public static func test(
         route name: String?, event: String?, status: String?, context: CommandContext,
-        transport: any HTTPTransport = CurlTransport()
+        transport: (any HTTPTransport)? = nil
     ) async throws {
         let settings = try Settings.load(flags: SettingFlags(), context: context)
+        let transport = transport ?? CurlTransport(caFile: settings.caFile)
         let routes = try ConfiguredRoutes.load(
             flags: [:], settings: settings, environment: context.environment, checks: DestinationCatalog.targetChecks)
         let destinations: [DestinationTarget]

@@ -6,13 +6,18 @@ public struct SettingFlags: Sendable, Equatable {
     public var apiSecret: String?
     public var apiURL: String?
     public var slackWebhookURL: String?
+    /// `--ca-file`: the certificate authorities outgoing HTTPS trusts instead of the system's.
+    public var caFile: String?
 
-    public init(apiKey: String? = nil, apiSecret: String? = nil, apiURL: String? = nil, slackWebhookURL: String? = nil)
-    {
+    public init(
+        apiKey: String? = nil, apiSecret: String? = nil, apiURL: String? = nil, slackWebhookURL: String? = nil,
+        caFile: String? = nil
+    ) {
         self.apiKey = apiKey
         self.apiSecret = apiSecret
         self.apiURL = apiURL
         self.slackWebhookURL = slackWebhookURL
+        self.caFile = caFile
     }
 }
 
@@ -33,6 +38,7 @@ public enum SettingSource: String, Sendable, Equatable {
 /// | API secret | `--api-secret` | `FIVETRAN_API_SECRET`, `FIVETRAN_APISECRET` | `api_secret` | none |
 /// | API URL | `--api-url` | `FIVETRAN_API_URL` | `api_url` | `https://api.fivetran.com/v1` |
 /// | Slack URL | `--slack-webhook-url` | `SLACK_WEBHOOK_URL` | `slack_webhook_url` | none |
+/// | CA bundle | `--ca-file` | `SSL_CERT_FILE` | `ca_file` | the system's store |
 public struct Settings: Sendable {
     public static let defaultAPIURL = "https://api.fivetran.com/v1"
 
@@ -40,7 +46,12 @@ public struct Settings: Sendable {
     public var apiSecret: String?
     public var apiURL: String
     public var slackWebhookURL: String?
-    /// Where each setting came from, by config key (`api_key`, `api_secret`, `api_url`, `slack_webhook_url`).
+    /// The PEM bundle of certificate authorities that outgoing HTTPS (the Fivetran API, every
+    /// destination) trusts instead of the system's store, checked to hold certificates; nil for the
+    /// system's store.
+    public var caFile: String?
+    /// Where each setting came from, by config key (`api_key`, `api_secret`, `api_url`, `slack_webhook_url`,
+    /// `ca_file`).
     public var sources: [String: SettingSource]
     /// The config file consulted (it may not exist).
     public var configFileURL: URL
@@ -88,22 +99,27 @@ public struct Settings: Sendable {
             apiURL = defaultAPIURL
         }
         let slack = try pick("slack_webhook_url", flag: flags.slackWebhookURL, variables: ["SLACK_WEBHOOK_URL"])
+        let caFile = try pick("ca_file", flag: flags.caFile, variables: ["SSL_CERT_FILE"])
 
-        let settings = Settings(
+        var settings = Settings(
             apiKey: apiKey, apiSecret: apiSecret, apiURL: apiURL ?? defaultAPIURL, slackWebhookURL: slack,
             sources: sources, configFileURL: configFileURL, configFile: config)
         try settings.validateAPIURL()
+        if let caFile {
+            settings.caFile = try CAFile.checked(caFile, from: settings.origin(of: "ca_file"))
+        }
         return settings
     }
 
     public init(
-        apiKey: String?, apiSecret: String?, apiURL: String, slackWebhookURL: String?,
+        apiKey: String?, apiSecret: String?, apiURL: String, slackWebhookURL: String?, caFile: String? = nil,
         sources: [String: SettingSource] = [:], configFileURL: URL, configFile: ConfigFile? = nil
     ) {
         self.apiKey = apiKey
         self.apiSecret = apiSecret
         self.apiURL = apiURL
         self.slackWebhookURL = slackWebhookURL
+        self.caFile = caFile
         self.sources = sources
         self.configFileURL = configFileURL
         self.configFile = configFile
@@ -140,18 +156,28 @@ public struct Settings: Sendable {
             exitCode: ExitStatus.credentials)
     }
 
+    /// Where a setting came from, in words for an error: the flag, the variable, or the key with the
+    /// file and line.
+    private func origin(of key: String) -> String {
+        let names: [String: (flag: String, variable: String)] = [
+            "api_url": ("--api-url", "FIVETRAN_API_URL"), "ca_file": ("--ca-file", "SSL_CERT_FILE"),
+        ]
+        switch sources[key] {
+        case .flag: return names[key]?.flag ?? key
+        case .environment: return names[key]?.variable ?? key
+        case .config:
+            let line = configFile?.line(of: key, in: .root).map { ":\($0)" } ?? ""
+            return "\(key) in \(configFileURL.path)\(line)"
+        default: return "the default"
+        }
+    }
+
     private func validateAPIURL() throws {
         let components = URLComponents(string: apiURL)
         let scheme = components?.scheme?.lowercased()
         guard let components, scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty
         else {
-            let origin: String
-            switch sources["api_url"] {
-            case .flag: origin = "--api-url"
-            case .environment: origin = "FIVETRAN_API_URL"
-            case .config: origin = "api_url in \(configFileURL.path)"
-            default: origin = "the default"
-            }
+            let origin = origin(of: "api_url")
             throw NotifyError(
                 "The Fivetran API URL from \(origin) is not an http(s) URL: \(apiURL). "
                     + "Use the form \(Self.defaultAPIURL).")

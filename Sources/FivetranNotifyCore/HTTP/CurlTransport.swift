@@ -5,7 +5,9 @@ import Foundation
 /// Swift's cooperative pool never blocks while a request is in flight. (Not a dispatch queue: on Linux,
 /// libdispatch adds threads for blocked work only after a delay, which serialises concurrent transfers.) Idle easy handles are kept and
 /// reused, so connections (and TLS sessions) to the same host are kept alive between requests.
-/// Proxies come from the environment (`https_proxy`, `no_proxy`, …) as libcurl reads them.
+/// Proxies come from the environment (`https_proxy`, `http_proxy`, `no_proxy`), which libcurl reads
+/// by itself for every transfer: no proxy option is set here, so nothing turns that off. A custom CA
+/// bundle (`ca_file`, `SSL_CERT_FILE`, which libcurl does not read) comes in as `caFile`.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let userAgent: String
     private let caFile: String?
@@ -120,9 +122,12 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
         guard code == CURLE_OK else {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let reason =
+            var reason =
                 detail.isEmpty
                 ? curl.easyStrerror(code).map { String(cString: $0) } ?? "curl error \(code.rawValue)" : detail
+            if code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE {
+                reason += caFile.map { " (trusting only the CAs in \($0))" } ?? Self.privateCAHint
+            }
             throw HTTPTransportError(
                 host: request.host,
                 reason: reason,
@@ -132,6 +137,10 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         let status = curl.info(handle, CURLINFO_RESPONSE_CODE)
         return HTTPResponse(status: status, headers: transfer.responseHeaders, body: transfer.responseBody)
     }
+
+    /// Added to a certificate the system's store does not trust: the usual cause in a company network.
+    static let privateCAHint =
+        " (behind a proxy that inspects TLS, trust its CA: ca_file in config.toml, --ca-file or SSL_CERT_FILE)"
 }
 
 /// The state of one transfer, reached from libcurl's C callbacks through an opaque pointer.

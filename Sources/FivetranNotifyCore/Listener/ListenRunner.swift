@@ -19,6 +19,8 @@ public struct ListenOptions: Sendable {
     public var apiKey: String?
     public var apiSecret: String?
     public var apiURL: String?
+    /// `--ca-file`: the CA bundle outgoing HTTPS trusts (else `SSL_CERT_FILE`, else `ca_file`).
+    public var caFile: String?
     /// `--no-watch`, `--watch-every`, `--public-url`.
     public var watch = WatchFlags()
     public var dryRun = false
@@ -120,7 +122,8 @@ public enum ListenRunner {
         var inputs = ListenerAssembly.Inputs(
             configuration: configuration, keys: resolved.keys, policy: resolved.policy,
             stateDirectory: stateDirectory,
-            slackTransport: options.dryRun ? DryRunSlackTransport(output: context.output) : CurlTransport(),
+            slackTransport: options.dryRun
+                ? DryRunSlackTransport(output: context.output) : CurlTransport(caFile: resolved.caFile),
             dryRun: options.dryRun, tls: tls,
             clock: ServiceClock(
                 now: ServiceClock.live.now, sleep: context.sleep, date: context.now, random: ServiceClock.live.random),
@@ -131,10 +134,11 @@ public enum ListenRunner {
                 settings: resolved.watch,
                 client: FivetranAPIClient(
                     baseURL: resolved.apiURL, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret,
-                    transport: CurlTransport(), sleep: context.sleep),
+                    transport: CurlTransport(caFile: resolved.caFile), sleep: context.sleep),
                 lookupClient: FivetranAPIClient(
                     baseURL: resolved.apiURL, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret,
-                    transport: CurlTransport(), retryPolicy: RetryPolicy(maxAttempts: 1), timeout: .seconds(2)))
+                    transport: CurlTransport(caFile: resolved.caFile), retryPolicy: RetryPolicy(maxAttempts: 1),
+                    timeout: .seconds(2)))
         } else if let reason = resolved.watch.disabledReason {
             logger.info("not watching the account: \(reason)")
         }

@@ -15,6 +15,8 @@ struct ListenSettings: Sendable {
     var watch: WatchSettings
     var credentials: FivetranCredentials?
     var apiURL: String
+    /// `ca_file`: what outgoing HTTPS trusts (nil: the system's store); read at start only.
+    var caFile: String?
 
     /// One line for the log after a reload.
     var summary: String {
@@ -27,7 +29,8 @@ struct ListenSettings: Sendable {
     static func resolve(_ options: ListenOptions, context: CommandContext) throws -> ListenSettings {
         let keys = try signingKeys(options, context: context)
         let settings = try Settings.load(
-            flags: SettingFlags(apiKey: options.apiKey, apiSecret: options.apiSecret, apiURL: options.apiURL),
+            flags: SettingFlags(
+                apiKey: options.apiKey, apiSecret: options.apiSecret, apiURL: options.apiURL, caFile: options.caFile),
             context: context)
         let credentials = try? settings.credentials()
         let watch = try WatchSettings.resolve(
@@ -55,7 +58,7 @@ struct ListenSettings: Sendable {
         return ListenSettings(
             keys: keys, routes: routes, snapshot: snapshot, policy: policy,
             pagerDutyURL: try ConfiguredRoutes.pagerDutyURL(settings: settings, environment: context.environment),
-            watch: watch, credentials: credentials, apiURL: settings.apiURL)
+            watch: watch, credentials: credentials, apiURL: settings.apiURL, caFile: settings.caFile)
     }
 
     /// `--signing-key-file`, else `FIVETRAN_SIGNING_KEY`, else the keys stored by `keygen` (current and

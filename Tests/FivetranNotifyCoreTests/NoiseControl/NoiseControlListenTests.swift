@@ -205,7 +205,10 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
                 // "Recovered" follows.
                 #expect(await eventually { try await listener.store.counts() == QueueCounts() })
                 #expect(slack.posts.count == 1)
-                #expect(listener.logs.stderr.contains("withdrawn: its connector recovered while it was being posted"))
+                let said = await eventually {
+                    listener.logs.stderr.contains("withdrawn: its connector recovered while it was being posted")
+                }
+                #expect(said, "\(listener.logs.stderr)")
             }
         }
     }
