@@ -110,7 +110,7 @@ public struct Delivery: Sendable, Equatable {
     /// An account-watch finding (`watch_…`) carries its own in `watch_subject`, the same for the
     /// finding and its `_cleared`.
     public var subjectKey: String {
-        if event.hasPrefix("watch_"), let subject = raw["watch_subject"]?.stringValue, !subject.isEmpty {
+        if isWatchFinding, let subject = raw["watch_subject"]?.stringValue, !subject.isEmpty {
             return subject
         }
         return connectorId ?? dbtJobId ?? "event:\(event)"

@@ -73,7 +73,7 @@ public struct IncidentSignal: Sendable, Equatable {
 
     /// Whether the event is one of the account watch's synthetic findings (`watch_…`).
     public static func isWatchEvent(_ event: String) -> Bool {
-        event.hasPrefix("watch_")
+        EventName.isWatchFinding(event)
     }
 
     /// The suffix of a watch finding's recovery: `watch_connection_broken_cleared`.

@@ -10,7 +10,7 @@ public enum AlertRenderer {
     /// layout that shows the event's data.
     public static func alert(for d: Delivery, now: Date) -> SlackMessage {
         let message: SlackMessage
-        if d.event.hasPrefix("watch_") { return watchAlert(d, now: now).fittingLimits() }
+        if d.isWatchFinding { return watchAlert(d, now: now).fittingLimits() }
         if d.isSyncEnd {
             message = syncAlert(d, now: now)
         } else if d.isTransformationEvent {

@@ -262,7 +262,7 @@ public enum TeamsCardRenderer {
 
     /// A finding of the account watch (`watch_connection_broken`, `watch_webhook_inactive_cleared`, …).
     static func isWatchFinding(_ d: Delivery) -> Bool {
-        d.event.hasPrefix("watch_")
+        d.isWatchFinding
     }
 
     /// Red or yellow: a watch finding says which in `data.severity`; otherwise as for Slack.

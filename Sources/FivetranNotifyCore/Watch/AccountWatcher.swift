@@ -254,7 +254,8 @@ public final class AccountWatcher: Service, Sendable {
             let kind =
                 (finding.map { $0.kind.rawValue } ?? family.flatMap(WatchFinding.Kind.init(family:))?.rawValue
                     ?? parts.first ?? key)
-            let shortKind = kind.hasPrefix("watch_") ? String(kind.dropFirst(6)) : kind
+            let shortKind =
+                EventName.isWatchFinding(kind) ? String(kind.dropFirst(EventName.watchPrefix.count)) : kind
             let subject = finding?.subject ?? parts.last ?? key
             let previous = earlier["\(shortKind)|\(subject)"]
             return WatchStatus.OpenFinding(
