@@ -179,7 +179,8 @@ public struct DeliveryEndpoint: Sendable {
         metrics.rejectedOverBudget.increment()
         logRejection(
             "--> refused: request bodies in flight are at the --max-body-memory budget (503, Retry-After: 5)")
-        // Closed after the answer: the body is not read, and the client retries later.
+        // Answered before the body is read into memory; `Connection: close` tells the client to go and
+        // come back after Retry-After.
         return Self.answer(
             .serviceUnavailable, #"{"error":"too many request bodies in flight; retry later"}"#,
             headers: [.retryAfter: "5", .connection: "close"])
