@@ -62,7 +62,12 @@ public enum RouteCommands {
         notice.isTest = true
         var refused = 0
         for target in destinations {
-            let destination = catalog.destination(target.kind)
+            guard let destination = catalog.destination(target.kind) else {
+                refused += 1
+                context.output.out(
+                    "\(target.redacted): not sent: no Slack bot token; give one with \(SlackAppSettings.tokenWays)")
+                continue
+            }
             var answer = await send(notice, with: destination, to: target, now: now)
             if target.kind == .pagerduty, answer.accepted {
                 var resolve = notice

@@ -20,6 +20,8 @@ public struct ListenerAssembly: Sendable {
         public var kindTransports: [DestinationKind: any HTTPTransport] = [:]
         /// Where PagerDuty events go (`PAGERDUTY_URL`; a fake PagerDuty in tests).
         public var pagerDutyURL = "https://events.pagerduty.com"
+        /// The Slack app's token and settings, when a bot token is configured (`slack_channel` routes).
+        public var slackApp: SlackAppOptions?
         /// Fills in names before a notice is rendered, if any (the account watch provides its own).
         public var enricher: (any DeliveryEnricher)?
         /// The account watch, when API credentials are configured and watching is on.
@@ -154,7 +156,8 @@ public struct ListenerAssembly: Sendable {
         }
         let catalog = DestinationCatalog(
             transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
-            logger: inputs.logger, dryRun: inputs.dryRun)
+            logger: inputs.logger, dryRun: inputs.dryRun, slackApp: inputs.slackApp,
+            notifyResolved: { store.noticePolicy.notifyResolved })
         store.setCapabilities(DestinationCatalog.capabilities)
         return catalog.all.map { dispatcher($0) }
     }

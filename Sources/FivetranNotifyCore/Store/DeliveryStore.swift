@@ -297,6 +297,9 @@ public final class DeliveryStore: Sendable {
     /// Replaces the noise-control policy for deliveries stored from now on (config.toml reloaded).
     public func setPolicy(_ policy: NoticePolicy) { self.policy.set(policy) }
 
+    /// The noise-control policy in force (what SIGHUP last set).
+    public var noticePolicy: NoticePolicy { policy.value }
+
     /// Tells the store what each kind of destination takes (from the destinations' capabilities):
     /// noise control and `requeueFailed` follow it without naming any destination.
     public func setCapabilities(_ capabilities: [DestinationKind: DestinationCapabilities]) {

@@ -40,6 +40,7 @@ final class ListenerHarness: Sendable {
         slackURL: String?,
         destinations: [DestinationTarget]? = nil,
         pagerDutyURL: String? = nil,
+        slackApp: SlackAppOptions? = nil,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
@@ -77,6 +78,7 @@ final class ListenerHarness: Sendable {
             slackTransport: dryRun ? DryRunSlackTransport(output: logs.output) : CurlTransport(),
             dryRun: dryRun, dispatcher: dispatcherConfiguration, clock: clock.serviceClock, logger: logger)
         if let pagerDutyURL { inputs.pagerDutyURL = pagerDutyURL }
+        inputs.slackApp = slackApp
         let listener = try ListenerAssembly(
             inputs,
             onServerRunning: { channel in
@@ -104,6 +106,7 @@ final class ListenerHarness: Sendable {
         slackURL: String?,
         destinations: [DestinationTarget]? = nil,
         pagerDutyURL: String? = nil,
+        slackApp: SlackAppOptions? = nil,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
@@ -119,7 +122,7 @@ final class ListenerHarness: Sendable {
         try await withStarted(
             {
                 try await start(
-                    slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL,
+                    slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL, slackApp: slackApp,
                     idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
                     maxConnections: maxConnections, maxBodyMemory: maxBodyMemory, routes: routes, policy: policy,
                     now: now, stateDirectory: stateDirectory,
