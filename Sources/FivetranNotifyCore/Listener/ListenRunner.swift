@@ -136,6 +136,19 @@ public enum ListenRunner {
         inputs.pagerDutyURL = resolved.pagerDutyURL
         inputs.slackApp = resolved.slackApp
         if let slackApp = resolved.slackApp { logger.info("posting to Slack channels with the \(slackApp)") }
+        if let credentials = resolved.credentials, resolved.slackApp?.signingSecret != nil {
+            inputs.fivetranAPI = FivetranAPIClient(
+                baseURL: resolved.apiURL, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret,
+                transport: CurlTransport(caFile: resolved.caFile), retryPolicy: RetryPolicy(maxAttempts: 1),
+                timeout: .seconds(10))
+        }
+        if let actionsPath = resolved.slackApp.flatMap({ $0.signingSecret == nil ? nil : $0.actionsPath }),
+            actionsPath == configuration.path
+        {
+            throw NotifyError(
+                "--path \(configuration.path) is also the Slack actions path; give deliveries and button clicks "
+                    + "different paths (--path or --slack-actions-path).", exitCode: ExitStatus.usage)
+        }
         if resolved.watch.enabled, let credentials = resolved.credentials {
             inputs.watch = ListenerAssembly.Watch(
                 settings: resolved.watch,

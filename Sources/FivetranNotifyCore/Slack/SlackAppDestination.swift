@@ -108,10 +108,9 @@ public struct SlackAppDestination: NoticeDestination {
         return plans.map(\.encoded)
     }
 
-    /// The buttons of a failure's parent: only with a signing secret and the actions endpoint to take
-    /// their clicks.
+    /// The buttons of a failure's parent: only with a signing secret (which turns on the actions endpoint).
     private func buttons(for notice: Notice) -> SlackButtons? {
-        guard options.hasButtons, SlackAppOptions.buttonsAnswered, let key = notice.incidentKey else { return nil }
+        guard options.hasButtons, let key = notice.incidentKey else { return nil }
         return SlackButtons(key: key, muteFor: options.muteFor, canResync: options.canResync)
     }
 
@@ -131,11 +130,18 @@ public struct SlackAppDestination: NoticeDestination {
         case .failure, .digest:
             if let parent, let reply = plan.reply, let message = plan.parent {
                 // A changed status or reason: the parent shows it, the channel sees the reply.
+                // It also ends an acknowledgement: the parent shows Acknowledge again, reminders resume.
+                var changed = parent
+                changed.acknowledgedBy = nil
+                changed.acknowledgedAt = nil
                 return await updateThenReply(
-                    parent, to: message, failure: plan.failure, reply: reply, broadcast: true, channel: channel)
+                    changed, to: message, failure: plan.failure, reply: reply, broadcast: true, channel: channel,
+                    changedState: changed != parent)
             }
             return await postParent(plan.parent, failure: plan.failure, channel: channel)
         case .page, .reminder:
+            // Acknowledged: someone is on it, reminders stop until it recovers or changes.
+            if plan.step == .reminder, parent?.acknowledgedBy != nil { return (.delivered, nil) }
             guard let parent, let reply = plan.step == .page ? plan.parent : plan.reply else {
                 return await postParent(plan.parent, failure: plan.failure, channel: channel)
             }
@@ -150,7 +156,7 @@ public struct SlackAppDestination: NoticeDestination {
             let last = Delivery(raw: parent?.failure ?? recovery.success)
             let recovered = SlackAppLayout.recovered(
                 lastFailure: last, recoveredAt: recovery.recoveredAt, failingSince: recovery.failingSince,
-                failures: recovery.failures, now: recovery.now)
+                failures: recovery.failures, state: parent?.state ?? SlackParentState(), now: recovery.now)
             guard let parent else {
                 // Nothing of the incident was posted with the token: only notify_resolved says it anew.
                 guard plan.broadcast else { return (.delivered, nil) }
@@ -179,15 +185,15 @@ public struct SlackAppDestination: NoticeDestination {
     /// Updates the parent, then replies in its thread; a parent that is gone is posted anew first.
     private func updateThenReply(
         _ parent: SlackAppPost, to message: SlackMessage, failure: [String: JSONValue]?, reply: SlackMessage,
-        broadcast: Bool, channel: String
+        broadcast: Bool, channel: String, changedState: Bool = false
     ) async -> (SendOutcome, post: String?) {
         var current = parent
-        var newPost: String?
+        var newPost: String? = changedState ? parent.encoded : nil
         switch await client.updateMessage(parent.ref, to: message) {
         case .success(let sent):
             if sent.plainTextOnly { logPlainText("chat.update", channel: parent.channel) }
-            if failure != parent.failure {
-                current.failure = failure ?? parent.failure
+            if let failure, failure != parent.failure {
+                current.failure = failure
                 newPost = current.encoded
             }
         case .failure(let problem) where problem.kind == .messageGone:

@@ -38,10 +38,6 @@ public struct SlackAppOptions: Sendable, CustomStringConvertible {
     /// Buttons are on.
     public var hasButtons: Bool { signingSecret != nil }
 
-    /// Whether the listener answers clicks yet: until the actions endpoint is wired, no parent shows
-    /// buttons (a button that does nothing is worse than none).
-    static let buttonsAnswered = false
-
     public var description: String {
         "Slack app (token \(SlackWebAPIClient.redacted(token)), \(apiURL)"
             + (signingSecret.map { ", signing secret \(SlackWebAPIClient.redacted($0))" } ?? ", no buttons") + ")"

@@ -70,6 +70,16 @@ struct SlackAppPost: Codable, Equatable {
     var channel: String
     var ts: String
     var failure: [String: JSONValue]?
+    /// What people did from Slack (buttons): shown on the parent; an acknowledgement stops reminders.
+    var acknowledgedBy: SlackActor?
+    var acknowledgedAt: Date?
+    var mutedBy: SlackActor?
+    var mutedUntil: Date?
+
+    var state: SlackParentState {
+        SlackParentState(
+            acknowledgedBy: acknowledgedBy, acknowledgedAt: acknowledgedAt, mutedBy: mutedBy, mutedUntil: mutedUntil)
+    }
 
     var ref: SlackMessageRef { SlackMessageRef(channel: channel, ts: ts) }
 

@@ -4,6 +4,8 @@ import GRDB
 /// The message a destination posted about an incident, as it refers to it (opaque text: for a Slack
 /// channel, its channel and timestamp), and whether the incident is still open for it.
 public struct IncidentPost: Sendable, Equatable {
+    /// The destination (stored target) that posted it.
+    public var destination: String = ""
     public var post: String
     /// False once the incident's recovery was delivered to it.
     public var open: Bool
@@ -19,7 +21,7 @@ extension DeliveryStore {
                 arguments: [incident, destination]
             ).map {
                 IncidentPost(
-                    post: $0["post"], open: ($0["open"] as Int) != 0,
+                    destination: destination, post: $0["post"], open: ($0["open"] as Int) != 0,
                     updatedAt: Date(timeIntervalSince1970: $0["updatedAt"]))
             }
         }
@@ -48,12 +50,12 @@ extension DeliveryStore {
             var found: [String: IncidentPost] = [:]
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT incident, post, open, updatedAt FROM incident_post WHERE incident IN ("
+                sql: "SELECT incident, destination, post, open, updatedAt FROM incident_post WHERE incident IN ("
                     + Array(repeating: "?", count: incidents.count).joined(separator: ",") + ") ORDER BY updatedAt",
                 arguments: StatementArguments(incidents))
             for row in rows {
                 found[row["incident"]] = IncidentPost(
-                    post: row["post"], open: (row["open"] as Int) != 0,
+                    destination: row["destination"], post: row["post"], open: (row["open"] as Int) != 0,
                     updatedAt: Date(timeIntervalSince1970: row["updatedAt"]))
             }
             return found

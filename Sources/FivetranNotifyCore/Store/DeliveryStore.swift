@@ -24,6 +24,8 @@ public final class DeliveryStore: Sendable {
     private let committer: GroupCommitter<IncomingDelivery, RecordOutcome>
     /// Signalled whenever a message is queued (or re-queued), so the dispatcher wakes at once.
     public let messagesQueued: WakeSignal
+    /// Signalled whenever a click is recorded, so whoever acts on clicks wakes at once.
+    public let clicksRecorded = WakeSignal()
     /// When repeats stay quiet, reminders go out and recoveries are told; replaced on SIGHUP.
     private let policy: Locked<NoticePolicy>
     /// What each kind of destination takes of an incident's notices (its declared capabilities).

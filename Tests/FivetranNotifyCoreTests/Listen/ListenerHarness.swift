@@ -41,6 +41,7 @@ final class ListenerHarness: Sendable {
         destinations: [DestinationTarget]? = nil,
         pagerDutyURL: String? = nil,
         slackApp: SlackAppOptions? = nil,
+        fivetranAPI: FivetranAPIClient? = nil,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
@@ -79,6 +80,7 @@ final class ListenerHarness: Sendable {
             dryRun: dryRun, dispatcher: dispatcherConfiguration, clock: clock.serviceClock, logger: logger)
         if let pagerDutyURL { inputs.pagerDutyURL = pagerDutyURL }
         inputs.slackApp = slackApp
+        inputs.fivetranAPI = fivetranAPI
         let listener = try ListenerAssembly(
             inputs,
             onServerRunning: { channel in
@@ -107,6 +109,7 @@ final class ListenerHarness: Sendable {
         destinations: [DestinationTarget]? = nil,
         pagerDutyURL: String? = nil,
         slackApp: SlackAppOptions? = nil,
+        fivetranAPI: FivetranAPIClient? = nil,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
@@ -123,6 +126,7 @@ final class ListenerHarness: Sendable {
             {
                 try await start(
                     slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL, slackApp: slackApp,
+                    fivetranAPI: fivetranAPI,
                     idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
                     maxConnections: maxConnections, maxBodyMemory: maxBodyMemory, routes: routes, policy: policy,
                     now: now, stateDirectory: stateDirectory,

@@ -187,7 +187,7 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
             ) { listener throws in
                 #expect(try await listener.post(sync("pg", 1)).status == 200)
                 #expect(await eventually { try await listener.store.counts().failed == 1 })
-                #expect(listener.logs.stderr.contains("/invite"))
+                #expect(await eventually { listener.logs.stderr.contains("/invite") })
                 #expect(Self.posts(fake).count == 1)
             }
         }

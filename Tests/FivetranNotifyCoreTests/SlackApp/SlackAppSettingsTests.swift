@@ -59,6 +59,16 @@ import Testing
         #expect(!harness.output.stderr.contains(Self.token))
     }
 
+    @Test func theDeliveryPathCannotBeTheActionsPath() async throws {
+        let harness = harness()
+        harness.environment["SLACK_BOT_TOKEN"] = Self.token
+        harness.environment["SLACK_SIGNING_SECRET"] = "8f742231b10e8888abcd99yyyzzz85a5"
+        harness.environment["SLACK_CHANNEL"] = "C0ALERTS"
+        #expect(await harness.run(["listen", "--port", "0", "--path", "/slack/actions"]) == 64)
+        #expect(harness.output.stderr.contains("--slack-actions-path"))
+        #expect(!harness.output.stderr.contains("8f742231b10e8888abcd99yyyzzz85a5"))
+    }
+
     @Test func settingsComeFromTheConfigFileWithTheirDefaults() throws {
         let url = TestFiles.temporaryDirectory().appendingPathComponent("config.toml")
         let text = """
