@@ -115,10 +115,16 @@ public struct ListenerAssembly: Sendable {
             slackActions = SlackActionsEndpoint(
                 path: app.appOptions.actionsPath, signingSecret: secret, store: store, metrics: metrics,
                 logger: inputs.logger, now: inputs.clock.date)
-            clickWorkers.append(
-                SlackClickWorker(
-                    store: store, destination: app, fivetran: inputs.fivetranAPI, clock: inputs.clock,
-                    logger: inputs.logger))
+            var worker = SlackClickWorker(
+                store: store, destination: app, fivetran: inputs.fivetranAPI, clock: inputs.clock,
+                logger: inputs.logger)
+            let pagerDuty = catalog.pagerDuty
+            worker.pagerDuty = { postDestination, failure in
+                guard let reference = TargetReference(encoded: postDestination) else { return nil }
+                let paging = TargetReference(kind: .pagerduty, route: reference.route, dryRun: reference.dryRun)
+                return resolver(paging, failure).map { (pagerDuty, $0.encoded) }
+            }
+            clickWorkers.append(worker)
         }
         let endpoint = DeliveryEndpoint(
             settings: settings, store: store, configuration: inputs.configuration,

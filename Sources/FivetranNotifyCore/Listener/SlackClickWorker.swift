@@ -15,6 +15,11 @@ struct SlackClickWorker: Service {
     let fivetran: FivetranAPIClient?
     let clock: ServiceClock
     let logger: Logger
+    /// The PagerDuty destination of the route a post went to (its stored target), for the incident's
+    /// failure; nil when that route does not page.
+    var pagerDuty: @Sendable (_ postDestination: String, _ failure: Delivery) -> (PagerDutyDestination, String)? = {
+        _, _ in nil
+    }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -65,16 +70,27 @@ struct SlackClickWorker: Service {
         }
         let now = clock.date()
         let actor = action.actor
-        let reply: SlackThreadReply
+        let paging = post.failure.flatMap { pagerDuty(found.destination, Delivery(raw: $0)) }
+        var reply: SlackThreadReply
         switch button {
         case .acknowledge:
             post.acknowledgedBy = actor
             post.acknowledgedAt = now
             reply = SlackAppLayout.actionReply("Acknowledged by \(actor.mrkdwn): reminders stop until it changes.")
+            if let (pagerDuty, target) = paging {
+                // The same route pages: the on-call's phone stops too.
+                let outcome = await pagerDuty.acknowledge(incident: key, to: target)
+                if outcome != .delivered {
+                    logger.warning("cannot acknowledge the PagerDuty alert of \(key): \(outcome)")
+                    reply = SlackAppLayout.actionReply(
+                        "Acknowledged by \(actor.mrkdwn): reminders stop until it changes. PagerDuty could not be "
+                            + "told; acknowledge it there.")
+                }
+            }
         case .unacknowledge:
             post.acknowledgedBy = nil
             post.acknowledgedAt = nil
-            reply = SlackAppLayout.unacknowledgeReply(by: actor, pagesPagerDuty: false)
+            reply = SlackAppLayout.unacknowledgeReply(by: actor, pagesPagerDuty: paging != nil)
         case .mute:
             guard let failure = post.failure, let subject = Self.muteSubject(Delivery(raw: failure)) else {
                 await tell("This alert cannot be muted from Slack: use `fivetran-notify mute add`.", action)

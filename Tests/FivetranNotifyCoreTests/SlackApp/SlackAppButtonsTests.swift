@@ -143,6 +143,31 @@ import Testing
         }
     }
 
+    @Test func acknowledgeAlsoAcknowledgesThePagerDutyAlertOfTheSameRoute() async throws {
+        try await FakePagerDuty.with { pagerDuty in
+            try await FakeSlackWebAPI.with { fake in
+                let destinations =
+                    Self.channel + [DestinationTarget(kind: .pagerduty, address: PagerDutyDestinationTests.routingKey)]
+                try await ListenerHarness.with(
+                    slackURL: nil, destinations: destinations, pagerDutyURL: pagerDuty.baseURL,
+                    slackApp: Self.options(fake)
+                ) { listener throws in
+                    #expect(try await listener.post(Self.failure()).status == 200)
+                    #expect(await eventually { try await listener.store.counts().delivered == 2 })
+                    let parent = try #require(fake.messages.first)
+                    #expect(
+                        try await Self.send(Self.click(.acknowledge, on: parent, fake: fake), to: listener).status
+                            == 200)
+                    #expect(await eventually { pagerDuty.posts.count == 2 })
+                    let event = try JSONDecoder().decode(JSONValue.self, from: pagerDuty.posts[1].body)
+                    #expect(event["event_action"]?.stringValue == "acknowledge")
+                    #expect(event["dedup_key"]?.stringValue == "fivetran-notify/sync|id_pg")
+                    #expect(event["routing_key"]?.stringValue == PagerDutyDestinationTests.routingKey)
+                }
+            }
+        }
+    }
+
     @Test func muteAddsARealMuteListedLikeAnyOther() async throws {
         try await FakeSlackWebAPI.with { fake in
             try await Self.withParent(fake, options: Self.options(fake)) { listener, parent throws in
