@@ -52,6 +52,9 @@ public struct SlackAppDestination: NoticeDestination {
             ?? TargetReference(encoded: target)?.redacted ?? "slack channel (unreadable target)"
     }
 
+    /// What `status` shows of a post this destination stored: its link, who acknowledged or muted it.
+    public static func summary(ofPost post: String) -> PostSummary? { SlackAppPost.summary(ofStored: post) }
+
     // MARK: - Rendering
 
     public func render(_ notice: Notice, now: Date) -> [Data] {
@@ -91,7 +94,7 @@ public struct SlackAppDestination: NoticeDestination {
             let since = notice.since ?? notice.createdAt
             let failures = notice.failures ?? 1
             let recoveredAt = success.createdDate ?? notice.createdAt
-            let broadcast = notifyResolved() || notice.isTest
+            let broadcast = notifyResolved()
             plans = [
                 SlackAppPlan(
                     step: .recovery,

@@ -100,6 +100,15 @@ struct SlackAppPost: Codable, Equatable {
         self = post
     }
 
-    /// The message's link in Slack, for `status`.
+    /// The message's link in Slack.
     static func link(ofStored text: String) -> String? { Self(encoded: text)?.ref.link }
+
+    /// What `status` shows of a stored post.
+    static func summary(ofStored text: String) -> PostSummary? {
+        guard let post = Self(encoded: text) else { return nil }
+        func who(_ actor: SlackActor?) -> String? { actor.map { $0.name.map { "@" + $0 } ?? $0.userID } }
+        return PostSummary(
+            link: post.ref.link, acknowledgedBy: who(post.acknowledgedBy), acknowledgedAt: post.acknowledgedAt,
+            mutedBy: who(post.mutedBy), mutedUntil: post.mutedUntil)
+    }
 }

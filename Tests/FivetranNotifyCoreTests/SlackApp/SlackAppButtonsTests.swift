@@ -119,6 +119,14 @@ import Testing
                 try await Task.sleep(for: .milliseconds(200))
                 #expect(fake.message(ts: parent.ts)?.edits == 1)
                 #expect(fake.messages.filter { $0.threadTS == parent.ts }.count == 1)
+                // `status` shows who acknowledged it and links to the message.
+                let report = try await StatusReport.load(
+                    from: listener.store, now: Date(), describePost: SlackAppDestination.summary(ofPost:))
+                let link = SlackMessageRef(channel: parent.channel, ts: parent.ts).link
+                #expect(report.text(now: Date()).contains("pg: \(link) (acknowledged by @alice)"))
+                let json = try ReportJSON.encode(report)
+                #expect(json.contains("\"acknowledged_by\" : \"@alice\""))
+                #expect(json.contains(link.replacingOccurrences(of: "/", with: "\\/")) || json.contains(link))
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import FivetranNotifyCore
@@ -112,5 +113,78 @@ import Testing
             let text = "\(error)"
             return text.contains("xoxb-") && !text.contains("xoxp-user-token-secret-1234")
         }
+    }
+}
+
+/// `route test` on a Slack channel with the bot token, through the real command and libcurl against a
+/// fake Slack Web API.
+@Suite struct SlackAppRouteTestTests {
+    @Test func routeTestPostsThenUpdatesInPlaceAndSaysWhereClicksGo() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            let harness = CommandHarness()
+            harness.environment["SLACK_BOT_TOKEN"] = FakeSlackWebAPI.token
+            harness.environment["SLACK_CHANNEL"] = FakeSlackWebAPI.channel
+            harness.environment["SLACK_API_URL"] = fake.apiURL
+            harness.environment["SLACK_SIGNING_SECRET"] = "8f742231b10e8888abcd99yyyzzz85a5"
+            #expect(await harness.run(["route", "test"]) == 0, "\(harness.output.stderr)")
+            let parents = fake.messages.filter { $0.threadTS == nil }
+            #expect(parents.count == 1)
+            let parent = try #require(parents.first)
+            #expect(parent.edits == 1)
+            #expect(parent.text.contains("Recovered"))
+            let out = harness.output.stdout
+            #expect(out.contains("slack_app channel C0ALERTS: posted (https://slack.com/archives/C0ALERTS/p"))
+            #expect(out.contains("updated in place as recovered"))
+            #expect(out.contains("/slack/actions"))
+            #expect(!out.contains(FakeSlackWebAPI.token))
+        }
+    }
+
+    @Test func routeTestSaysWhatSlackRefused() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            fake.script(.error("channel_not_found"))
+            let harness = CommandHarness()
+            harness.environment["SLACK_BOT_TOKEN"] = FakeSlackWebAPI.token
+            harness.environment["SLACK_CHANNEL"] = "#nowhere"
+            harness.environment["SLACK_API_URL"] = fake.apiURL
+            #expect(await harness.run(["route", "test"]) == 1)
+            #expect(harness.output.stdout.contains("refused"))
+            #expect(harness.output.stdout.contains("channel"))
+        }
+    }
+}
+
+/// `listen --dry-run` with a Slack channel: the Web API calls are printed (method, channel, body), never
+/// the token, and the thread and update of a later notice refer to the printed post.
+@Suite struct SlackAppDryRunTests {
+    @Test func dryRunPrintsTheWebAPICallsWithoutTheToken() async throws {
+        let output = CapturedOutput()
+        let destination = SlackAppDestination(
+            options: SlackAppOptions(token: FakeSlackWebAPI.token),
+            transport: DryRunSlackWebAPITransport(output: output.output),
+            logger: Logger(label: "test"), dryRun: true)
+        let target = DestinationTarget(kind: .slackApp, address: "#alerts", dryRun: true).encoded
+        #expect(destination.handles(TargetReference(kind: .slackApp, route: .defaultRoute, dryRun: true).encoded))
+        #expect(!destination.handles(TargetReference(kind: .slackApp, route: .defaultRoute).encoded))
+        let failure = Delivery(
+            raw: [
+                "event": "sync_end", "connector_id": "id_pg", "connector_name": "pg", "created": "2026-05-22T00:10:00Z",
+                "data": ["status": "FAILURE", "reason": "password rejected"],
+            ])
+        let now = Date(timeIntervalSince1970: 1_780_000_000)
+        let alert = Notice(id: 1, kind: .alert, deliveries: [failure], createdAt: now)
+        let body = try #require(destination.render(alert, now: now).first)
+        let (outcome, post) = await destination.send(body, to: target, post: nil)
+        #expect(outcome == .delivered)
+        let printed = output.stdout
+        #expect(printed.hasPrefix("chat.postMessage #alerts {"))
+        #expect(printed.contains("password rejected"))
+        #expect(!printed.contains(FakeSlackWebAPI.token))
+        var recovery = Notice(id: 2, kind: .resolved, deliveries: [failure], createdAt: now)
+        recovery.failures = 1
+        recovery.since = now
+        let second = try #require(destination.render(recovery, now: now).first)
+        #expect(await destination.send(second, to: target, post: post).0 == .delivered)
+        #expect(output.stdout.contains("chat.update"))
     }
 }
