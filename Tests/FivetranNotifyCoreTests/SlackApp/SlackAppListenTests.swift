@@ -94,6 +94,27 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
         }
     }
 
+    @Test func theParentOutlivesARestartAndTheRecoveryUpdatesIt() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            let state = TestFiles.temporaryDirectory().appendingPathComponent("state")
+            try await ListenerHarness.with(
+                slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake), stateDirectory: state
+            ) { listener throws in
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+            }
+            let parent = try #require(fake.messages.first)
+            try await ListenerHarness.with(
+                slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake), stateDirectory: state
+            ) { listener throws in
+                #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(await eventually { try await listener.store.counts().delivered == 2 })
+                #expect(fake.message(ts: parent.ts)?.text.contains("Recovered — pg") == true)
+                #expect(fake.messages.filter { $0.threadTS == nil }.count == 1)
+            }
+        }
+    }
+
     @Test func withNotifyResolvedTheRecoveryReplyIsBroadcast() async throws {
         try await FakeSlackWebAPI.with { fake in
             try await ListenerHarness.with(
