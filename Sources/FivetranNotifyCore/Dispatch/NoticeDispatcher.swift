@@ -200,6 +200,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 try await self.store.recordPost(
                     post.post, incident: post.incident, destination: message.destination, open: post.open,
                     at: self.clock.date())
+                try await self.store.recordSharedPost(
+                    post.post, incidents: post.members, destination: message.destination, at: self.clock.date())
             }
             if isLastPart {
                 try await self.store.markDelivered(message.id, at: self.clock.date())
@@ -323,6 +325,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var post: String
         /// False once the incident's recovery was delivered.
         var open: Bool
+        /// A digest's incidents: its post is theirs too, where none is open.
+        var members: [String] = []
     }
 
     /// Sends the message's next body; says what came of it, whether that body was its last, and the post
@@ -366,7 +370,21 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         metrics?.sent(latency: clock.now() - started)
         let closes = message.kind == .resolved && isLastPart
         guard let post = answered ?? (closes ? given : nil) else { return (outcome, isLastPart, nil) }
-        return (outcome, isLastPart, KeptPost(incident: incident, post: post, open: !closes))
+        var kept = KeptPost(incident: incident, post: post, open: !closes)
+        if message.kind == .digest || message.deliveryIds.count > 1, sent == 0, answered != nil {
+            kept.members = (try? await memberKeys(of: message)) ?? []
+        }
+        return (outcome, isLastPart, kept)
+    }
+
+    /// The incidents of a digest's deliveries.
+    private func memberKeys(of message: OutgoingMessage) async throws -> [String] {
+        let keys = try await store.deliveries(ids: message.deliveryIds).compactMap { stored -> String? in
+            guard let delivery = try? Delivery.parse(stored.body) else { return nil }
+            return Notice(id: message.id, kind: .alert, deliveries: [delivery], createdAt: message.createdAt)
+                .incidentKey
+        }
+        return Array(Set(keys)).sorted()
     }
 
     /// The incident a message's post belongs to: its incident key, or its own for a digest.

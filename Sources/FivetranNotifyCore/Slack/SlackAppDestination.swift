@@ -131,6 +131,10 @@ public struct SlackAppDestination: NoticeDestination {
         let parent = post.flatMap(SlackAppPost.init(encoded:))
         switch plan.step {
         case .failure, .digest:
+            if let parent, parent.digest == true, plan.step == .failure, let message = plan.parent {
+                // A connector of a digest changed: the channel sees it in full, in the digest's thread.
+                return await replyUnder(parent, message, broadcast: true)
+            }
             if let parent, let reply = plan.reply, let message = plan.parent {
                 // A changed status or reason: the parent shows it, the channel sees the reply.
                 // It also ends an acknowledgement: the parent shows Acknowledge again, reminders resume.
@@ -141,7 +145,8 @@ public struct SlackAppDestination: NoticeDestination {
                     changed, to: message, failure: plan.failure, reply: reply, broadcast: true, channel: channel,
                     changedState: changed != parent)
             }
-            return await postParent(plan.parent, failure: plan.failure, channel: channel)
+            return await postParent(
+                plan.parent, failure: plan.failure, channel: channel, digest: plan.step == .digest)
         case .page, .reminder:
             // Acknowledged: someone is on it, reminders stop until it recovers or changes.
             if plan.step == .reminder, parent?.acknowledgedBy != nil { return (.delivered, nil) }
@@ -165,21 +170,40 @@ public struct SlackAppDestination: NoticeDestination {
                 guard plan.broadcast else { return (.delivered, nil) }
                 return await postParent(recovered, failure: parent?.failure, channel: channel)
             }
+            if parent.digest == true {
+                // One connector of a storm recovered: said in the digest's thread; the digest stays.
+                return await replyUnder(parent, reply, broadcast: plan.broadcast)
+            }
             return await updateThenReply(
                 parent, to: recovered, failure: parent.failure, reply: reply, broadcast: plan.broadcast,
                 channel: channel)
         }
     }
 
-    /// Posts a new parent; its channel and `ts` are the incident's post from now on.
-    private func postParent(_ message: SlackMessage?, failure: [String: JSONValue]?, channel: String) async -> (
+    /// A reply in the thread of `parent`; a parent that is gone leaves the reply to be posted as a new
+    /// message (the incident's new parent).
+    private func replyUnder(_ parent: SlackAppPost, _ message: SlackMessage, broadcast: Bool) async -> (
         SendOutcome, post: String?
     ) {
+        switch await client.postMessage(message, to: parent.channel, inThreadOf: parent.ts, broadcast: broadcast) {
+        case .success: return (.delivered, nil)
+        case .failure(let problem) where problem.kind == .messageGone:
+            return await postParent(message, failure: parent.failure, channel: parent.channel)
+        case .failure(let problem): return (problem.sendOutcome, nil)
+        }
+    }
+
+    /// Posts a new parent; its channel and `ts` are the incident's post from now on.
+    private func postParent(
+        _ message: SlackMessage?, failure: [String: JSONValue]?, channel: String, digest: Bool = false
+    ) async -> (SendOutcome, post: String?) {
         guard let message else { return (.delivered, nil) }
         switch await client.postMessage(message, to: channel) {
         case .success(let sent):
             if sent.plainTextOnly { logPlainText("chat.postMessage", channel: channel) }
-            return (.delivered, SlackAppPost(sent.message, failure: failure).encoded)
+            var post = SlackAppPost(sent.message, failure: failure)
+            if digest { post.digest = true }
+            return (.delivered, post.encoded)
         case .failure(let failure):
             return (failure.sendOutcome, nil)
         }

@@ -75,6 +75,8 @@ struct SlackAppPost: Codable, Equatable {
     var acknowledgedAt: Date?
     var mutedBy: SlackActor?
     var mutedUntil: Date?
+    /// It is a storm's digest, which its connectors' later notices reply under (never update).
+    var digest: Bool?
 
     var state: SlackParentState {
         SlackParentState(

@@ -43,6 +43,26 @@ extension DeliveryStore {
         }
     }
 
+    /// Records `post` as the post of each of `incidents` that has no open one: a digest's message is
+    /// where its connectors' later notices go.
+    public func recordSharedPost(_ post: String, incidents: [String], destination: String, at date: Date)
+        async throws
+    {
+        guard !incidents.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO incident_post (incident, destination, post, open, updatedAt) VALUES (?, ?, ?, 1, ?)
+                    ON CONFLICT (incident, destination) DO UPDATE
+                    SET post = excluded.post, open = 1, updatedAt = excluded.updatedAt
+                    WHERE incident_post.open = 0
+                    """)
+            for incident in incidents {
+                try statement.execute(arguments: [incident, destination, post, date.timeIntervalSince1970])
+            }
+        }
+    }
+
     /// The posts of these incidents, for `status`: by incident key, the newest of any destination.
     public func posts(incidents: [String]) async throws -> [String: IncidentPost] {
         guard !incidents.isEmpty else { return [:] }

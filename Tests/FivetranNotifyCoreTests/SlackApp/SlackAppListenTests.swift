@@ -115,6 +115,41 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
         }
     }
 
+    @Test func aStormIsOneDigestAndItsConnectorsLaterNoticesGoToItsThread() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            // Slack is down while the storm arrives: the failures wait together and fold into a digest.
+            for _ in 0..<40 { fake.script(.raw(status: 503, body: "down")) }
+            try await ListenerHarness.with(
+                slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake)
+            ) { listener throws in
+                for (n, name) in ["a", "b", "c", "d", "e", "f"].enumerated() {
+                    #expect(try await listener.post(sync(name, n)).status == 200)
+                }
+                #expect(
+                    await eventually {
+                        let pending = try await listener.store.counts().pending
+                        return pending == 0 && !fake.messages.isEmpty
+                    })
+                let digest = try #require(fake.messages.first { $0.threadTS == nil && $0.text.contains("failures") })
+                // A connector the digest names: its incident's message is the digest.
+                let posts = try await listener.store.posts(
+                    incidents: ["a", "b", "c", "d", "e", "f"].map { "sync|id_\($0)" })
+                let member = try #require(
+                    ["a", "b", "c", "d", "e", "f"].first {
+                        posts["sync|id_\($0)"].flatMap { SlackAppPost(encoded: $0.post) }?.ts == digest.ts
+                    })
+                let before = fake.messages.count
+                // One connector of the digest recovers: said in the digest's thread, the digest unchanged.
+                #expect(try await listener.post(sync(member, 9, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(await eventually { fake.messages.count == before + 1 })
+                let reply = try #require(fake.messages.last)
+                #expect(reply.threadTS == digest.ts)
+                #expect(reply.text.contains("Recovered — \(member)"))
+                #expect(fake.message(ts: digest.ts)?.edits == 0)
+            }
+        }
+    }
+
     @Test func withNotifyResolvedTheRecoveryReplyIsBroadcast() async throws {
         try await FakeSlackWebAPI.with { fake in
             try await ListenerHarness.with(
