@@ -417,7 +417,7 @@ _fivetran-notify_listen() {
     repeating_flags=()
     non_repeating_flags=(--no-watch --dry-run --notify-resolved --no-notify-resolved --version -h --help)
     repeating_options=()
-    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --api-key --api-secret --api-url --ca-file --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections --max-body-memory)
+    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --slack-channel --slack-bot-token --slack-signing-secret --slack-actions-path --api-key --api-secret --api-url --ca-file --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections --max-body-memory)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -445,6 +445,18 @@ _fivetran-notify_listen() {
         return
         ;;
     '--forward-url')
+        return
+        ;;
+    '--slack-channel')
+        return
+        ;;
+    '--slack-bot-token')
+        return
+        ;;
+    '--slack-signing-secret')
+        return
+        ;;
+    '--slack-actions-path')
         return
         ;;
     '--api-key')

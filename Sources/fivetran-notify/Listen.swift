@@ -64,6 +64,30 @@ extension FivetranNotifyCommand {
         var forwardUrl: String?
 
         @Option(
+            help:
+                "The Slack channel (C… id or #name) the default route posts to with the bot token (else SLACK_CHANNEL, else slack_channel in config.toml)."
+        )
+        var slackChannel: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "The Slack app's bot token, xoxb-… (else SLACK_BOT_TOKEN, else slack_bot_token or slack_bot_token_env in config.toml).",
+                valueName: "token"))
+        var slackBotToken: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "The Slack app's signing secret: turns on buttons (else SLACK_SIGNING_SECRET, else slack_signing_secret or slack_signing_secret_env in config.toml).",
+                valueName: "secret"))
+        var slackSigningSecret: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "The path Slack posts button clicks to (else [slack] actions_path in config.toml, else /slack/actions).",
+                valueName: "path"))
+        var slackActionsPath: String?
+
+        @Option(
             help: ArgumentHelp(
                 "Fivetran API key for watching the account (default: $FIVETRAN_API_KEY, else api_key in config.toml).",
                 valueName: "key"))
@@ -212,6 +236,9 @@ extension FivetranNotifyCommand {
             options.pagerdutyRoutingKey = pagerdutyRoutingKey
             options.teamsWebhookURL = teamsWebhookUrl
             options.forwardURL = forwardUrl
+            options.slackChannel = slackChannel
+            options.slackApp = SlackAppFlags(
+                botToken: slackBotToken, signingSecret: slackSigningSecret, actionsPath: slackActionsPath)
             options.apiKey = apiKey
             options.apiSecret = apiSecret
             options.apiURL = apiURL

@@ -50,10 +50,13 @@ public enum RouteCommands {
         }
         var logger = Logger(label: "fivetran-notify")
         logger.logLevel = .critical
+        let slackApp = try SlackAppSettings.resolve(
+            flags: SlackAppFlags(), environment: context.environment, config: settings.configFile,
+            canResync: (try? settings.credentials()) != nil)
         let catalog = DestinationCatalog(
             transport: { _ in transport },
             pagerDutyURL: try ConfiguredRoutes.pagerDutyURL(settings: settings, environment: context.environment),
-            logger: logger)
+            logger: logger, slackApp: slackApp)
         let now = context.now()
         let sample = SampleDeliveries.sample(event: event ?? "sync_end", status: status, now: now)
         let delivery = Delivery(raw: sample.objectValue ?? [:])
@@ -62,8 +65,18 @@ public enum RouteCommands {
         notice.isTest = true
         var refused = 0
         for target in destinations {
-            let destination = catalog.destination(target.kind)
-            var answer = await send(notice, with: destination, to: target, now: now)
+            guard let destination = catalog.destination(target.kind) else {
+                refused += 1
+                context.output.out(
+                    "\(target.redacted): not sent: no Slack bot token; give one with \(SlackAppSettings.tokenWays)")
+                continue
+            }
+            var answer =
+                if target.kind == .slackApp, let slackApp {
+                    await sendLiving(notice, with: destination, to: target, now: now, options: slackApp)
+                } else {
+                    await send(notice, with: destination, to: target, now: now)
+                }
             if target.kind == .pagerduty, answer.accepted {
                 var resolve = notice
                 resolve.kind = .resolved
@@ -81,6 +94,54 @@ public enum RouteCommands {
         if refused > 0 {
             throw NotifyError(
                 "\(refused) of \(destinations.count) destinations did not take the test notice; see the answers above.")
+        }
+    }
+
+    /// The Slack app's test: the test alert posted, then updated in place to its recovered form, with
+    /// both answers; with a signing secret, where Slack must send clicks.
+    private static func sendLiving(
+        _ notice: Notice, with destination: any NoticeDestination, to target: DestinationTarget, now: Date,
+        options: SlackAppOptions
+    ) async -> Answer {
+        var post: String?
+        var said: [String] = []
+        for (step, kind) in [("posted", NoticeKind.alert), ("updated in place as recovered", .resolved)] {
+            var stage = notice
+            stage.kind = kind
+            if kind == .resolved {
+                stage.failures = 1
+                stage.since = now
+            }
+            for body in destination.render(stage, now: now) {
+                let (outcome, kept) = await destination.send(body, to: target.encoded, post: post)
+                guard outcome == .delivered else {
+                    let answer = describe(outcome)
+                    return Answer(accepted: false, text: (said + [answer.text]).joined(separator: "; "))
+                }
+                post = kept ?? post
+            }
+            said.append(step + (post.flatMap(SlackAppPost.link(ofStored:)).map { " (\($0))" } ?? ""))
+        }
+        if options.hasButtons {
+            said.append(
+                "button clicks must reach \(options.actionsPath) on the listener's public URL "
+                    + "(`fivetran-notify slack manifest --public-url URL` prints the Request URL)")
+        }
+        return Answer(accepted: true, text: said.joined(separator: "; "))
+    }
+
+    private static func describe(_ outcome: SendOutcome) -> Answer {
+        switch outcome {
+        case .delivered:
+            return Answer(accepted: true, text: "accepted")
+        case .rateLimited(let wait):
+            return Answer(
+                accepted: false,
+                text: "rate limited (HTTP 429)" + (wait.map { "; try again in \($0.secondsText)" } ?? ""))
+        case .transient(let reason):
+            return Answer(accepted: false, text: "not reached: \(reason); try again later")
+        case .permanent(_, let reason):
+            return Answer(accepted: false, text: "refused: \(reason)")
         }
     }
 

@@ -8,7 +8,8 @@ public enum StatusCommand {
         let directory = context.paths.stateDirectory(given: stateDirectory)
         // Reading only: works on a state directory it cannot write (a backup copy, a read-only mount).
         let loaded = try await DeliveryStore.withReadingStore(stateDirectory: directory) { store in
-            try await StatusReport.load(from: store, now: context.now())
+            try await StatusReport.load(
+                from: store, now: context.now(), describePost: SlackAppDestination.summary(ofPost:))
         }
         guard var report = loaded else { throw DeliveryStore.noState(in: directory) }
         report.watch = WatchStatus.read(stateDirectory: directory)

@@ -107,13 +107,13 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 message = digest
             }
             guard await claim(message) else { continue }
-            let (outcome, isLastPart) = await send(message, to: target)
+            let (outcome, isLastPart, post) = await send(message, to: target)
             let fields: Logger.Metadata = ["destination": "\(redacted)", "message_id": "\(message.id)"]
             switch outcome {
             case .delivered:
                 consecutiveFailures = 0
                 consecutiveRateLimits = 0
-                await recordSent(message, isLastPart: isLastPart)
+                await recordSent(message, isLastPart: isLastPart, post: post)
                 logger.info("<-- \(name) accepted", metadata: fields.merging(["kind": "\(message.kind)"]) { $1 })
             case .rateLimited(let retryAfter):
                 // Without Retry-After the wait grows with each 429 in a row, up to ten minutes.
@@ -192,14 +192,23 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     /// The destination took the message (or its part): record that, retrying the write, never the
     /// send, until it holds. Only a stop before it holds leaves the message to be sent again at the
     /// next start: the one window in which a notice can reach its destination twice.
-    private func recordSent(_ message: OutgoingMessage, isLastPart: Bool) async {
+    private func recordSent(_ message: OutgoingMessage, isLastPart: Bool, post: KeptPost? = nil) async {
         var wait = Duration.seconds(1)
-        while await persist({
+        while await persist({ () async throws -> Bool in
+            // The post first: nothing more is sent about the incident before it is known.
+            if let post {
+                try await self.store.recordPost(
+                    post.post, incident: post.incident, destination: message.destination, open: post.open,
+                    at: self.clock.date())
+                try await self.store.recordSharedPost(
+                    post.post, incidents: post.members, destination: message.destination, at: self.clock.date())
+            }
             if isLastPart {
                 try await self.store.markDelivered(message.id, at: self.clock.date())
             } else {
                 try await self.store.markPartSent(message.id)
             }
+            return true
         }) == nil {
             do { try await clock.sleep(wait) } catch { return }
             wait = min(wait * 2, .seconds(30))
@@ -310,26 +319,83 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         )
     }
 
-    /// Sends the message's next body; says what came of it and whether that body was its last.
-    private func send(_ message: OutgoingMessage, to target: String) async -> (SendOutcome, isLastPart: Bool) {
+    /// The post a destination keeps for an incident, to record once a send is accepted.
+    struct KeptPost: Sendable {
+        var incident: String
+        var post: String
+        /// False once the incident's recovery was delivered.
+        var open: Bool
+        /// A digest's incidents: its post is theirs too, where none is open.
+        var members: [String] = []
+    }
+
+    /// Sends the message's next body; says what came of it, whether that body was its last, and the post
+    /// to record for its incident (destinations that keep their posts).
+    private func send(_ message: OutgoingMessage, to target: String) async -> (
+        SendOutcome, isLastPart: Bool, post: KeptPost?
+    ) {
         let bodies: [Data]
         let sent: Int
+        var incident: String?
+        var known: IncidentPost?
         do {
             (bodies, sent) = try await parts(of: message)
+            if destination.capabilities.keepsPosts, let key = try await postKey(of: message) {
+                incident = key
+                known = try await store.post(incident: key, destination: target)
+            }
         } catch {
-            return (.transient(reason: "cannot read the message from the store: \(store.failureText(error))"), false)
+            return (
+                .transient(reason: "cannot read the message from the store: \(store.failureText(error))"), false, nil
+            )
         }
         // Nothing to say (a notice about deliveries since pruned): done.
-        guard sent < bodies.count else { return (.delivered, true) }
+        guard sent < bodies.count else { return (.delivered, true, nil) }
         guard let resolved = await resolve(target, for: message) else {
             let reason =
                 "no \(destination.displayName) destination is configured for it now (\(destination.redacted(target)))"
-            return (.permanent(status: 0, reason: reason), false)
+            return (.permanent(status: 0, reason: reason), false, nil)
         }
         let started = clock.now()
-        let outcome = await destination.send(bodies[sent], to: resolved)
-        if outcome == .delivered { metrics?.sent(latency: clock.now() - started) }
-        return (outcome, sent + 1 >= bodies.count)
+        let isLastPart = sent + 1 >= bodies.count
+        guard let incident else {
+            let outcome = await destination.send(bodies[sent], to: resolved)
+            if outcome == .delivered { metrics?.sent(latency: clock.now() - started) }
+            return (outcome, isLastPart, nil)
+        }
+        // A closed incident's post is the past: a new incident starts a new one.
+        let given = known.flatMap { $0.open ? $0.post : nil }
+        let (outcome, answered) = await destination.send(bodies[sent], to: resolved, post: given)
+        guard outcome == .delivered else { return (outcome, isLastPart, nil) }
+        metrics?.sent(latency: clock.now() - started)
+        let closes = message.kind == .resolved && isLastPart
+        guard let post = answered ?? (closes ? given : nil) else { return (outcome, isLastPart, nil) }
+        var kept = KeptPost(incident: incident, post: post, open: !closes)
+        if message.kind == .digest || message.deliveryIds.count > 1, sent == 0, answered != nil {
+            kept.members = (try? await memberKeys(of: message)) ?? []
+        }
+        return (outcome, isLastPart, kept)
+    }
+
+    /// The incidents of a digest's deliveries.
+    private func memberKeys(of message: OutgoingMessage) async throws -> [String] {
+        let keys = try await store.deliveries(ids: message.deliveryIds).compactMap { stored -> String? in
+            guard let delivery = try? Delivery.parse(stored.body) else { return nil }
+            return Notice(id: message.id, kind: .alert, deliveries: [delivery], createdAt: message.createdAt)
+                .incidentKey
+        }
+        return Array(Set(keys)).sorted()
+    }
+
+    /// The incident a message's post belongs to: its incident key, or its own for a digest.
+    private func postKey(of message: OutgoingMessage) async throws -> String? {
+        if message.kind == .digest || message.deliveryIds.count > 1 { return "digest:\(message.id)" }
+        guard let last = message.deliveryIds.last,
+            let stored = try await store.deliveries(ids: [last]).first,
+            let delivery = try? Delivery.parse(stored.body)
+        else { return nil }
+        return Notice(id: message.id, kind: message.kind, deliveries: [delivery], createdAt: message.createdAt)
+            .incidentKey
     }
 
     /// The target to send to now: a stored reference resolved in the running listener's configuration

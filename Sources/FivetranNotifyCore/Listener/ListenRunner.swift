@@ -14,6 +14,10 @@ public struct ListenOptions: Sendable {
     public var pagerdutyRoutingKey: String?
     public var teamsWebhookURL: String?
     public var forwardURL: String?
+    /// `--slack-channel`: the default route's channel for the Slack app.
+    public var slackChannel: String?
+    /// `--slack-bot-token`, `--slack-signing-secret`, `--slack-actions-path`.
+    public var slackApp = SlackAppFlags()
     /// `--api-key`, `--api-secret`, `--api-url`: the account watch's credentials (else environment,
     /// else config.toml).
     public var apiKey: String?
@@ -55,6 +59,7 @@ public struct ListenOptions: Sendable {
         flags[.pagerduty] = pagerdutyRoutingKey
         flags[.teams] = teamsWebhookURL
         flags[.forward] = forwardURL
+        flags[.slackApp] = slackChannel
         return flags
     }
 }
@@ -129,6 +134,21 @@ public enum ListenRunner {
                 now: ServiceClock.live.now, sleep: context.sleep, date: context.now, random: ServiceClock.live.random),
             logger: logger)
         inputs.pagerDutyURL = resolved.pagerDutyURL
+        inputs.slackApp = resolved.slackApp
+        if let slackApp = resolved.slackApp { logger.info("posting to Slack channels with the \(slackApp)") }
+        if let credentials = resolved.credentials, resolved.slackApp?.signingSecret != nil {
+            inputs.fivetranAPI = FivetranAPIClient(
+                baseURL: resolved.apiURL, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret,
+                transport: CurlTransport(caFile: resolved.caFile), retryPolicy: RetryPolicy(maxAttempts: 1),
+                timeout: .seconds(10))
+        }
+        if let actionsPath = resolved.slackApp.flatMap({ $0.signingSecret == nil ? nil : $0.actionsPath }),
+            actionsPath == configuration.path
+        {
+            throw NotifyError(
+                "--path \(configuration.path) is also the Slack actions path; give deliveries and button clicks "
+                    + "different paths (--path or --slack-actions-path).", exitCode: ExitStatus.usage)
+        }
         if resolved.watch.enabled, let credentials = resolved.credentials {
             inputs.watch = ListenerAssembly.Watch(
                 settings: resolved.watch,
@@ -146,6 +166,7 @@ public enum ListenRunner {
             for kind in [DestinationKind.pagerduty, .teams, .forward] {
                 inputs.kindTransports[kind] = DryRunTransport(output: context.output, kind: kind)
             }
+            inputs.kindTransports[.slackApp] = DryRunSlackWebAPITransport(output: context.output)
         }
         let listener = try ListenerAssembly(
             inputs,

@@ -17,6 +17,8 @@ struct ListenSettings: Sendable {
     var apiURL: String
     /// `ca_file`: what outgoing HTTPS trusts (nil: the system's store); read at start only.
     var caFile: String?
+    /// The Slack app's bot token and `[slack]`, when a token is given.
+    var slackApp: SlackAppOptions?
 
     /// One line for the log after a reload.
     var summary: String {
@@ -45,6 +47,10 @@ struct ListenSettings: Sendable {
                     + "print the notices instead.",
                 exitCode: ExitStatus.usage)
         }
+        let slackApp = try SlackAppSettings.resolve(
+            flags: options.slackApp, environment: context.environment, config: settings.configFile,
+            canResync: credentials != nil)
+        try checkSlackApp(routes, hasToken: slackApp != nil)
         let listenConfig = try ListenConfig.load(from: settings.configFile)
         let events = options.events ?? listenConfig.events
         let policy = NoticePolicy(
@@ -58,7 +64,29 @@ struct ListenSettings: Sendable {
         return ListenSettings(
             keys: keys, routes: routes, snapshot: snapshot, policy: policy,
             pagerDutyURL: try ConfiguredRoutes.pagerDutyURL(settings: settings, environment: context.environment),
-            watch: watch, credentials: credentials, apiURL: settings.apiURL, caFile: settings.caFile)
+            watch: watch, credentials: credentials, apiURL: settings.apiURL, caFile: settings.caFile,
+            slackApp: slackApp)
+    }
+
+    /// slack-app.md: a `slack_channel` needs the bot token, and a bot token needs a channel to post to.
+    static func checkSlackApp(_ routes: RouteTable, hasToken: Bool) throws {
+        let channels =
+            routes.defaultDestinations.filter { $0.kind == .slackApp }.map { ("the default route", $0) }
+            + routes.routes.flatMap { route in
+                route.destinations.filter { $0.kind == .slackApp }.map { ("route \"\(route.name)\"", $0) }
+            }
+        if let (label, _) = channels.first, !hasToken {
+            throw NotifyError(
+                "\(label) names a Slack channel (slack_channel) but no Slack bot token is given, so nothing could be "
+                    + "posted there. Give the token with \(SlackAppSettings.tokenWays).",
+                exitCode: ExitStatus.usage)
+        }
+        if hasToken && channels.isEmpty {
+            throw NotifyError(
+                "A Slack bot token is given but no route names a Slack channel to post to. Give one with "
+                    + "--slack-channel, SLACK_CHANNEL, or slack_channel in config.toml (top level or a [[route]]).",
+                exitCode: ExitStatus.usage)
+        }
     }
 
     /// `--signing-key-file`, else `FIVETRAN_SIGNING_KEY`, else the keys stored by `keygen` (current and

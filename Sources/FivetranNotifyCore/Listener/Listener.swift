@@ -12,6 +12,8 @@ public struct ListenerConfiguration: Sendable {
     public var port: Int = 8080
     /// Where Fivetran posts deliveries.
     public var path: String = "/"
+    /// Where Slack posts button clicks: set only with a Slack signing secret (else the path is 404).
+    public var slackActionsPath: String?
     /// Bodies larger than this are answered 413.
     public var maxBodySize: Int = 1 << 20
     /// Request bodies in flight across all connections share this many bytes (`--max-body-memory`);
@@ -208,8 +210,13 @@ public struct DeliveryEndpoint: Sendable {
 
 /// The router for `listen`: deliveries on the configured path, `/healthz`, `/metrics`, 405 for other
 /// methods on those paths, 404 elsewhere. A plain function, so tests build exactly what runs.
-public func buildListenerRouter(endpoint: DeliveryEndpoint) -> Router<BasicRequestContext> {
+public func buildListenerRouter(endpoint: DeliveryEndpoint, slackActions: SlackActionsEndpoint? = nil)
+    -> Router<BasicRequestContext>
+{
     let router = Router(context: BasicRequestContext.self)
+    if let slackActions {
+        router.post(RouterPath(slackActions.path)) { request, _ in await slackActions.handle(request) }
+    }
     let store = endpoint.store
     let metrics = endpoint.metrics
     let path = RouterPath(endpoint.configuration.path)
@@ -263,7 +270,9 @@ public func buildListenerApplication(
         additionalChannelHandlers: [RequestDeadlineInstaller(timeout: requestTimeout)],
         idleTimeout: TimeAmount(configuration.idleTimeout))
     return Application(
-        responder: MethodGuard(deliveryPath: configuration.path, next: router.buildResponder()),
+        responder: MethodGuard(
+            deliveryPath: configuration.path, actionsPath: configuration.slackActionsPath,
+            next: router.buildResponder()),
         server: tls.map { .reloadableTLS($0, http1: http1) } ?? .http1(configuration: http1),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "fivetran-notify",

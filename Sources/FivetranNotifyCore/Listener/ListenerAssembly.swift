@@ -20,6 +20,11 @@ public struct ListenerAssembly: Sendable {
         public var kindTransports: [DestinationKind: any HTTPTransport] = [:]
         /// Where PagerDuty events go (`PAGERDUTY_URL`; a fake PagerDuty in tests).
         public var pagerDutyURL = "https://events.pagerduty.com"
+        /// The Slack app's token and settings, when a bot token is configured (`slack_channel` routes);
+        /// with a signing secret, the listener also takes button clicks on its actions path.
+        public var slackApp: SlackAppOptions?
+        /// The Fivetran API with the listener's credentials, for Re-sync clicks (nil without credentials).
+        public var fivetranAPI: FivetranAPIClient?
         /// Fills in names before a notice is rendered, if any (the account watch provides its own).
         public var enricher: (any DeliveryEnricher)?
         /// The account watch, when API credentials are configured and watching is on.
@@ -97,7 +102,30 @@ public struct ListenerAssembly: Sendable {
         let resolver: TargetResolver = { reference, firstDelivery in
             settings.current.routeTable.target(for: reference, firstDelivery: firstDelivery)
         }
-        let dispatchers = Self.dispatchers(inputs, store: store, metrics: metrics, resolver: resolver)
+        let catalog = DestinationCatalog(
+            transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
+            logger: inputs.logger, dryRun: inputs.dryRun, slackApp: inputs.slackApp,
+            notifyResolved: { store.noticePolicy.notifyResolved })
+        let dispatchers = Self.dispatchers(inputs, catalog: catalog, store: store, metrics: metrics, resolver: resolver)
+        // Buttons: clicks are taken only with a signing secret (else the actions path is 404).
+        var slackActions: SlackActionsEndpoint?
+        var clickWorkers: [any Service] = []
+        if let app = catalog.slackApp, let secret = app.appOptions.signingSecret {
+            inputs.configuration.slackActionsPath = app.appOptions.actionsPath
+            slackActions = SlackActionsEndpoint(
+                path: app.appOptions.actionsPath, signingSecret: secret, store: store, metrics: metrics,
+                logger: inputs.logger, now: inputs.clock.date)
+            var worker = SlackClickWorker(
+                store: store, destination: app, fivetran: inputs.fivetranAPI, clock: inputs.clock,
+                logger: inputs.logger)
+            let pagerDuty = catalog.pagerDuty
+            worker.pagerDuty = { postDestination, failure in
+                guard let reference = TargetReference(encoded: postDestination) else { return nil }
+                let paging = TargetReference(kind: .pagerduty, route: reference.route, dryRun: reference.dryRun)
+                return resolver(paging, failure).map { (pagerDuty, $0.encoded) }
+            }
+            clickWorkers.append(worker)
+        }
         let endpoint = DeliveryEndpoint(
             settings: settings, store: store, configuration: inputs.configuration,
             metrics: metrics, logger: inputs.logger, now: inputs.clock.date)
@@ -105,7 +133,8 @@ public struct ListenerAssembly: Sendable {
         var serverLogger = inputs.logger
         serverLogger.logLevel = .warning
         let app = buildListenerApplication(
-            router: buildListenerRouter(endpoint: endpoint), configuration: inputs.configuration, tls: inputs.tls,
+            router: buildListenerRouter(endpoint: endpoint, slackActions: slackActions),
+            configuration: inputs.configuration, tls: inputs.tls,
             logger: serverLogger, onServerRunning: onServerRunning)
         self.store = store
         self.metrics = metrics
@@ -136,13 +165,14 @@ public struct ListenerAssembly: Sendable {
                     store: store, directory: inputs.stateDirectory, interval: inputs.configuration.stateCheckInterval,
                     logger: inputs.logger),
                 app,
-            ] + watchers
+            ] + watchers + clickWorkers
     }
 
     /// One dispatcher per destination kind: each kind has its own queue, pacing and retries, so an
     /// outage of one never delays another.
     private static func dispatchers(
-        _ inputs: Inputs, store: DeliveryStore, metrics: ListenerMetrics, resolver: @escaping TargetResolver
+        _ inputs: Inputs, catalog: DestinationCatalog, store: DeliveryStore, metrics: ListenerMetrics,
+        resolver: @escaping TargetResolver
     ) -> [any Service] {
         func dispatcher<Destination: NoticeDestination>(_ destination: Destination) -> any Service {
             var configuration = DispatcherConfiguration.tuned(for: destination.capabilities, base: inputs.dispatcher)
@@ -152,9 +182,6 @@ public struct ListenerAssembly: Sendable {
                 logger: inputs.logger, metrics: metrics.dispatch(destination.kind), enricher: inputs.enricher,
                 resolver: resolver)
         }
-        let catalog = DestinationCatalog(
-            transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
-            logger: inputs.logger, dryRun: inputs.dryRun)
         store.setCapabilities(DestinationCatalog.capabilities)
         return catalog.all.map { dispatcher($0) }
     }

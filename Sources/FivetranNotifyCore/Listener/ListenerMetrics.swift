@@ -20,6 +20,9 @@ public final class ListenerMetrics: Sendable {
     let messagesPending: Gauge
     let messagesFailedNow: Gauge
     let slackLatency: DurationHistogram
+    /// Slack button clicks refused (bad signature or timestamp, malformed), and those recorded.
+    let slackActionsRejected: Counter
+    let slackActionsRecorded: Counter
     /// Per destination kind: notices accepted, refused for good, retried; pending and failed now.
     let byKind: [DestinationKind: KindMetrics]
 
@@ -50,6 +53,11 @@ public final class ListenerMetrics: Sendable {
         rejectedTooLarge = registry.makeCounter(descriptor: rejected, labels: [("reason", "too_large")])
         rejectedOverBudget = registry.makeCounter(descriptor: rejected, labels: [("reason", "over_budget")])
         storeErrors = registry.makeCounter(descriptor: rejected, labels: [("reason", "store_error")])
+        let actionsRejected = name(
+            "slack_actions", "rejected", "total", "Slack button clicks refused (401 or 400), by reason.")
+        slackActionsRejected = registry.makeCounter(descriptor: actionsRejected, labels: [("reason", "signature")])
+        slackActionsRecorded = registry.makeCounter(
+            descriptor: name("slack_actions", "recorded", "total", "Slack button clicks recorded to act on."))
         messagesSent = registry.makeCounter(
             descriptor: name("slack_messages", "sent", "total", "Slack messages Slack answered ok."))
         messagesFailed = registry.makeCounter(

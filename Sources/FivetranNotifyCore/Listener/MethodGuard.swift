@@ -10,12 +10,13 @@ struct MethodGuard<Next: HTTPResponder>: HTTPResponder {
     let allowed: [String: (methods: Set<HTTPTypes.HTTPRequest.Method>, header: String)]
     let next: Next
 
-    init(deliveryPath: String, next: Next) {
+    init(deliveryPath: String, actionsPath: String? = nil, next: Next) {
         let get: Set<HTTPTypes.HTTPRequest.Method> = [.get, .head]
         var allowed: [String: (methods: Set<HTTPTypes.HTTPRequest.Method>, header: String)] = [
             "/healthz": (get, "GET, HEAD"), "/metrics": (get, "GET, HEAD"),
         ]
         allowed[deliveryPath] = ([.post], "POST")
+        if let actionsPath { allowed[actionsPath] = ([.post], "POST") }
         self.allowed = allowed
         self.next = next
     }

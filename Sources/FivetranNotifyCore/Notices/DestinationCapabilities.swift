@@ -14,11 +14,16 @@ public struct DestinationCapabilities: Sendable, Equatable {
     public var minimumBurst = 0
     /// Its wait after a 429 without Retry-After, as a multiple of the base wait.
     public var retryAfterScale = 1
+    /// It keeps the message it posted about an incident, to update it and reply under it: the
+    /// dispatcher hands it the post recorded for the incident and records the one it answers with
+    /// (`NoticeDestination.send(_:to:post:)`), durably, before the next notice about it.
+    public var keepsPosts = false
 
     public init(
         alwaysHearsResolves: Bool = false, takesReminders: Bool = true, takesDigests: Bool = true,
-        pacingScale: Double = 1.0, minimumBurst: Int = 0, retryAfterScale: Int = 1
+        pacingScale: Double = 1.0, minimumBurst: Int = 0, retryAfterScale: Int = 1, keepsPosts: Bool = false
     ) {
+        self.keepsPosts = keepsPosts
         self.alwaysHearsResolves = alwaysHearsResolves
         self.takesReminders = takesReminders
         self.takesDigests = takesDigests

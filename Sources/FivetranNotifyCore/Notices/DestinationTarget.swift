@@ -3,6 +3,9 @@ import Foundation
 /// The kinds of destination a route may name.
 public enum DestinationKind: String, Sendable, Equatable, Hashable, CaseIterable {
     case slack
+    /// Slack through the Web API with the installation's bot token (slack-app.md): the address is a
+    /// channel (`C…` or `#name`), the messages live (updated in place, threaded, with buttons).
+    case slackApp = "slack_app"
     case pagerduty
     case teams
     case forward
@@ -11,6 +14,7 @@ public enum DestinationKind: String, Sendable, Equatable, Hashable, CaseIterable
     public var displayName: String {
         switch self {
         case .slack: "Slack"
+        case .slackApp: "Slack (app)"
         case .pagerduty: "PagerDuty"
         case .teams: "Microsoft Teams"
         case .forward: "the forward endpoint"
@@ -19,7 +23,7 @@ public enum DestinationKind: String, Sendable, Equatable, Hashable, CaseIterable
 }
 
 /// Where one outbox row goes: a destination kind and its address (a Slack, Teams or forward URL, a
-/// PagerDuty routing key), with the forward secret when one is set. The outbox stores it as a string
+/// PagerDuty routing key, a Slack channel), with the forward secret when one is set. The outbox stores it as a string
 /// (`encoded`): a Slack URL as it is (so queues from earlier releases read back unchanged), every other
 /// kind as `kind:address`, a forward secret after a tab, and a dry-run target behind `dry-run:`.
 /// Targets hold secrets: show `redacted`, never `encoded`.
@@ -65,7 +69,7 @@ public struct DestinationTarget: Sendable, Hashable {
             dryRun = true
             rest = rest.dropFirst("dry-run:".count)
         }
-        for kind in [DestinationKind.pagerduty, .teams, .forward] where rest.hasPrefix(kind.rawValue + ":") {
+        for kind in [DestinationKind.pagerduty, .teams, .forward, .slackApp] where rest.hasPrefix(kind.rawValue + ":") {
             let value = rest.dropFirst(kind.rawValue.count + 1)
             if kind == .forward, let tab = value.firstIndex(of: "\t") {
                 self.init(
@@ -88,6 +92,9 @@ public struct DestinationTarget: Sendable, Hashable {
         switch kind {
         case .pagerduty:
             shown = "routing key …" + address.suffix(4)
+        case .slackApp:
+            // A channel is no secret: the token is not in the target.
+            shown = "channel \(address)"
         default:
             if address.isEmpty {
                 shown = "(none)"

@@ -26,6 +26,10 @@ public protocol NoticeDestination: Sendable {
     func render(_ notice: Notice, now: Date) -> [Data]
     /// Sends one body to the target and says what came of it.
     func send(_ body: Data, to target: String) async -> SendOutcome
+    /// For a destination that keeps its posts (`DestinationCapabilities.keepsPosts`): sends one body
+    /// knowing the post recorded for the notice's incident (nil: none yet), and answers with the post
+    /// to keep from now on (nil: keep the one there is).
+    func send(_ body: Data, to target: String, post: String?) async -> (SendOutcome, post: String?)
 }
 
 extension NoticeDestination {
@@ -38,6 +42,10 @@ extension NoticeDestination {
     public func handles(_ target: String) -> Bool {
         guard let decoded = TargetReference.kindAndDryRun(ofStored: target) else { return false }
         return decoded.kind == kind && decoded.dryRun == dryRun
+    }
+
+    public func send(_ body: Data, to target: String, post: String?) async -> (SendOutcome, post: String?) {
+        (await send(body, to: target), nil)
     }
 
     public func redacted(_ target: String) -> String {

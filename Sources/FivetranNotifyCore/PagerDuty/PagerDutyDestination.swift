@@ -82,6 +82,15 @@ public struct PagerDutyDestination: NoticeDestination {
         }
     }
 
+    /// Acknowledges the alert of an incident (`sync|warrant_sheep`) someone took on elsewhere (Slack's
+    /// Acknowledge button), so the on-call's phone stops: an `acknowledge` event with its `dedup_key`.
+    public func acknowledge(incident: String, to target: String) async -> SendOutcome {
+        let event: JSONValue = .object([
+            "event_action": "acknowledge", "dedup_key": .string(PagerDutyEvent.dedupKey(incident: incident)),
+        ])
+        return await send(PagerDutyEvent.body(event), to: target)
+    }
+
     /// `<baseURL>/v2/enqueue`.
     var enqueueURL: String {
         var base = Substring(baseURL)

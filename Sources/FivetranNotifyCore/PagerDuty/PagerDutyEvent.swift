@@ -68,7 +68,12 @@ enum PagerDutyEvent {
     /// SHA-256.
     static func dedupKey(for notice: Notice) -> String {
         // A `route test` alert is its own incident: its resolve never touches a real one.
-        let incident = (incidentKey(of: notice) ?? "notice|\(notice.id)") + (notice.isTest ? "|test-\(notice.id)" : "")
+        dedupKey(
+            incident: (incidentKey(of: notice) ?? "notice|\(notice.id)") + (notice.isTest ? "|test-\(notice.id)" : ""))
+    }
+
+    /// The `dedup_key` of an incident key (`sync|warrant_sheep`).
+    static func dedupKey(incident: String) -> String {
         let key = "fivetran-notify/" + incident
         guard key.utf8.count > dedupKeyLimit else { return key }
         let digest = SHA256.hash(data: Data(incident.utf8)).map { String(format: "%02x", $0) }.joined()

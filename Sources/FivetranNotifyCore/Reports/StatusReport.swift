@@ -37,11 +37,29 @@ public struct StatusReport: Encodable, Sendable {
         public var lastFailure: String
         public var count: Int
         public var muted: Bool
+        /// The message a destination keeps for it (Slack app mode), and who acknowledged or muted it there.
+        public var message: String?
+        public var acknowledgedBy: String?
+        public var acknowledgedAt: String?
+        public var mutedBy: String?
+        public var mutedUntil: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, kind, status, reason, count, muted
+            case id, name, kind, status, reason, count, muted, message
             case firstFailure = "first_failure"
             case lastFailure = "last_failure"
+            case acknowledgedBy = "acknowledged_by"
+            case acknowledgedAt = "acknowledged_at"
+            case mutedBy = "muted_by"
+            case mutedUntil = "muted_until"
+        }
+
+        /// Who did what from the message, in words ("acknowledged by @alice at 10:14").
+        func actions(now: Date) -> String {
+            var said: [String] = []
+            if let acknowledgedBy { said.append("acknowledged by \(acknowledgedBy)") }
+            if let mutedBy { said.append("muted by \(mutedBy)" + (mutedUntil.map { " until \($0)" } ?? "")) }
+            return said.joined(separator: ", ")
         }
     }
 
@@ -63,7 +81,10 @@ public struct StatusReport: Encodable, Sendable {
     }
 
     /// Reads the report from the store.
-    public static func load(from store: DeliveryStore, now: Date) async throws -> StatusReport {
+    /// - Parameter describePost: what a destination's kept post says (its link, who acknowledged or muted).
+    public static func load(
+        from store: DeliveryStore, now: Date, describePost: (String) -> PostSummary? = { _ in nil }
+    ) async throws -> StatusReport {
         let counts = try await store.counts()
         var destinations: [String: Counts] = [:]
         for (kind, counted) in try await store.countsByKind() {
@@ -72,14 +93,25 @@ public struct StatusReport: Encodable, Sendable {
         }
         let mutes = try await store.activeMutes(at: now)
         let incidents = try await store.openIncidents()
+        let keys = incidents.map { IncidentKey($0.incident.family, $0.incident.subject).text }
+        let posts = try await store.posts(incidents: keys)
         let failing = incidents.map { stored in
-            FailingSubject(
+            var subject = FailingSubject(
                 id: stored.incident.subject, name: stored.name, kind: stored.incident.family.rawValue,
                 status: stored.incident.status, reason: stored.incident.reason,
                 firstFailure: ISO8601Timestamp.string(from: stored.incident.firstFailureAt),
                 lastFailure: ISO8601Timestamp.string(from: stored.incident.lastFailureAt),
                 count: stored.incident.failures,
                 muted: mutes.contains { $0.matches(stored.lastDelivery) })
+            let key = IncidentKey(stored.incident.family, stored.incident.subject).text
+            if let post = posts[key], post.open, let summary = describePost(post.post) {
+                subject.message = summary.link
+                subject.acknowledgedBy = summary.acknowledgedBy
+                subject.acknowledgedAt = summary.acknowledgedAt.map(ISO8601Timestamp.string(from:))
+                subject.mutedBy = summary.mutedBy
+                subject.mutedUntil = summary.mutedUntil.map(ISO8601Timestamp.string(from:))
+            }
+            return subject
         }
         return StatusReport(
             pending: counts.pending, failed: counts.failed, delivered: counts.delivered, destinations: destinations,
@@ -124,6 +156,11 @@ public struct StatusReport: Encodable, Sendable {
             lines.append(
                 TextTable.render(
                     header: ["CONNECTOR", "KIND", "STATUS", "FAILURES", "FIRST", "LAST", ""], rows: rows))
+            for subject in failing where subject.message != nil {
+                let actions = subject.actions(now: now)
+                lines.append(
+                    "  \(subject.name): \(subject.message ?? "")" + (actions.isEmpty ? "" : " (\(actions))"))
+            }
         }
         if let watch {
             lines.append("")

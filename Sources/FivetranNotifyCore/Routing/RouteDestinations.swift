@@ -8,6 +8,7 @@ public enum RouteDestinations {
     public static func key(_ kind: DestinationKind) -> String {
         switch kind {
         case .slack: "slack_webhook_url"
+        case .slackApp: "slack_channel"
         case .pagerduty: "pagerduty_routing_key"
         case .teams: "teams_webhook_url"
         case .forward: "forward_url"
@@ -18,6 +19,7 @@ public enum RouteDestinations {
     public static func flagAndVariable(_ kind: DestinationKind) -> (flag: String, variable: String) {
         switch kind {
         case .slack: ("--slack-webhook-url", "SLACK_WEBHOOK_URL")
+        case .slackApp: ("--slack-channel", "SLACK_CHANNEL")
         case .pagerduty: ("--pagerduty-routing-key", "PAGERDUTY_ROUTING_KEY")
         case .teams: ("--teams-webhook-url", "TEAMS_WEBHOOK_URL")
         case .forward: ("--forward-url", "FORWARD_URL")
@@ -58,6 +60,11 @@ public enum RouteDestinations {
             let address = try checked(
                 given, kind: kind, config: config, section: section, label: label, checks: checks)
             targets.append(DestinationTarget(kind: kind, address: address))
+        }
+        if let problem = oneSlackAtMost(targets) {
+            throw NotifyError(
+                config.error("\(label): \(problem)", key: key(.slackApp), section: section).message,
+                exitCode: ExitStatus.usage)
         }
         let secret = try value(
             "forward_secret", table, section: section, config: config, environment: environment, label: label)
@@ -104,6 +111,9 @@ public enum RouteDestinations {
             }
             targets.append(DestinationTarget(kind: kind, address: address))
         }
+        if let problem = oneSlackAtMost(targets) {
+            throw NotifyError("The default route: \(problem).", exitCode: ExitStatus.usage)
+        }
         var secret = clean(environment["FORWARD_SECRET"])
         if secret == nil, let config {
             secret =
@@ -121,6 +131,14 @@ public enum RouteDestinations {
             targets[index].secret = secret
         }
         return targets
+    }
+
+    /// slack-app.md: a route posts to Slack by incoming webhook or with the bot token, not both.
+    private static func oneSlackAtMost(_ targets: [DestinationTarget]) -> String? {
+        guard targets.contains(where: { $0.kind == .slack }), targets.contains(where: { $0.kind == .slackApp })
+        else { return nil }
+        return "it has both a Slack incoming webhook (slack_webhook_url) and a Slack channel for the bot token "
+            + "(slack_channel); a route posts to Slack one way: remove one of them"
     }
 
     /// A value given in a table, as itself or through `KEY_env`.

@@ -24,6 +24,8 @@ public final class DeliveryStore: Sendable {
     private let committer: GroupCommitter<IncomingDelivery, RecordOutcome>
     /// Signalled whenever a message is queued (or re-queued), so the dispatcher wakes at once.
     public let messagesQueued: WakeSignal
+    /// Signalled whenever a click is recorded, so whoever acts on clicks wakes at once.
+    public let clicksRecorded = WakeSignal()
     /// When repeats stay quiet, reminders go out and recoveries are told; replaced on SIGHUP.
     private let policy: Locked<NoticePolicy>
     /// What each kind of destination takes of an incident's notices (its declared capabilities).
@@ -296,6 +298,9 @@ public final class DeliveryStore: Sendable {
 
     /// Replaces the noise-control policy for deliveries stored from now on (config.toml reloaded).
     public func setPolicy(_ policy: NoticePolicy) { self.policy.set(policy) }
+
+    /// The noise-control policy in force (what SIGHUP last set).
+    public var noticePolicy: NoticePolicy { policy.value }
 
     /// Tells the store what each kind of destination takes (from the destinations' capabilities):
     /// noise control and `requeueFailed` follow it without naming any destination.

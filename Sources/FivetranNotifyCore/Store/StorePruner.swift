@@ -61,7 +61,10 @@ public struct StorePruner: Service {
     /// One run: removes what is older than the retention in force now; returns how many deliveries.
     @discardableResult
     public func pruneOnce() async throws -> Int {
-        let removed = try await store.prune(before: clock.date().addingTimeInterval(-retention()))
+        let cutoff = clock.date().addingTimeInterval(-retention())
+        let removed = try await store.prune(before: cutoff)
+        try await store.prunePosts(closedBefore: cutoff)
+        try await store.pruneClicks(before: cutoff)
         if removed > 0 { logger.debug("pruned \(removed) old deliveries") }
         return removed
     }

@@ -5,7 +5,7 @@ import GRDB
 /// A state directory written by any earlier release upgrades in place when a listener or command
 /// opens it, and keeps what it held.
 ///
-/// Tables (as of v8):
+/// Tables (as of v10):
 /// - `delivery`: every verified delivery, byte for byte (`dedupKey` makes redeliveries no-ops).
 /// - `message`: the outbox. One row a notice for one destination (`TargetReference`: a route's
 ///   destination of one kind, resolved when sent), in a `MessageState`, with the
@@ -20,6 +20,11 @@ import GRDB
 /// - `mute`: the operator's silences.
 /// - `message_part`: the bodies a message was decided to send, in order (a digest may have several),
 ///   fixed before its first send: a retry, a restart or a replay sends exactly these.
+/// - `incident_post` (v9): per incident and destination, the destination's own reference to the message
+///   it posted about the incident (opaque text, e.g. a channel and timestamp), so later notices update
+///   it and reply under it; `open` until the incident's recovery was delivered.
+/// - `click` (v10): people's clicks on a destination's buttons, by the click's own key (a click
+///   delivered twice is stored once), recorded before the click is answered and `done` once acted on.
 enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -131,6 +136,30 @@ enum StoreSchema {
                     ) WITHOUT ROWID;
                     """)
             try referencedTargets(db)
+        }
+        migrator.registerMigration("v9 incident posts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE incident_post (
+                        incident TEXT NOT NULL,
+                        destination TEXT NOT NULL,
+                        post TEXT NOT NULL,
+                        open INTEGER NOT NULL DEFAULT 1,
+                        updatedAt DOUBLE NOT NULL,
+                        PRIMARY KEY (incident, destination)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v10 clicks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE click (
+                        key TEXT PRIMARY KEY,
+                        body BLOB NOT NULL,
+                        receivedAt DOUBLE NOT NULL,
+                        done INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    """)
         }
         return migrator
     }

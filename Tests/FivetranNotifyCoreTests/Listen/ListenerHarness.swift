@@ -40,6 +40,8 @@ final class ListenerHarness: Sendable {
         slackURL: String?,
         destinations: [DestinationTarget]? = nil,
         pagerDutyURL: String? = nil,
+        slackApp: SlackAppOptions? = nil,
+        fivetranAPI: FivetranAPIClient? = nil,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
@@ -77,6 +79,8 @@ final class ListenerHarness: Sendable {
             slackTransport: dryRun ? DryRunSlackTransport(output: logs.output) : CurlTransport(),
             dryRun: dryRun, dispatcher: dispatcherConfiguration, clock: clock.serviceClock, logger: logger)
         if let pagerDutyURL { inputs.pagerDutyURL = pagerDutyURL }
+        inputs.slackApp = slackApp
+        inputs.fivetranAPI = fivetranAPI
         let listener = try ListenerAssembly(
             inputs,
             onServerRunning: { channel in
@@ -104,6 +108,8 @@ final class ListenerHarness: Sendable {
         slackURL: String?,
         destinations: [DestinationTarget]? = nil,
         pagerDutyURL: String? = nil,
+        slackApp: SlackAppOptions? = nil,
+        fivetranAPI: FivetranAPIClient? = nil,
         idleTimeout: Duration = .seconds(15),
         maxAge: Duration = .seconds(100 * 365 * 86_400),
         requestTimeout: Duration = .seconds(30),
@@ -119,7 +125,8 @@ final class ListenerHarness: Sendable {
         try await withStarted(
             {
                 try await start(
-                    slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL,
+                    slackURL: slackURL, destinations: destinations, pagerDutyURL: pagerDutyURL, slackApp: slackApp,
+                    fivetranAPI: fivetranAPI,
                     idleTimeout: idleTimeout, maxAge: maxAge, requestTimeout: requestTimeout,
                     maxConnections: maxConnections, maxBodyMemory: maxBodyMemory, routes: routes, policy: policy,
                     now: now, stateDirectory: stateDirectory,

@@ -1,0 +1,231 @@
+"""Slack app mode through `fivetran-notify listen` on 127.0.0.1 (driven by Benchmarks/slack-app.sh).
+
+A fake Slack Web API (chat.postMessage, chat.update: ok, with a `ts` per post) and a fake incoming
+webhook record every request with its arrival time. Then:
+
+1. Latency of a single failure, with the bot token and with the incoming webhook: SINGLES failures of
+   distinct connectors, one at a time, 1.2 s apart (below Slack's pacing of one a second, so no wait is
+   pacing), each from sending the signed delivery until its post arrived at the fake; p50 and p90.
+2. A storm with the bot token: STORM failures of distinct connectors at once (32 threads), until the
+   outbox is quiet, then the STORM recoveries: for each phase how long until quiet, and how many
+   chat.postMessage and chat.update calls it took (a storm is digested; a digest's connectors reply
+   in its thread, each reply paced like any post: about one a second per channel).
+
+Python 3 standard library only. It reports; it asserts no figures. Exit 1 when a listener did not
+start or a delivery was not answered 200.
+"""
+
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+KEY = "bench-signing-key-0123456789abcdef"
+TOKEN = "xoxb-0000-1111-benchTokenABCD"
+SINGLES = int(os.environ.get("SINGLES", "20"))
+STORM = int(os.environ.get("STORM", "1000"))
+QUIET = float(os.environ.get("QUIET", "3"))
+MAX_WAIT = float(os.environ.get("MAX_WAIT", "180"))
+lock = threading.Lock()
+requests = []  # (path, time, json)
+
+
+def now():
+    return time.monotonic()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Fake(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    next_ts = [0]
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        try:
+            obj = json.loads(body)
+        except ValueError:
+            obj = {}
+        with lock:
+            requests.append((self.path, now(), obj))
+            Fake.next_ts[0] += 1
+            ts = "1800000000.%06d" % Fake.next_ts[0]
+        if self.path.startswith("/api/"):
+            answer = {"ok": True, "channel": "C0BENCH", "ts": obj.get("ts", ts)}
+            data = json.dumps(answer).encode()
+            kind = "application/json"
+        else:
+            data, kind = b"ok", "text/plain"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+START = time.time()
+
+
+def created(seconds_ago):
+    """An ISO 8601 time `seconds_ago` before the run began (fresh for --max-age, distinct per delivery)."""
+    moment = START - seconds_ago
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + ".%03dZ" % int(moment % 1 * 1000)
+
+
+def delivery(connector, n, status="FAILURE"):
+    body = json.dumps({
+        "event": "sync_end", "created": created((1800 if status != "SUCCESSFUL" else 600) - n * 0.001),
+        "connector_type": "postgres", "connector_id": "id_" + connector, "connector_name": connector,
+        "sync_id": "sync-%s-%d" % (connector, n), "destination_group_id": "bench",
+        "data": {"status": status, "reason": "password rejected"} if status != "SUCCESSFUL" else
+        {"status": status}}).encode()
+    return body, hmac.new(KEY.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post(port, item):
+    body, signature = item
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("POST", "/", body, {"Content-Type": "application/json",
+                                           "X-Fivetran-Signature-256": signature})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
+def start(binary, work, name, args, env_extra):
+    port = free_port()
+    env = dict(os.environ, FIVETRAN_SIGNING_KEY=KEY, HOME=work, XDG_CONFIG_HOME=os.path.join(work, "config"))
+    for variable in ("SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET",
+                     "FIVETRAN_API_KEY", "FIVETRAN_API_SECRET"):
+        env.pop(variable, None)
+    env.update(env_extra)
+    log = open(os.path.join(work, name + ".log"), "wb")
+    proc = subprocess.Popen(
+        [binary, "listen", "--host", "127.0.0.1", "--port", str(port), "--no-watch", "--state-dir",
+         os.path.join(work, name + "-state")] + args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
+    deadline = now() + 30
+    while now() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit("slack-app: the %s listener did not start; see %s.log" % (name, name))
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def singles(port, prefix, path_prefix):
+    latencies = []
+    for i in range(SINGLES):
+        connector = "%s_%d" % (prefix, i)
+        with lock:
+            seen = len(requests)
+        sent = now()
+        if post(port, delivery(connector, i)) != 200:
+            sys.exit("slack-app: a delivery was not answered 200")
+        while now() - sent < 10:
+            with lock:
+                hit = next((t for p, t, o in requests[seen:] if p.startswith(path_prefix)
+                            and connector in json.dumps(o)), None)
+            if hit:
+                latencies.append(hit - sent)
+                break
+            time.sleep(0.001)
+        time.sleep(1.2)
+    return latencies
+
+
+def until_quiet(since_index):
+    start_time = now()
+    last = start_time
+    count = since_index
+    while now() - start_time < MAX_WAIT:
+        with lock:
+            if len(requests) != count:
+                count, last = len(requests), now()
+        if now() - last > QUIET:
+            break
+        time.sleep(0.05)
+    return last - start_time
+
+
+def storm(port, status):
+    items = [delivery("storm_%d" % i, i if status != "SUCCESSFUL" else i + 3000, status) for i in range(STORM)]
+    with lock:
+        seen = len(requests)
+    failures = []
+
+    def worker(chunk):
+        for item in chunk:
+            if post(port, item) != 200:
+                failures.append(item)
+
+    threads = [threading.Thread(target=worker, args=(items[i::32],)) for i in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        sys.exit("slack-app: %d deliveries were not answered 200" % len(failures))
+    took = until_quiet(seen)
+    if took >= MAX_WAIT - QUIET:
+        print("  (still sending after MAX_WAIT=%.0f s: the figures below are a lower bound)" % MAX_WAIT)
+    with lock:
+        calls = [p for p, _, _ in requests[seen:]]
+    return took, calls.count("/api/chat.postMessage"), calls.count("/api/chat.update")
+
+
+def main(binary, work):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Fake)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % server.server_address[1]
+    app, app_port = start(binary, work, "app", ["--slack-channel", "C0BENCH"],
+                          {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": base + "/api"})
+    hook, hook_port = start(binary, work, "webhook", ["--slack-webhook-url", base + "/hook/T/B/X"], {})
+    try:
+        app_latency = singles(app_port, "app", "/api/chat.postMessage")
+        hook_latency = singles(hook_port, "hook", "/hook/")
+        print("single failure, send → post at the fake (%d each):" % SINGLES)
+        for name, values in (("bot token (chat.postMessage)", app_latency), ("incoming webhook", hook_latency)):
+            if values:
+                print("  %-30s p50 %6.1f ms   p90 %6.1f ms" % (name, percentile(values, 50) * 1000,
+                                                             percentile(values, 90) * 1000))
+        hook.terminate()
+        took, posts, updates = storm(app_port, "FAILURE")
+        print("%d failures at once (bot token): quiet after %.1f s; %d chat.postMessage, %d chat.update"
+              % (STORM, took, posts, updates))
+        took, posts, updates = storm(app_port, "SUCCESSFUL")
+        print("%d recoveries (bot token): quiet after %.1f s; %d chat.postMessage, %d chat.update"
+              % (STORM, took, posts, updates))
+    finally:
+        for proc in (app, hook):
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait()
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

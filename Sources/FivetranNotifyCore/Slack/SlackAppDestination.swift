@@ -1,0 +1,250 @@
+import Foundation
+import Logging
+
+/// Slack with the bot token (slack-app.md "Living messages"): a failure is posted once with
+/// `chat.postMessage` and becomes its incident's parent; reminders are replies in its thread; a changed
+/// status or reason is a broadcast reply and an update of the parent; a recovery updates the parent in
+/// place (green, buttons gone) and replies in the thread, broadcast with `notify_resolved`. A parent
+/// that is gone is not an error: the notice is posted anew and becomes the new parent. The target's
+/// address is the channel; the token is the installation's (`SlackAppOptions`).
+public struct SlackAppDestination: NoticeDestination {
+    let client: SlackWebAPIClient
+    let options: SlackAppOptions
+    let logger: Logger
+    /// Whether recoveries are broadcast to the channel (`notify_resolved` in force).
+    let notifyResolved: @Sendable () -> Bool
+    public let dryRun: Bool
+
+    public init(
+        options: SlackAppOptions, transport: any HTTPTransport, logger: Logger, dryRun: Bool = false,
+        notifyResolved: @escaping @Sendable () -> Bool = { false }
+    ) {
+        self.options = options
+        client = SlackWebAPIClient(baseURL: options.apiURL, token: options.token, transport: transport)
+        self.logger = logger
+        self.dryRun = dryRun
+        self.notifyResolved = notifyResolved
+    }
+
+    public var kind: DestinationKind { .slackApp }
+
+    /// A recovery updates the parent whether or not `notify_resolved` is on (an update notifies no one);
+    /// every notice about an incident knows its parent.
+    public static var capabilities: DestinationCapabilities {
+        DestinationCapabilities(alwaysHearsResolves: true, keepsPosts: true)
+    }
+
+    /// A channel id (`C…`, `G…`) or `#name`.
+    public static func checkAddress(_ text: String) -> Result<String, TargetProblem> {
+        let channel = text.trimmingCharacters(in: .whitespaces)
+        let body = channel.hasPrefix("#") ? channel.dropFirst() : Substring(channel)
+        guard !body.isEmpty, body.count <= 80,
+            body.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
+        else {
+            return .failure(
+                TargetProblem("is not a Slack channel: give its id (C0123ABCD) or its name (#alerts)"))
+        }
+        return .success(channel)
+    }
+
+    public func redacted(_ target: String) -> String {
+        DestinationTarget(encoded: target).map { "slack channel \($0.address)" + ($0.dryRun ? " (dry run)" : "") }
+            ?? TargetReference(encoded: target)?.redacted ?? "slack channel (unreadable target)"
+    }
+
+    /// What `status` shows of a post this destination stored: its link, who acknowledged or muted it.
+    public static func summary(ofPost post: String) -> PostSummary? { SlackAppPost.summary(ofStored: post) }
+
+    // MARK: - Rendering
+
+    public func render(_ notice: Notice, now: Date) -> [Data] {
+        var plans: [SlackAppPlan] = []
+        switch notice.kind {
+        case .alert where notice.deliveries.count == 1:
+            let d = notice.deliveries[0]
+            var parent = SlackAppLayout.failure(d, buttons: buttons(for: notice), now: now)
+            if notice.isTest { parent = parent.markedAsTest() }
+            plans = [
+                SlackAppPlan(
+                    step: .failure, parent: parent,
+                    reply: SlackAppLayout.changeReply(d, previous: nil, now: now).message, broadcast: true,
+                    failure: d.raw)
+            ]
+        case .alert, .digest:
+            guard
+                let layout = SlackAppLayout.digest(
+                    notice.deliveries, recovered: [], buttons: nil, now: now)
+            else { return [] }
+            plans =
+                [SlackAppPlan(step: .digest, parent: layout.parent)]
+                + layout.continuations.map { SlackAppPlan(step: .page, parent: $0) }
+        case .reminder:
+            guard let latest = notice.deliveries.last else { return [] }
+            let since = notice.since ?? notice.createdAt
+            let failures = notice.failures ?? 1
+            plans = [
+                SlackAppPlan(
+                    step: .reminder,
+                    parent: AlertRenderer.reminder(latest, failuresSince: failures, since: since, now: now),
+                    reply: SlackAppLayout.reminderReply(latest, failuresSince: failures, since: since, now: now)
+                        .message, failure: latest.raw)
+            ]
+        case .resolved:
+            guard let success = notice.deliveries.last else { return [] }
+            let since = notice.since ?? notice.createdAt
+            let failures = notice.failures ?? 1
+            let recoveredAt = success.createdDate ?? notice.createdAt
+            let broadcast = notifyResolved()
+            plans = [
+                SlackAppPlan(
+                    step: .recovery,
+                    reply: SlackAppLayout.recoveryReply(
+                        lastFailure: success, recoveredAt: recoveredAt, failingSince: since, failures: failures,
+                        broadcast: broadcast, now: now
+                    ).message,
+                    broadcast: broadcast,
+                    recovery: .init(
+                        success: success.raw, recoveredAt: recoveredAt, failingSince: since, failures: failures,
+                        now: now))
+            ]
+        }
+        return plans.map(\.encoded)
+    }
+
+    /// The buttons of a failure's parent: only with a signing secret (which turns on the actions endpoint).
+    private func buttons(for notice: Notice) -> SlackButtons? {
+        guard options.hasButtons, let key = notice.incidentKey else { return nil }
+        return SlackButtons(key: key, muteFor: options.muteFor, canResync: options.canResync)
+    }
+
+    // MARK: - Sending
+
+    public func send(_ body: Data, to target: String) async -> SendOutcome {
+        await send(body, to: target, post: nil).0
+    }
+
+    public func send(_ body: Data, to target: String, post: String?) async -> (SendOutcome, post: String?) {
+        guard let plan = SlackAppPlan(encoded: body) else {
+            return (.permanent(status: 0, reason: "the stored Slack message is unreadable"), nil)
+        }
+        let channel = DestinationTarget(encoded: target)?.address ?? target
+        let parent = post.flatMap(SlackAppPost.init(encoded:))
+        switch plan.step {
+        case .failure, .digest:
+            if let parent, parent.digest == true, plan.step == .failure, let message = plan.parent {
+                // A connector of a digest changed: the channel sees it in full, in the digest's thread.
+                return await replyUnder(parent, message, broadcast: true)
+            }
+            if let parent, let reply = plan.reply, let message = plan.parent {
+                // A changed status or reason: the parent shows it, the channel sees the reply.
+                // It also ends an acknowledgement: the parent shows Acknowledge again, reminders resume.
+                var changed = parent
+                changed.acknowledgedBy = nil
+                changed.acknowledgedAt = nil
+                return await updateThenReply(
+                    changed, to: message, failure: plan.failure, reply: reply, broadcast: true, channel: channel,
+                    changedState: changed != parent)
+            }
+            return await postParent(
+                plan.parent, failure: plan.failure, channel: channel, digest: plan.step == .digest)
+        case .page, .reminder:
+            // Acknowledged: someone is on it, reminders stop until it recovers or changes.
+            if plan.step == .reminder, parent?.acknowledgedBy != nil { return (.delivered, nil) }
+            guard let parent, let reply = plan.step == .page ? plan.parent : plan.reply else {
+                return await postParent(plan.parent, failure: plan.failure, channel: channel)
+            }
+            switch await client.postMessage(reply, to: parent.channel, inThreadOf: parent.ts) {
+            case .success: return (.delivered, nil)
+            case .failure(let failure) where failure.kind == .messageGone:
+                return await postParent(plan.parent ?? reply, failure: plan.failure ?? parent.failure, channel: channel)
+            case .failure(let failure): return (failure.sendOutcome, nil)
+            }
+        case .recovery:
+            guard let recovery = plan.recovery, let reply = plan.reply else { return (.delivered, nil) }
+            let last = Delivery(raw: parent?.failure ?? recovery.success)
+            let recovered = SlackAppLayout.recovered(
+                lastFailure: last, recoveredAt: recovery.recoveredAt, failingSince: recovery.failingSince,
+                failures: recovery.failures, state: parent?.state ?? SlackParentState(), now: recovery.now)
+            guard let parent else {
+                // Nothing of the incident was posted with the token: only notify_resolved says it anew.
+                guard plan.broadcast else { return (.delivered, nil) }
+                return await postParent(recovered, failure: parent?.failure, channel: channel)
+            }
+            if parent.digest == true {
+                // One connector of a storm recovered: said in the digest's thread; the digest stays.
+                return await replyUnder(parent, reply, broadcast: plan.broadcast)
+            }
+            return await updateThenReply(
+                parent, to: recovered, failure: parent.failure, reply: reply, broadcast: plan.broadcast,
+                channel: channel)
+        }
+    }
+
+    /// A reply in the thread of `parent`; a parent that is gone leaves the reply to be posted as a new
+    /// message (the incident's new parent).
+    private func replyUnder(_ parent: SlackAppPost, _ message: SlackMessage, broadcast: Bool) async -> (
+        SendOutcome, post: String?
+    ) {
+        switch await client.postMessage(message, to: parent.channel, inThreadOf: parent.ts, broadcast: broadcast) {
+        case .success: return (.delivered, nil)
+        case .failure(let problem) where problem.kind == .messageGone:
+            return await postParent(message, failure: parent.failure, channel: parent.channel)
+        case .failure(let problem): return (problem.sendOutcome, nil)
+        }
+    }
+
+    /// Posts a new parent; its channel and `ts` are the incident's post from now on.
+    private func postParent(
+        _ message: SlackMessage?, failure: [String: JSONValue]?, channel: String, digest: Bool = false
+    ) async -> (SendOutcome, post: String?) {
+        guard let message else { return (.delivered, nil) }
+        switch await client.postMessage(message, to: channel) {
+        case .success(let sent):
+            if sent.plainTextOnly { logPlainText("chat.postMessage", channel: channel) }
+            var post = SlackAppPost(sent.message, failure: failure)
+            if digest { post.digest = true }
+            return (.delivered, post.encoded)
+        case .failure(let failure):
+            return (failure.sendOutcome, nil)
+        }
+    }
+
+    /// Updates the parent, then replies in its thread; a parent that is gone is posted anew first.
+    private func updateThenReply(
+        _ parent: SlackAppPost, to message: SlackMessage, failure: [String: JSONValue]?, reply: SlackMessage,
+        broadcast: Bool, channel: String, changedState: Bool = false
+    ) async -> (SendOutcome, post: String?) {
+        var current = parent
+        var newPost: String? = changedState ? parent.encoded : nil
+        switch await client.updateMessage(parent.ref, to: message) {
+        case .success(let sent):
+            if sent.plainTextOnly { logPlainText("chat.update", channel: parent.channel) }
+            if let failure, failure != parent.failure {
+                current.failure = failure
+                newPost = current.encoded
+            }
+        case .failure(let problem) where problem.kind == .messageGone:
+            logger.info(
+                "the Slack message \(parent.ref.link) is gone (\(problem.error)): posting anew, as the incident's new parent"
+            )
+            let (outcome, post) = await postParent(message, failure: failure ?? parent.failure, channel: channel)
+            guard outcome == .delivered, let post, let posted = SlackAppPost(encoded: post) else {
+                return (outcome, nil)
+            }
+            current = posted
+            newPost = post
+        case .failure(let problem):
+            return (problem.sendOutcome, nil)
+        }
+        switch await client.postMessage(reply, to: current.channel, inThreadOf: current.ts, broadcast: broadcast) {
+        case .success: return (.delivered, newPost)
+        case .failure(let problem): return (problem.sendOutcome, nil)
+        }
+    }
+
+    private func logPlainText(_ method: String, channel: String) {
+        logger.warning(
+            "<-- slack \(method): Slack refused the Block Kit layout; the plain-text fallback was accepted",
+            metadata: ["destination": "slack channel \(channel)"])
+    }
+}
