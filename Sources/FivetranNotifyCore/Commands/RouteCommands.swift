@@ -155,19 +155,13 @@ public enum RouteCommands {
         _ notice: Notice, with destination: any NoticeDestination, to target: DestinationTarget, now: Date
     ) async -> Answer {
         for body in destination.render(notice, now: now) {
-            switch await destination.send(body, to: target.encoded) {
-            case .delivered: continue
-            case .rateLimited(let wait):
-                return Answer(
-                    accepted: false,
-                    text: "rate limited (HTTP 429)" + (wait.map { "; try again in \($0.secondsText)" } ?? ""))
-            case .transient(let reason):
-                return Answer(accepted: false, text: "not reached: \(reason); try again later")
-            case .permanent(_, let reason):
-                return Answer(accepted: false, text: "refused: \(reason); check the URL or key")
-            }
+            let outcome = await destination.send(body, to: target.encoded)
+            if case .delivered = outcome { continue }
+            var answer = describe(outcome)
+            if case .permanent = outcome { answer.text += "; check the URL or key" }
+            return answer
         }
-        return Answer(accepted: true, text: "accepted")
+        return describe(.delivered)
     }
 
     /// One route as `route list` shows it.
