@@ -4,28 +4,6 @@ import Testing
 
 @testable import FivetranNotifyCore
 
-/// A wall clock the test moves by hand (reminders count hours).
-private final class AppWallClock: Sendable {
-    private let date = Mutex(Date(timeIntervalSince1970: 1_780_000_000))
-    var now: @Sendable () -> Date { { self.date.withLock { $0 } } }
-    func advance(hours: Double) { date.withLock { $0 += hours * 3600 } }
-}
-
-/// A delivery for one connector, distinct per `n` so deduplication keeps it.
-private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", reason: String? = "password rejected")
-    -> Data
-{
-    var data: [String: JSONValue] = ["status": .string(status)]
-    if let reason { data["reason"] = .string(reason) }
-    let body: JSONValue = [
-        "event": "sync_end", "created": .string("2026-05-22T00:\(10 + n):00.000Z"),
-        "connector_type": "postgres", "connector_id": .string("id_\(connector)"),
-        "connector_name": .string(connector), "sync_id": .string("sync-\(n)"),
-        "destination_group_id": "inappropriate_implode", "data": .object(data),
-    ]
-    return try! JSONEncoder().encode(body)
-}
-
 /// The Slack app mode through a real listener, real SQLite and a fake Slack Web API over real HTTP
 /// (libcurl): living messages posted with the bot token, threaded and updated in place.
 @Suite struct SlackAppListenTests {
@@ -169,7 +147,7 @@ private func sync(_ connector: String, _ n: Int, status: String = "FAILURE", rea
 
     @Test func remindersGoToTheThreadNeverToTheChannel() async throws {
         try await FakeSlackWebAPI.with { fake in
-            let clock = AppWallClock()
+            let clock = HandWallClock()
             try await ListenerHarness.with(
                 slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake),
                 policy: NoticePolicy(remindEvery: .seconds(4 * 3600)), now: clock.now
