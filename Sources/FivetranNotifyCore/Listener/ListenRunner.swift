@@ -113,9 +113,6 @@ public enum ListenRunner {
         // Before anything is created in the state directory: a port in use is a sentence, not an errno.
         try PortCheck.ensureAvailable(host: configuration.host, port: configuration.port)
         let routes = resolved.routes
-        configuration.routeTable = resolved.snapshot.routeTable
-        configuration.forwardedEvents = resolved.snapshot.forwardedEvents
-        configuration.maxAge = resolved.snapshot.maxAge
 
         let stateDirectory = context.paths.stateDirectory(given: options.stateDirectory)
         let configured = configuration
@@ -125,8 +122,7 @@ public enum ListenRunner {
             : routes.summary
         let scheme = tls == nil ? "http" : "https"
         var inputs = ListenerAssembly.Inputs(
-            configuration: configuration, keys: resolved.keys, policy: resolved.policy,
-            stateDirectory: stateDirectory,
+            configuration: configuration, settings: resolved.reloadable, stateDirectory: stateDirectory,
             slackTransport: options.dryRun
                 ? DryRunSlackTransport(output: context.output) : CurlTransport(caFile: resolved.caFile),
             dryRun: options.dryRun, tls: tls,
@@ -179,8 +175,7 @@ public enum ListenRunner {
         let store = listener.store
         let settingsReloader = await SettingsReloadService(logger: logger) {
             let reloaded = try ListenSettings.resolve(options, context: context)
-            listener.settings.replace(with: reloaded.snapshot)
-            store.setPolicy(reloaded.policy)
+            listener.settings.replace(with: reloaded.reloadable)
             return reloaded.summary
         }
         var groupConfiguration = ServiceGroupConfiguration(

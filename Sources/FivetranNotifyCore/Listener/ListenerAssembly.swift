@@ -10,9 +10,8 @@ public struct ListenerAssembly: Sendable {
     /// What a listener is built from.
     public struct Inputs: Sendable {
         public var configuration: ListenerConfiguration
-        /// The signing keys deliveries are verified against.
-        public var keys: [String]
-        public var policy: NoticePolicy
+        /// Keys, routes, events, max_age and policy at start (SIGHUP replaces them in `settings`).
+        public var settings: ReloadableSettings
         public var stateDirectory: URL
         /// How posts to every destination are made (libcurl; under `--dry-run` one that prints them).
         public var slackTransport: any HTTPTransport
@@ -37,13 +36,12 @@ public struct ListenerAssembly: Sendable {
         public var logger: Logger
 
         public init(
-            configuration: ListenerConfiguration, keys: [String], policy: NoticePolicy, stateDirectory: URL,
+            configuration: ListenerConfiguration, settings: ReloadableSettings, stateDirectory: URL,
             slackTransport: any HTTPTransport, dryRun: Bool, dispatcher: DispatcherConfiguration = .init(),
             tls: ReloadableTLS? = nil, clock: ServiceClock = .live, logger: Logger
         ) {
             self.configuration = configuration
-            self.keys = keys
-            self.policy = policy
+            self.settings = settings
             self.stateDirectory = stateDirectory
             self.slackTransport = slackTransport
             self.dryRun = dryRun
@@ -70,7 +68,7 @@ public struct ListenerAssembly: Sendable {
 
     public let store: DeliveryStore
     public let metrics: ListenerMetrics
-    /// What SIGHUP replaces (keys, routes, `[listen]`).
+    /// What SIGHUP replaces (keys, routes, `[listen]`); the store follows its policy.
     public let settings: LiveSettings
     /// The dispatcher, the pruner and the server, to run in one `ServiceGroup`.
     public let services: [any Service]
@@ -85,7 +83,7 @@ public struct ListenerAssembly: Sendable {
         try DeliveryStore.prepare(stateDirectory: inputs.stateDirectory)
         // Before the store is even opened: a second listener must touch nothing of the first's.
         let lock = try StateDirectoryLock.acquire(stateDirectory: inputs.stateDirectory)
-        let store = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.policy)
+        let store = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.settings.policy)
         let metrics = ListenerMetrics()
         var inputs = inputs
         let watchMetrics = inputs.watch.map { _ in WatchMetrics(registry: metrics.registry) }
@@ -93,11 +91,7 @@ public struct ListenerAssembly: Sendable {
             AccountNames(client: $0.lookupClient, logger: inputs.logger, metrics: watchMetrics)
         }
         if let names, inputs.enricher == nil { inputs.enricher = names }
-        let configuration = inputs.configuration
-        let settings = LiveSettings(
-            .init(
-                verifier: SignatureVerifier(keys: inputs.keys), routeTable: configuration.routeTable,
-                forwardedEvents: configuration.forwardedEvents, maxAge: configuration.maxAge))
+        let settings = LiveSettings(inputs.settings) { store.setPolicy($0.policy) }
         // Each send goes to the target its route has in the settings in force at that moment.
         let resolver: TargetResolver = { reference, firstDelivery in
             settings.current.routeTable.target(for: reference, firstDelivery: firstDelivery)
