@@ -142,7 +142,7 @@ public struct ListenerAssembly: Sendable {
                     logger: inputs.logger, statusFile: WatchStatus.url(stateDirectory: inputs.stateDirectory),
                     metrics: watchMetrics,
                     openIncidentKeys: { try? await store.openIncidentKeys() },
-                    submit: { await endpoint.recordFinding($0) }))
+                    submit: { await endpoint.recordFinding($0, body: $1) }))
         }
         // Deduplication records outlive the max_age in force by a day, so a replayed delivery is never
         // posted again, also after a SIGHUP raised max_age.
