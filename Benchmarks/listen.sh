@@ -10,8 +10,12 @@
 #
 #   Benchmarks/listen.sh                 # 64 connections, 15 s per server, 3 rounds
 #   DURATION=30s CONNECTIONS=64 ROUNDS=5 Benchmarks/listen.sh
+#   BINARY=/path/to/fivetran-notify Benchmarks/listen.sh    # skips the build
 #   COMPARE_BINARY=/path/to/older/fivetran-notify Benchmarks/listen.sh   # also runs an older build in
 #                                        # each round, as "before", for before/after figures in one run
+#   POSTGRES_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres Benchmarks/listen.sh
+#                                        # also runs the same listener on PostgreSQL in each round, as
+#                                        # "postgres" (a new database per round on that server; psql needed)
 #
 # Needs: wrk and webhook (Debian packages of those names), python3. Only 127.0.0.1 is used.
 set -euo pipefail
@@ -38,9 +42,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building the release binary (scratch path $SCRATCH)…" >&2
-swift build -c release --scratch-path "$SCRATCH" --product fivetran-notify >&2
-binary="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/fivetran-notify"
+if [ -n "${BINARY:-}" ]; then
+    binary=$BINARY
+else
+    echo "building the release binary (scratch path $SCRATCH)…" >&2
+    swift build -c release --scratch-path "$SCRATCH" --product fivetran-notify >&2
+    binary="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/fivetran-notify"
+fi
 
 key=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export BODIES_FILE="$work/bodies.tsv" WRK_THREADS="$THREADS"
@@ -116,10 +124,27 @@ listen_round() {
     echo "$name stored $stored distinct deliveries" >&2
 }
 
+# postgres_round PORT: the same as listen_round for the listener on a new PostgreSQL database.
+postgres_round() {
+    local port=$1 database="listen_bench_${round}_$$"
+    psql "$POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $database" >/dev/null
+    local url="${POSTGRES_ADMIN_URL%/*}/$database"
+    FIVETRAN_SIGNING_KEY=$key XDG_CONFIG_HOME="$work/config" "$binary" listen --dry-run --host 127.0.0.1 \
+        --port "$port" --state-dir "$work/state-postgres-$round" --database "$url" >/dev/null 2>"$work/postgres.log" &
+    pids+=($!)
+    local pid=$!
+    wait_for_port "$port"
+    run postgres "$pid" "http://127.0.0.1:$port/"
+    kill -TERM "$pid"
+    wait "$pid" || true
+    echo "postgres stored $(psql "$url" -tAc 'select count(*) from delivery') distinct deliveries" >&2
+}
+
 for round in $(seq 1 "$ROUNDS"); do
     # fivetran-notify listen --dry-run: verify + durable store (synchronous=FULL) + 200, on a new state.
     listen_round listen "$binary" $((BASE_PORT + 4 * round))
     if [ -n "${COMPARE_BINARY:-}" ]; then listen_round before "$COMPARE_BINARY" $((BASE_PORT + 4 * round + 3)); fi
+    if [ -n "${POSTGRES_ADMIN_URL:-}" ]; then postgres_round $((BASE_PORT + 40 + round)); fi
 
     # adnanh/webhook with an HMAC rule and /bin/true.
     port=$((BASE_PORT + 4 * round + 1))
@@ -156,7 +181,7 @@ def num(text):
     except ValueError:
         return float("nan")
 summary = {}
-for name in ("listen", "before", "webhook", "bare"):
+for name in ("listen", "before", "postgres", "webhook", "bare"):
     mine = [r for r in rows if r[0] == name]
     if not mine:
         continue
@@ -175,6 +200,10 @@ print("listen / webhook rate:  %.2f   (target >= 1.2)" % (listen["rps"] / webhoo
 print("listen / bare rate:     %.2f   (target >= 0.8)" % (listen["rps"] / bare["rps"]))
 print("listen / webhook p99:   %.2f   (target <= 0.33)" % (listen["p99"] / webhook["p99"]))
 print("listen peak RSS:        %.1f MB   (target <= 45)" % listen["rss"])
+if "postgres" in summary:
+    postgres = summary["postgres"]
+    print("postgres / listen rate: %.2f   (target >= 0.5)   CPU per request: %.2f"
+          % (postgres["rps"] / listen["rps"], postgres["cpu"] / listen["cpu"]))
 if "before" in summary:
     before = summary["before"]
     print("listen / before rate:   %.2f   CPU per request: %.2f" % (listen["rps"] / before["rps"], listen["cpu"] / before["cpu"]))
