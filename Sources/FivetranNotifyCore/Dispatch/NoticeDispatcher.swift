@@ -85,19 +85,37 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var consecutiveRateLimits = 0
         let name = destination.name
         let redacted = destination.redacted(target)
+        var incidentKeys: [Int64: String] = [:]
         while !Task.isCancelled {
-            guard var pending = await fetch(target), !pending.isEmpty else {
+            guard let fetched = await fetch(target), !fetched.isEmpty else {
                 await signal.wait(timeout: configuration.pollInterval)
+                continue
+            }
+            // Resolves told on a shared post wait until it may change again.
+            var owners = await sharedOwners(fetched, target: target, keys: &incidentKeys)
+            var pending = ready(fetched, owners: owners)
+            guard !pending.isEmpty else {
+                await signal.wait(timeout: untilReady(owners))
                 continue
             }
             let wait = pacer.reserve(now: clock.now())
             if wait > .zero {
                 do { try await clock.sleep(wait) } catch { return }
                 guard let again = await fetch(target), !again.isEmpty else { continue }
-                pending = again
+                owners = await sharedOwners(again, target: target, keys: &incidentKeys)
+                pending = ready(again, owners: owners)
+                guard !pending.isEmpty else { continue }
             }
             // A digest already partly sent finishes first: its parts are one notice, never split by a newer one.
             var message = pending.first { $0.partsSent > 0 } ?? pending[0]
+            if let owner = owners[message.id] {
+                // Every resolve waiting for the same shared post goes with it, as one notice.
+                let together = pending.filter { owners[$0.id]?.owner == owner.owner }
+                if together.count > 1 {
+                    guard let gathered = await gather(together, target: target) else { continue }
+                    message = gathered
+                }
+            }
             let alerts = pending.filter { $0.kind == .alert }
             // Oldest first: a digest or reminder due for a retry goes before new alerts are folded.
             let formsDigest = message.kind == .alert && alerts.count >= configuration.digestThreshold
@@ -151,6 +169,21 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         }
     }
 
+    /// The messages that may go now: all but resolves whose shared post may not change yet.
+    private func ready(_ pending: [OutgoingMessage], owners: [Int64: SharedPostOwner]) -> [OutgoingMessage] {
+        guard !owners.isEmpty else { return pending }
+        let now = clock.date()
+        return pending.filter { message in owners[message.id].map { readyAt($0) <= now } ?? true }
+    }
+
+    /// How long to wait when every waiting message is a resolve held for its shared post.
+    private func untilReady(_ owners: [Int64: SharedPostOwner]) -> Duration {
+        let now = clock.date()
+        let soonest =
+            owners.values.map { readyAt($0).timeIntervalSince(now) }.min() ?? configuration.pollInterval.seconds
+        return min(configuration.pollInterval, .milliseconds(Int(max(soonest, 0.01) * 1000)))
+    }
+
     private func fetch(_ target: String) async -> [OutgoingMessage]? {
         do {
             // A kind that never digests (PagerDuty) needs only the next message, not a thousand rows a send.
@@ -196,12 +229,24 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var wait = Duration.seconds(1)
         while await persist({ () async throws -> Bool in
             // The post first: nothing more is sent about the incident before it is known.
-            if let post {
+            if let post, let shared = post.shared {
+                try await self.store.settleSharedResolves(
+                    owner: shared.owner.owner, post: post.post, incidents: shared.incidents,
+                    destination: message.destination, at: self.clock.date())
+            } else if let post {
                 try await self.store.recordPost(
                     post.post, incident: post.incident, destination: message.destination, open: post.open,
                     at: self.clock.date())
                 try await self.store.recordSharedPost(
                     post.post, incidents: post.members, destination: message.destination, at: self.clock.date())
+                if post.members.isEmpty {
+                    // A post of its own: the incident no longer shares a digest's.
+                    try await self.store.leaveSharedPost(incident: post.incident, destination: message.destination)
+                } else {
+                    try await self.store.recordShares(
+                        owner: post.incident, post: post.post, incidents: post.members,
+                        destination: message.destination)
+                }
             }
             if isLastPart {
                 try await self.store.markDelivered(message.id, at: self.clock.date())
@@ -263,20 +308,22 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     /// The notice a message holds, with its deliveries read back from the store and their names filled
     /// in (`enrich`).
-    private func notice(_ message: OutgoingMessage) async throws -> Notice {
+    private func notice(_ message: OutgoingMessage, shared: SharedResolve?, target: String) async throws -> Notice {
         let deliveries = try await store.deliveries(ids: message.deliveryIds).map { stored in
             (try? Delivery.parse(stored.body))
                 ?? Delivery(raw: ["event": .string(stored.event), "connector_id": .string(stored.subject)])
         }
-        return Notice(
+        var notice = Notice(
             id: message.id, kind: message.kind, deliveries: await enrich(deliveries), failures: message.failures,
             since: message.since, createdAt: message.createdAt, legacySlackPayload: message.legacyPayload)
+        if let shared { notice.sharedPost = try await progress(of: shared, target: target) }
+        return notice
     }
 
     /// Names looked up for every delivery of a notice together, waiting at most `nameWait` (real time) for
     /// all of them: what is not known by then goes with ids (watch.md: "a notice waits at most 2 s for
     /// all its names together").
-    private func enrich(_ deliveries: [Delivery]) async -> [Delivery] {
+    func enrich(_ deliveries: [Delivery]) async -> [Delivery] {
         guard let enricher, !deliveries.isEmpty else { return deliveries }
         let found = Locked<[Int: Delivery]>([:])
         let done = WakeSignal()
@@ -305,12 +352,14 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     /// The bodies a message sends, fixed the first time it is taken up (names looked up then) and read
     /// back on every later attempt, so a retry, a restart or a replay sends what was decided; with the
     /// number of them already sent.
-    private func parts(of message: OutgoingMessage) async throws -> (bodies: [Data], sent: Int) {
+    private func parts(of message: OutgoingMessage, shared: SharedResolve?, target: String) async throws -> (
+        bodies: [Data], sent: Int
+    ) {
         let frozen = try await store.frozenParts(message.id)
         guard frozen.isEmpty else { return (frozen, message.partsSent) }
         // A digest renders as of when it was formed.
         let now = message.kind == .digest ? message.createdAt : clock.date()
-        let bodies = destination.render(try await notice(message), now: now)
+        let bodies = destination.render(try await notice(message, shared: shared, target: target), now: now)
         // Parts sent by a release that did not fix them may have said other things than these: every
         // part is sent again, so every connector is posted (at least once) rather than some never.
         let restart = message.partsSent > 0
@@ -327,6 +376,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var open: Bool
         /// A digest's incidents: its post is theirs too, where none is open.
         var members: [String] = []
+        /// Resolves told on a shared post: `incident` is the post's owner, and these incidents recovered.
+        var shared: SharedResolve?
     }
 
     /// Sends the message's next body; says what came of it, whether that body was its last, and the post
@@ -338,9 +389,13 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         let sent: Int
         var incident: String?
         var known: IncidentPost?
+        var shared: SharedResolve?
         do {
-            (bodies, sent) = try await parts(of: message)
-            if destination.capabilities.keepsPosts, let key = try await postKey(of: message) {
+            if destination.capabilities.keepsPosts { shared = try await sharedResolve(of: message, target: target) }
+            (bodies, sent) = try await parts(of: message, shared: shared, target: target)
+            var key = shared?.owner.owner
+            if key == nil { key = try await postKey(of: message) }
+            if destination.capabilities.keepsPosts, let key {
                 incident = key
                 known = try await store.post(incident: key, destination: target)
             }
@@ -370,8 +425,9 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         metrics?.sent(latency: clock.now() - started)
         let closes = message.kind == .resolved && isLastPart
         guard let post = answered ?? (closes ? given : nil) else { return (outcome, isLastPart, nil) }
-        var kept = KeptPost(incident: incident, post: post, open: !closes)
-        if message.kind == .digest || message.deliveryIds.count > 1, sent == 0, answered != nil {
+        // Resolves told on a shared post settle with their last part.
+        var kept = KeptPost(incident: incident, post: post, open: !closes, shared: closes ? shared : nil)
+        if shared == nil, message.kind == .digest || message.deliveryIds.count > 1, sent == 0, answered != nil {
             kept.members = (try? await memberKeys(of: message)) ?? []
         }
         return (outcome, isLastPart, kept)
@@ -389,7 +445,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     /// The incident a message's post belongs to: its incident key, or its own for a digest.
     private func postKey(of message: OutgoingMessage) async throws -> String? {
-        if message.kind == .digest || message.deliveryIds.count > 1 { return "digest:\(message.id)" }
+        if message.kind == .digest || message.deliveryIds.count > 1 { return Self.ownerKey(ofDigest: message.id) }
         guard let last = message.deliveryIds.last,
             let stored = try await store.deliveries(ids: [last]).first,
             let delivery = try? Delivery.parse(stored.body)

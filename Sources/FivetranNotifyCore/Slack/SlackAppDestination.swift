@@ -29,9 +29,10 @@ public struct SlackAppDestination: NoticeDestination {
     public var kind: DestinationKind { .slackApp }
 
     /// A recovery updates the parent whether or not `notify_resolved` is on (an update notifies no one);
-    /// every notice about an incident knows its parent.
+    /// every notice about an incident knows its parent; a digest's parent counts its recovered
+    /// connectors, updated at most once a minute (slack-app.md "Digests").
     public static var capabilities: DestinationCapabilities {
-        DestinationCapabilities(alwaysHearsResolves: true, keepsPosts: true)
+        DestinationCapabilities(alwaysHearsResolves: true, keepsPosts: true, sharedPostInterval: .seconds(60))
     }
 
     /// A channel id (`C…`, `G…`) or `#name`.
@@ -89,6 +90,8 @@ public struct SlackAppDestination: NoticeDestination {
                     reply: SlackAppLayout.reminderReply(latest, failuresSince: failures, since: since, now: now)
                         .message, failure: latest.raw)
             ]
+        case .resolved where notice.sharedPost != nil:
+            plans = sharedRecovery(notice, now: now)
         case .resolved:
             guard let success = notice.deliveries.last else { return [] }
             let since = notice.since ?? notice.createdAt
@@ -109,6 +112,22 @@ public struct SlackAppDestination: NoticeDestination {
             ]
         }
         return plans.map(\.encoded)
+    }
+
+    /// Connectors of a digest recovered: the digest's parent with their count (green when all have),
+    /// updated with the first reply naming them; further replies when the names need several.
+    private func sharedRecovery(_ notice: Notice, now: Date) -> [SlackAppPlan] {
+        guard let progress = notice.sharedPost else { return [] }
+        let total = max(Set(progress.announced.map(\.subjectKey)).count, progress.members)
+        let done = progress.allRecovered ? total : min(progress.recovered.count, total)
+        let replies = SlackAppLayout.sharedRecoveryReplies(
+            notice.deliveries, done: done, total: total, broadcast: notifyResolved(), now: now)
+        guard let first = replies.first else { return [] }
+        let parent = SlackAppLayout.sharedParent(
+            announced: progress.announced, announcedAt: progress.announcedAt, recoveredIncidents: progress.recovered,
+            allRecovered: progress.allRecovered)
+        return [SlackAppPlan(step: .sharedRecovery, parent: parent, reply: first.message, broadcast: first.broadcast)]
+            + replies.dropFirst().map { SlackAppPlan(step: .page, parent: $0.message) }
     }
 
     /// The buttons of a failure's parent: only with a signing secret (which turns on the actions endpoint).
@@ -159,6 +178,16 @@ public struct SlackAppDestination: NoticeDestination {
                 return await postParent(plan.parent ?? reply, failure: plan.failure ?? parent.failure, channel: channel)
             case .failure(let failure): return (failure.sendOutcome, nil)
             }
+        case .sharedRecovery:
+            guard let reply = plan.reply else { return (.delivered, nil) }
+            guard let parent else {
+                // The digest was not posted with the token: only notify_resolved says it anew.
+                guard plan.broadcast else { return (.delivered, nil) }
+                return await postParent(reply, failure: nil, channel: channel)
+            }
+            guard let updated = plan.parent else { return await replyUnder(parent, reply, broadcast: plan.broadcast) }
+            return await updateThenReply(
+                parent, to: updated, failure: nil, reply: reply, broadcast: plan.broadcast, channel: channel)
         case .recovery:
             guard let recovery = plan.recovery, let reply = plan.reply else { return (.delivered, nil) }
             let last = Delivery(raw: parent?.failure ?? recovery.success)
