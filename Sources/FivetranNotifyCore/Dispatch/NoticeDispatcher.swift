@@ -17,6 +17,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     let metrics: (any DispatchMetrics)?
     let enricher: (any DeliveryEnricher)?
     let resolver: TargetResolver?
+    /// One pacer per place sent to (the resolved target), shared by the workers of every route to it.
+    let pacers: SharedPacers
 
     /// - Parameter resolver: finds the target a stored `TargetReference` names in the running
     ///   listener's configuration, at the moment of each send; without one only literal targets are sent.
@@ -38,6 +40,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         self.logger = logger
         self.metrics = metrics
         self.enricher = enricher
+        pacers = SharedPacers(
+            interval: configuration.unpaced ? .zero : configuration.pacingInterval, burst: configuration.burst)
     }
 
     public func run() async throws {
@@ -79,8 +83,6 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     /// Sends one target's messages, oldest first, until cancelled.
     private func work(target: String, signal: WakeSignal) async {
-        var pacer = Pacer(
-            interval: configuration.unpaced ? .zero : configuration.pacingInterval, burst: configuration.burst)
         var consecutiveFailures = 0
         var consecutiveRateLimits = 0
         let name = destination.name
@@ -98,7 +100,9 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 await signal.wait(timeout: untilReady(owners))
                 continue
             }
-            let wait = pacer.reserve(now: clock.now())
+            // Paced per place, not per route: routes that share a channel share its pace.
+            let place = await resolve(target, for: pending[0]) ?? target
+            let wait = pacers.reserve(place, now: clock.now())
             if wait > .zero {
                 do { try await clock.sleep(wait) } catch { return }
                 guard let again = await fetch(target), !again.isEmpty else { continue }
@@ -141,7 +145,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 await retryLater(message, reason: "HTTP 429 rate limited", after: pause)
                 logger.warning("<-- \(name) 429: rate limited, waiting \(pause.secondsText)", metadata: fields)
                 do { try await clock.sleep(pause) } catch { return }
-                pacer.resumeAfterPause(now: clock.now())
+                pacers.resumeAfterPause(place, now: clock.now())
             case .transient(let reason):
                 consecutiveFailures += 1
                 let delay = configuration.backoff.delay(attempt: consecutiveFailures, random: clock.random())

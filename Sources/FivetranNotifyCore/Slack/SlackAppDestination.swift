@@ -15,12 +15,26 @@ public struct SlackAppDestination: NoticeDestination {
     let notifyResolved: @Sendable () -> Bool
     public let dryRun: Bool
 
+    /// `chat.update` is Tier 3, "50+ per minute" per workspace: one token's updates, however many
+    /// channels, go at most one per 1.25 s after a burst of 2, so never more than 50 in any minute.
+    public static let updateInterval = Duration.milliseconds(1250)
+    public static let updateBurst = 2
+
+    /// - Parameter clock: paces `chat.update` (`updateInterval`).
     public init(
         options: SlackAppOptions, transport: any HTTPTransport, logger: Logger, dryRun: Bool = false,
-        notifyResolved: @escaping @Sendable () -> Bool = { false }
+        notifyResolved: @escaping @Sendable () -> Bool = { false }, clock: ServiceClock = .live
     ) {
         self.options = options
-        client = SlackWebAPIClient(baseURL: options.apiURL, token: options.token, transport: transport)
+        var client = SlackWebAPIClient(baseURL: options.apiURL, token: options.token, transport: transport)
+        if !dryRun {
+            let pacers = SharedPacers(interval: Self.updateInterval, burst: Self.updateBurst)
+            client.updatePace = {
+                let wait = pacers.reserve("chat.update", now: clock.now())
+                if wait > .zero { try? await clock.sleep(wait) }
+            }
+        }
+        self.client = client
         self.logger = logger
         self.dryRun = dryRun
         self.notifyResolved = notifyResolved
