@@ -425,7 +425,17 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         // A closed incident's post is the past: a new incident starts a new one.
         let given = known.flatMap { $0.open ? $0.post : nil }
         let (outcome, answered) = await destination.send(bodies[sent], to: resolved, post: given)
-        guard outcome == .delivered else { return (outcome, isLastPart, nil) }
+        guard outcome == .delivered else {
+            // A step posted a new post before a later one failed: it is the incident's from now on, so
+            // the retry builds on it instead of posting it again.
+            if let answered, answered != given {
+                await persist {
+                    try await self.store.recordPost(
+                        answered, incident: incident, destination: target, open: true, at: self.clock.date())
+                }
+            }
+            return (outcome, isLastPart, nil)
+        }
         metrics?.sent(latency: clock.now() - started)
         let closes = message.kind == .resolved && isLastPart
         guard let post = answered ?? (closes ? given : nil) else { return (outcome, isLastPart, nil) }

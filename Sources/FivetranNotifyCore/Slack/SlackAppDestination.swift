@@ -42,6 +42,9 @@ public struct SlackAppDestination: NoticeDestination {
 
     public var kind: DestinationKind { .slackApp }
 
+    /// Whether the bot token works (`auth.test`): whose it is, or why Slack refused it.
+    public func checkToken() async -> Result<SlackAuthIdentity, SlackAPIFailure> { await client.authTest() }
+
     /// A recovery updates the parent whether or not `notify_resolved` is on (an update notifies no one);
     /// every notice about an incident knows its parent; a digest's parent counts its recovered
     /// connectors, updated at most once a minute (slack-app.md "Digests").
@@ -281,7 +284,9 @@ public struct SlackAppDestination: NoticeDestination {
         }
         switch await client.postMessage(reply, to: current.channel, inThreadOf: current.ts, broadcast: broadcast) {
         case .success: return (.delivered, newPost)
-        case .failure(let problem): return (problem.sendOutcome, nil)
+        // The parent as it now is stays the incident's post (kept even though the notice is retried), so
+        // the retry updates it again rather than posting a new parent twice.
+        case .failure(let problem): return (problem.sendOutcome, newPost)
         }
     }
 

@@ -25,6 +25,8 @@ final class FakeSlackWebAPI: Sendable {
         case rateLimited(retryAfter: String?)
         /// Any status and body.
         case raw(status: Int, body: String, contentType: String = "text/html")
+        /// Answered as the fake answers unscripted calls (to script a later call).
+        case pass
     }
 
     /// One call as the fake received it.
@@ -136,7 +138,7 @@ final class FakeSlackWebAPI: Sendable {
             return Response(
                 status: .init(code: status), headers: [.contentType: contentType],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
-        case nil:
+        case .pass?, nil:
             break
         }
 

@@ -287,6 +287,28 @@ import Testing
         }
     }
 
+    @Test func aNewParentIsKeptEvenWhenTheReplyAfterItFailsSoTheRetryDoesNotPostItTwice() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            try await ListenerHarness.with(
+                slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake)
+            ) { listener throws in
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+                let first = try #require(fake.messages.first)
+                fake.deleteMessage(ts: first.ts)
+                // The update finds the parent gone, the new parent is posted, the reply under it fails.
+                fake.script(.pass, .pass, .raw(status: 503, body: "down"))
+                #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(await eventually { try await listener.store.counts().delivered == 2 })
+                let parents = fake.messages.filter { $0.threadTS == nil }
+                #expect(parents.count == 1)
+                let parent = try #require(parents.first)
+                #expect(parent.text.contains("Recovered — pg"))
+                #expect(fake.messages.filter { $0.threadTS == parent.ts }.count == 1)
+            }
+        }
+    }
+
     @Test func aPermanentRefusalIsKeptAsFailedWithTheFix() async throws {
         try await FakeSlackWebAPI.with { fake in
             fake.script(.error("not_in_channel"))
