@@ -52,6 +52,13 @@ extension DeliveryStore {
 
     /// The incident no longer shares a post: it has one of its own now.
     public func leaveSharedPost(incident: String, destination: String) async throws {
+        // Most incidents never shared one: no write for them.
+        let shares = try await pool.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS(SELECT 1 FROM post_share WHERE incident = ? AND destination = ?)",
+                arguments: [incident, destination]) ?? false
+        }
+        guard shares else { return }
         try await pool.write { db in
             try db.execute(
                 sql: "DELETE FROM post_share WHERE incident = ? AND destination = ?",
