@@ -238,9 +238,9 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                     owner: shared.owner.owner, post: post.post, incidents: shared.incidents,
                     destination: message.destination, at: self.clock.date())
             } else if let post {
-                try await self.store.recordPost(
+                try await self.keep(
                     post.post, incident: post.incident, destination: message.destination, open: post.open,
-                    at: self.clock.date())
+                    given: post.given)
                 try await self.store.recordSharedPost(
                     post.post, incidents: post.members, destination: message.destination, at: self.clock.date())
                 if post.members.isEmpty {
@@ -262,6 +262,33 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             do { try await clock.sleep(wait) } catch { return }
             wait = min(wait * 2, .seconds(30))
         }
+    }
+
+    /// Records what a send made of the post it was given (`given`), over what people did to the post
+    /// meanwhile (a click recorded while the send was in flight): a recovery closes the post as it is
+    /// now; a changed post is written over the one it was made from, else merged with the newer one
+    /// by the destination (`NoticeDestination.mergePost`).
+    private func keep(_ post: String, incident: String, destination target: String, open: Bool, given: String?)
+        async throws
+    {
+        let now = clock.date()
+        if post == given, !open {
+            try await store.closePost(incident: incident, destination: target, at: now)
+            return
+        }
+        var expected = given
+        var merged = post
+        for _ in 0..<3 {
+            if try await store.replacePost(
+                merged, incident: incident, destination: target, open: open, at: now, expecting: expected)
+            {
+                return
+            }
+            let current = try await store.post(incident: incident, destination: target)
+            merged = current.map { destination.mergePost(post, given: given, current: $0.post) } ?? post
+            expected = current.flatMap { $0.open ? $0.post : nil }
+        }
+        try await store.recordPost(merged, incident: incident, destination: target, open: open, at: now)
     }
 
     private func logWithdrawn(_ message: OutgoingMessage) {
@@ -382,6 +409,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var members: [String] = []
         /// Resolves told on a shared post: `incident` is the post's owner, and these incidents recovered.
         var shared: SharedResolve?
+        /// The post the send was given (what `post` was made from).
+        var given: String?
     }
 
     /// Sends the message's next body; says what came of it, whether that body was its last, and the post
@@ -430,8 +459,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             // the retry builds on it instead of posting it again.
             if let answered, answered != given {
                 await persist {
-                    try await self.store.recordPost(
-                        answered, incident: incident, destination: target, open: true, at: self.clock.date())
+                    try await self.keep(answered, incident: incident, destination: target, open: true, given: given)
                 }
             }
             return (outcome, isLastPart, nil)
@@ -440,7 +468,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         let closes = message.kind == .resolved && isLastPart
         guard let post = answered ?? (closes ? given : nil) else { return (outcome, isLastPart, nil) }
         // Resolves told on a shared post settle with their last part.
-        var kept = KeptPost(incident: incident, post: post, open: !closes, shared: closes ? shared : nil)
+        var kept = KeptPost(
+            incident: incident, post: post, open: !closes, shared: closes ? shared : nil, given: given)
         if shared == nil, message.kind == .digest || message.deliveryIds.count > 1, sent == 0, answered != nil {
             kept.members = (try? await memberKeys(of: message)) ?? []
         }

@@ -70,6 +70,25 @@ public struct SlackAppDestination: NoticeDestination {
             ?? TargetReference(encoded: target)?.redacted ?? "slack channel (unreadable target)"
     }
 
+    /// A send's post merged with a click recorded while it was in flight: the send's message and
+    /// failure, and what people did (acknowledged, muted) unless the send itself changed that (a new
+    /// status or reason ends an acknowledgement).
+    public func mergePost(_ answered: String, given: String?, current: String) -> String {
+        guard var merged = SlackAppPost(encoded: answered), let now = SlackAppPost(encoded: current) else {
+            return answered
+        }
+        let before = given.flatMap(SlackAppPost.init(encoded:))
+        if merged.acknowledgedBy == before?.acknowledgedBy && merged.acknowledgedAt == before?.acknowledgedAt {
+            merged.acknowledgedBy = now.acknowledgedBy
+            merged.acknowledgedAt = now.acknowledgedAt
+        }
+        if merged.mutedBy == before?.mutedBy && merged.mutedUntil == before?.mutedUntil {
+            merged.mutedBy = now.mutedBy
+            merged.mutedUntil = now.mutedUntil
+        }
+        return merged.encoded
+    }
+
     /// What `status` shows of a post this destination stored: its link, who acknowledged or muted it.
     public static func summary(ofPost post: String) -> PostSummary? { SlackAppPost.summary(ofStored: post) }
 

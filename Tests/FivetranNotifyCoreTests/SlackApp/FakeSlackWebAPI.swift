@@ -27,6 +27,8 @@ final class FakeSlackWebAPI: Sendable {
         case raw(status: Int, body: String, contentType: String = "text/html")
         /// Answered as the fake answers unscripted calls (to script a later call).
         case pass
+        /// Answered as usual, after this long (a send in flight while the test acts).
+        case slow(Duration)
     }
 
     /// One call as the fake received it.
@@ -138,6 +140,8 @@ final class FakeSlackWebAPI: Sendable {
             return Response(
                 status: .init(code: status), headers: [.contentType: contentType],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        case .slow(let wait)?:
+            try? await Task.sleep(for: wait)
         case .pass?, nil:
             break
         }
