@@ -99,7 +99,7 @@ public struct ListenerAssembly: Sendable {
         let catalog = DestinationCatalog(
             transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
             logger: inputs.logger, dryRun: inputs.dryRun, slackApp: inputs.slackApp,
-            notifyResolved: { store.noticePolicy.notifyResolved })
+            notifyResolved: { store.noticePolicy.notifyResolved }, clock: inputs.clock)
         let dispatchers = Self.dispatchers(inputs, catalog: catalog, store: store, metrics: metrics, resolver: resolver)
         // Buttons: clicks are taken only with a signing secret (else the actions path is 404).
         var slackActions: SlackActionsEndpoint?
