@@ -345,6 +345,9 @@ def main(binary, work):
         print("  every parent green after %s (%d of %d green); at most %d chat.update in any 60 s"
               % ("%.1f s" % green if green is not None else "— not all", count, len(parents),
                  most_updates_in_a_minute(phase)))
+        told, count = named_after(began, phase)
+        print("  every recovery told in a thread after %s (%d of %d named)"
+              % ("%.1f s" % told if told is not None else "— not all", count, STORM))
         if clicker.latencies:
             print("button clicks during both storms (%d, %d not answered 200): answered p50 %.1f ms, p99 %.1f ms"
                   % (len(clicker.latencies), clicker.bad, percentile(clicker.latencies, 50) * 1000,

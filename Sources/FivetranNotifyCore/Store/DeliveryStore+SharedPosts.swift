@@ -35,10 +35,15 @@ extension DeliveryStore {
     }
 
     /// Records that each of `incidents` whose post is now `post` (`recordSharedPost` gave it to those
-    /// with none open) shares the post kept under `owner`.
+    /// with none open) shares the post kept under `owner`. Shares recorded under that key before (a
+    /// pruned message whose id was used again) are forgotten first.
     public func recordShares(owner: String, post: String, incidents: [String], destination: String) async throws {
         guard !incidents.isEmpty else { return }
         try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM post_share WHERE owner = ? AND destination = ? AND incident NOT IN ("
+                    + Array(repeating: "?", count: incidents.count).joined(separator: ",") + ")",
+                arguments: StatementArguments([owner, destination] + incidents))
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO post_share (incident, destination, owner, recovered)
