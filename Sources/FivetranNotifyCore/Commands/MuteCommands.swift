@@ -16,7 +16,7 @@ public enum MuteCommands {
     }
 
     private static func add(
-        target: Mute.Target, for duration: Duration, reason: String?, store: DeliveryStore, context: CommandContext
+        target: Mute.Target, for duration: Duration, reason: String?, store: any StateStore, context: CommandContext
     ) async throws {
         let now = context.now()
         let seconds = Double(duration.components.seconds)

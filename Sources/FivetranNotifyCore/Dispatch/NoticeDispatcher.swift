@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// sends a delivered one again. It knows no destination's format: the destination renders and reads
 /// answers (`NoticeDestination`); this schedules and records.
 public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Sendable {
-    let store: DeliveryStore
+    let store: any StateStore
     let destination: Destination
     let configuration: DispatcherConfiguration
     let clock: ServiceClock
@@ -21,7 +21,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     /// - Parameter resolver: finds the target a stored `TargetReference` names in the running
     ///   listener's configuration, at the moment of each send; without one only literal targets are sent.
     public init(
-        store: DeliveryStore,
+        store: any StateStore,
         destination: Destination,
         configuration: DispatcherConfiguration = .init(),
         clock: ServiceClock = .live,

@@ -171,7 +171,7 @@ public struct ListenerAssembly: Sendable {
     /// One dispatcher per destination kind: each kind has its own queue, pacing and retries, so an
     /// outage of one never delays another.
     private static func dispatchers(
-        _ inputs: Inputs, catalog: DestinationCatalog, store: DeliveryStore, metrics: ListenerMetrics,
+        _ inputs: Inputs, catalog: DestinationCatalog, store: any StateStore, metrics: ListenerMetrics,
         resolver: @escaping TargetResolver
     ) -> [any Service] {
         func dispatcher<Destination: NoticeDestination>(_ destination: Destination) -> any Service {

@@ -83,7 +83,7 @@ public struct StatusReport: Encodable, Sendable {
     /// Reads the report from the store.
     /// - Parameter describePost: what a destination's kept post says (its link, who acknowledged or muted).
     public static func load(
-        from store: DeliveryStore, now: Date, describePost: (String) -> PostSummary? = { _ in nil }
+        from store: any StateStore, now: Date, describePost: (String) -> PostSummary? = { _ in nil }
     ) async throws -> StatusReport {
         let counts = try await store.counts()
         var destinations: [String: Counts] = [:]
