@@ -85,8 +85,20 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var consecutiveRateLimits = 0
         let name = destination.name
         let redacted = destination.redacted(target)
+        // On a shared store only one node sends to a target at a time (pacing and digests hold for the
+        // cluster): it holds the target while it has messages for it, and gives it up when it has none.
+        var holding = false
         while !Task.isCancelled {
             guard var pending = await fetch(target), !pending.isEmpty else {
+                if holding {
+                    holding = false
+                    try? await store.releaseDestination(target)
+                }
+                await signal.wait(timeout: configuration.pollInterval)
+                continue
+            }
+            holding = await hold(target)
+            guard holding else {
                 await signal.wait(timeout: configuration.pollInterval)
                 continue
             }
@@ -162,6 +174,16 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             logger.error("cannot read the outbox: \(store.failureText(error))")
             try? await clock.sleep(.seconds(1))
             return nil
+        }
+    }
+
+    /// Whether this node may send to the target now (always on a single node).
+    private func hold(_ target: String) async -> Bool {
+        do {
+            return try await store.holdDestination(target)
+        } catch {
+            if !(error is CancellationError) { logger.error("cannot update the outbox: \(store.failureText(error))") }
+            return false
         }
     }
 
