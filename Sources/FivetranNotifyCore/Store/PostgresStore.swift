@@ -419,6 +419,38 @@ public final class PostgresStore: StateStore {
 
     // MARK: Cluster
 
+    public func sentByNode() async throws -> [String: Int] {
+        try await read { connection in
+            var counts: [String: Int] = [:]
+            for row in try await connection.run(
+                "SELECT sentBy, COUNT(*) FROM message WHERE sentBy IS NOT NULL GROUP BY sentBy")
+            {
+                let (node, count) = try row.decode((String, Int).self)
+                counts[node] = count
+            }
+            return counts
+        }
+    }
+
+    public func senders(incidents: [String]) async throws -> [String: String] {
+        guard !incidents.isEmpty else { return [:] }
+        return try await read { connection in
+            var found: [String: String] = [:]
+            for row in try await connection.run(
+                """
+                SELECT message_incident.incident, message.sentBy FROM message_incident
+                JOIN message ON message.id = message_incident.message
+                WHERE message_incident.incident = ANY(\(incidents)) AND message.sentBy IS NOT NULL
+                ORDER BY message.deliveredAt
+                """)
+            {
+                let (incident, node) = try row.decode((String, String).self)
+                found[incident] = node
+            }
+            return found
+        }
+    }
+
     public func holdDestination(_ target: String) async throws -> Bool {
         let me = nodeId
         let lease = claimLease.seconds

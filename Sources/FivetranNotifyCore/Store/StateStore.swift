@@ -134,6 +134,10 @@ public protocol StateStore: AnyObject, Sendable {
     func holdSingleton(_ name: String, lease: Duration) async throws -> Bool
     /// Who this process is to the people reading logs and `status` (`--node-name`), nil on one node.
     var nodeName: String? { get }
+    /// For `status`: how many delivered messages each node sent (empty on one node).
+    func sentByNode() async throws -> [String: Int]
+    /// For `status`: per incident key, the node that sent the latest delivered message about it.
+    func senders(incidents: [String]) async throws -> [String: String]
 }
 
 extension StateStore {

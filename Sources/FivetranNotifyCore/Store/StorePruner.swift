@@ -46,7 +46,8 @@ public struct StorePruner: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await pruneOnce()
+                    // One node of a cluster prunes; another takes over once its lease ran out.
+                    if try await store.holdSingleton("prune", lease: interval * 2) { try await pruneOnce() }
                 } catch is CancellationError {
                     return
                 } catch {

@@ -103,10 +103,10 @@ final class TestPostgres: Sendable {
         let data = directory.appendingPathComponent("data").path
         if asRoot {
             // The server refuses to run as root: the postgres user owns the directory and runs it.
-            _ = try run("/bin/chown", ["-R", "postgres:postgres", directory.path])
+            _ = try await run("/bin/chown", ["-R", "postgres:postgres", directory.path])
         }
         let owner = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
-        let initdb = try run(
+        let initdb = try await run(
             owner.first ?? bin.appendingPathComponent("initdb").path,
             Array(owner.dropFirst())
                 + (asRoot ? [bin.appendingPathComponent("initdb").path] : [])
@@ -184,7 +184,18 @@ final class TestPostgres: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    private static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs a command to its end on a thread of its own (never blocking the tests' cooperative threads).
+    private static func run(_ executable: String, _ arguments: [String]) async throws -> (
+        status: Int32, output: String
+    ) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runBlocking(executable, arguments) }) }.start()
+        }
+    }
+
+    private static func runBlocking(_ executable: String, _ arguments: [String]) throws -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
