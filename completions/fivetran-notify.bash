@@ -173,13 +173,13 @@ _fivetran-notify() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    webhook|keygen|listen|send-test|mute|status|replay|route|slack|help)
+    webhook|keygen|listen|send-test|mute|status|replay|route|slack|db|help)
         # Offer subcommand argument completions
         "_fivetran-notify_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'webhook keygen listen send-test mute status replay route slack help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'webhook keygen listen send-test mute status replay route slack db help' -- "${cur}"))
         ;;
     esac
 }
@@ -417,7 +417,7 @@ _fivetran-notify_listen() {
     repeating_flags=()
     non_repeating_flags=(--no-watch --dry-run --notify-resolved --no-notify-resolved --version -h --help)
     repeating_options=()
-    non_repeating_options=(--host --port --path --state-dir --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --slack-channel --slack-bot-token --slack-signing-secret --slack-actions-path --api-key --api-secret --api-url --ca-file --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections --max-body-memory)
+    non_repeating_options=(--host --port --path --state-dir --database --node-name --slack-webhook-url --pagerduty-routing-key --teams-webhook-url --forward-url --slack-channel --slack-bot-token --slack-signing-secret --slack-actions-path --api-key --api-secret --api-url --ca-file --watch-every --public-url --events --signing-key-file --tls-cert --tls-key --log-format --remind-every --max-age --request-timeout --max-connections --max-body-memory)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -433,6 +433,12 @@ _fivetran-notify_listen() {
         ;;
     '--state-dir')
         __fivetran-notify_add_completions -d
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    '--node-name')
         return
         ;;
     '--slack-webhook-url')
@@ -573,7 +579,7 @@ _fivetran-notify_mute_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--connector --group --event --for --reason --state-dir)
+    non_repeating_options=(--connector --group --event --for --reason --state-dir --database)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
@@ -598,6 +604,9 @@ _fivetran-notify_mute_add() {
         __fivetran-notify_add_completions -d
         return
         ;;
+    '--database')
+        return
+        ;;
     esac
 }
 
@@ -605,13 +614,16 @@ _fivetran-notify_mute_list() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-dir)
+    non_repeating_options=(--state-dir --database)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-dir')
         __fivetran-notify_add_completions -d
+        return
+        ;;
+    '--database')
         return
         ;;
     esac
@@ -621,7 +633,7 @@ _fivetran-notify_mute_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--connector --group --event --state-dir)
+    non_repeating_options=(--connector --group --event --state-dir --database)
     __fivetran-notify_offer_flags_options 1
 
     # Offer option value completions
@@ -640,6 +652,9 @@ _fivetran-notify_mute_remove() {
         __fivetran-notify_add_completions -d
         return
         ;;
+    '--database')
+        return
+        ;;
     esac
 }
 
@@ -647,13 +662,16 @@ _fivetran-notify_status() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-dir)
+    non_repeating_options=(--state-dir --database)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-dir')
         __fivetran-notify_add_completions -d
+        return
+        ;;
+    '--database')
         return
         ;;
     esac
@@ -663,13 +681,16 @@ _fivetran-notify_replay() {
     repeating_flags=()
     non_repeating_flags=(--failed --version -h --help)
     repeating_options=()
-    non_repeating_options=(--state-dir)
+    non_repeating_options=(--state-dir --database)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--state-dir')
         __fivetran-notify_add_completions -d
+        return
+        ;;
+    '--database')
         return
         ;;
     esac
@@ -761,6 +782,48 @@ _fivetran-notify_slack_manifest() {
         return
         ;;
     '--actions-path'|'--slack-actions-path')
+        return
+        ;;
+    esac
+}
+
+_fivetran-notify_db() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __fivetran-notify_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    import)
+        # Offer subcommand argument completions
+        "_fivetran-notify_db_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'import' -- "${cur}"))
+        ;;
+    esac
+}
+
+_fivetran-notify_db_import() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--from-state-dir --database)
+    __fivetran-notify_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--from-state-dir')
+        __fivetran-notify_add_completions -d
+        return
+        ;;
+    '--database')
         return
         ;;
     esac

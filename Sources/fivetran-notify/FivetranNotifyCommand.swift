@@ -9,7 +9,7 @@ struct FivetranNotifyCommand: AsyncParsableCommand {
         version: FivetranNotify.version,
         subcommands: [
             Webhook.self, Keygen.self, Listen.self, SendTest.self, Mute.self, Status.self, Replay.self, Route.self,
-            Slack.self,
+            Slack.self, Db.self,
         ]
     )
 }

@@ -42,6 +42,17 @@ extension FivetranNotifyCommand {
             completion: .directory)
         var stateDir: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "The PostgreSQL that several listeners share (postgres://user:password@host:5432/dbname?sslmode=require; "
+                    + "else FIVETRAN_NOTIFY_DATABASE_URL, else database_url in config.toml). Default: SQLite in the "
+                    + "state directory.",
+                valueName: "url"))
+        var database: String?
+
+        @Option(help: "This listener's name in log lines and in status, with --database (default: the host name).")
+        var nodeName: String?
+
         @Option(help: "The Slack incoming-webhook URL (else SLACK_WEBHOOK_URL, else slack_webhook_url in config.toml).")
         var slackWebhookUrl: String?
 
@@ -232,6 +243,8 @@ extension FivetranNotifyCommand {
             options.port = port
             options.path = path
             options.stateDirectory = stateDir
+            options.database = database
+            options.nodeName = nodeName
             options.slackWebhookURL = slackWebhookUrl
             options.pagerdutyRoutingKey = pagerdutyRoutingKey
             options.teamsWebhookURL = teamsWebhookUrl

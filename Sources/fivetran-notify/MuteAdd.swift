@@ -50,7 +50,7 @@ extension FivetranNotifyCommand.Mute {
             let target = FivetranNotifyCore.Mute.Target(connector: connector, group: group, event: event)!
             try await MuteCommands.add(
                 target: target, for: try DurationText.parse(duration, for: "--for", within: .upToAYear), reason: reason,
-                stateDirectory: state.stateDir, context: context)
+                stateDirectory: state.stateDir, database: state.database, context: context)
         }
     }
 }

@@ -14,7 +14,8 @@ extension FivetranNotifyCommand.Mute {
         @OptionGroup var state: StateOptions
 
         func run(in context: CommandContext) async throws {
-            try await MuteCommands.list(json: json, stateDirectory: state.stateDir, context: context)
+            try await MuteCommands.list(
+                json: json, stateDirectory: state.stateDir, database: state.database, context: context)
         }
     }
 }

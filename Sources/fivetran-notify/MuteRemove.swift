@@ -33,7 +33,7 @@ extension FivetranNotifyCommand.Mute {
         func run(in context: CommandContext) async throws {
             try await MuteCommands.remove(
                 id: id, target: FivetranNotifyCore.Mute.Target(connector: connector, group: group, event: event),
-                stateDirectory: state.stateDir, context: context)
+                stateDirectory: state.stateDir, database: state.database, context: context)
         }
     }
 }

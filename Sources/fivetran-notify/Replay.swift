@@ -21,7 +21,8 @@ extension FivetranNotifyCommand {
         }
 
         func run(in context: CommandContext) async throws {
-            try await ReplayCommand.replayFailed(stateDirectory: state.stateDir, context: context)
+            try await ReplayCommand.replayFailed(
+                stateDirectory: state.stateDir, database: state.database, context: context)
         }
     }
 }

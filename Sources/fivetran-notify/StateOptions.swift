@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `--state-dir`, for the commands that read or change the listener's state directory.
+/// `--state-dir` and `--database`, for the commands that read or change the listener's state.
 struct StateOptions: ParsableArguments {
     @Option(
         name: .customLong("state-dir"),
@@ -10,4 +10,13 @@ struct StateOptions: ParsableArguments {
             valueName: "dir"),
         completion: .directory)
     var stateDir: String?
+
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "The PostgreSQL the listeners share (postgres://user:password@host:5432/dbname?sslmode=require; "
+                + "else FIVETRAN_NOTIFY_DATABASE_URL, else database_url in config.toml): the shared state instead of "
+                + "the state directory's.",
+            valueName: "url"))
+    var database: String?
 }

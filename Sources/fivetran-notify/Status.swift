@@ -18,7 +18,8 @@ extension FivetranNotifyCommand {
         @OptionGroup var state: StateOptions
 
         func run(in context: CommandContext) async throws {
-            try await StatusCommand.run(json: json, stateDirectory: state.stateDir, context: context)
+            try await StatusCommand.run(
+                json: json, stateDirectory: state.stateDir, database: state.database, context: context)
         }
     }
 }

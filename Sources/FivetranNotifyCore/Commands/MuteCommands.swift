@@ -7,16 +7,16 @@ public enum MuteCommands {
     /// `mute add`: stores the mute and prints its id. Warns (and still mutes) when no delivery from the
     /// connector or group was ever stored, and when another active mute already covers the same target.
     public static func add(
-        target: Mute.Target, for duration: Duration, reason: String?, stateDirectory: String?, context: CommandContext
+        target: Mute.Target, for duration: Duration, reason: String?, stateDirectory: String?,
+        database: String? = nil, context: CommandContext
     ) async throws {
-        let directory = context.paths.stateDirectory(given: stateDirectory)
-        try await DeliveryStore.withStore(stateDirectory: directory) { store in
+        try await StateAccess.withStore(stateDirectory: stateDirectory, database: database, context: context) { store in
             try await add(target: target, for: duration, reason: reason, store: store, context: context)
         }
     }
 
     private static func add(
-        target: Mute.Target, for duration: Duration, reason: String?, store: DeliveryStore, context: CommandContext
+        target: Mute.Target, for duration: Duration, reason: String?, store: any StateStore, context: CommandContext
     ) async throws {
         let now = context.now()
         let seconds = Double(duration.components.seconds)
@@ -42,11 +42,14 @@ public enum MuteCommands {
     }
 
     /// `mute list`: active mutes, as a table or JSON.
-    public static func list(json: Bool, stateDirectory: String?, context: CommandContext) async throws {
-        let directory = context.paths.stateDirectory(given: stateDirectory)
+    public static func list(json: Bool, stateDirectory: String?, database: String? = nil, context: CommandContext)
+        async throws
+    {
         // Reading only: works on a state directory it cannot write; no state yet means no mutes.
         let mutes =
-            try await DeliveryStore.withReadingStore(stateDirectory: directory) { store in
+            try await StateAccess.withReadingStore(
+                stateDirectory: stateDirectory, database: database, context: context
+            ) { store in
                 try await store.activeMutes(at: context.now())
             } ?? []
         if json {
@@ -58,10 +61,11 @@ public enum MuteCommands {
 
     /// `mute remove`: by id or by target.
     public static func remove(
-        id: String?, target: Mute.Target?, stateDirectory: String?, context: CommandContext
+        id: String?, target: Mute.Target?, stateDirectory: String?, database: String? = nil, context: CommandContext
     ) async throws {
-        let directory = context.paths.stateDirectory(given: stateDirectory)
-        let removed = try await DeliveryStore.withStore(stateDirectory: directory) { store in
+        let removed = try await StateAccess.withStore(
+            stateDirectory: stateDirectory, database: database, context: context
+        ) { store in
             try await store.removeMutes(id: id, target: target, at: context.now())
         }
         guard !removed.isEmpty else {

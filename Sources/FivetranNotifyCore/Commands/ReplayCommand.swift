@@ -7,9 +7,12 @@ public enum ReplayCommand {
     /// destination kind, not a URL: the running listener sends it to the destination that route has in
     /// its configuration at that moment, whatever this shell's environment says. A PagerDuty trigger whose
     /// incident recovered since is not replayed: nobody is paged for a fixed connector.
-    public static func replayFailed(stateDirectory: String?, context: CommandContext) async throws {
-        let directory = context.paths.stateDirectory(given: stateDirectory)
-        let result = try await DeliveryStore.withStore(stateDirectory: directory, mustExist: true) { store in
+    public static func replayFailed(stateDirectory: String?, database: String? = nil, context: CommandContext)
+        async throws
+    {
+        let result = try await StateAccess.withStore(
+            stateDirectory: stateDirectory, database: database, mustExist: true, context: context
+        ) { store in
             store.setCapabilities(DestinationCatalog.capabilities)
             return try await store.requeueFailed(now: context.now())
         }

@@ -4,10 +4,14 @@ import Foundation
 /// for the default).
 public enum StatusCommand {
     /// `status`: the report, as text or JSON.
-    public static func run(json: Bool, stateDirectory: String?, context: CommandContext) async throws {
+    public static func run(json: Bool, stateDirectory: String?, database: String? = nil, context: CommandContext)
+        async throws
+    {
         let directory = context.paths.stateDirectory(given: stateDirectory)
         // Reading only: works on a state directory it cannot write (a backup copy, a read-only mount).
-        let loaded = try await DeliveryStore.withReadingStore(stateDirectory: directory) { store in
+        let loaded = try await StateAccess.withReadingStore(
+            stateDirectory: stateDirectory, database: database, context: context
+        ) { store in
             try await StatusReport.load(
                 from: store, now: context.now(), describePost: SlackAppDestination.summary(ofPost:))
         }

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// sends a delivered one again. It knows no destination's format: the destination renders and reads
 /// answers (`NoticeDestination`); this schedules and records.
 public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Sendable {
-    let store: DeliveryStore
+    let store: any StateStore
     let destination: Destination
     let configuration: DispatcherConfiguration
     let clock: ServiceClock
@@ -23,7 +23,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     /// - Parameter resolver: finds the target a stored `TargetReference` names in the running
     ///   listener's configuration, at the moment of each send; without one only literal targets are sent.
     public init(
-        store: DeliveryStore,
+        store: any StateStore,
         destination: Destination,
         configuration: DispatcherConfiguration = .init(),
         clock: ServiceClock = .live,
@@ -88,8 +88,20 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         let name = destination.name
         let redacted = destination.redacted(target)
         var incidentKeys: [Int64: String] = [:]
+        // On a shared store only one node sends to a target at a time (pacing and digests hold for the
+        // cluster): it holds the target while it has messages for it, and gives it up when it has none.
+        var holding = false
         while !Task.isCancelled {
             guard let fetched = await fetch(target), !fetched.isEmpty else {
+                if holding {
+                    holding = false
+                    try? await store.releaseDestination(target)
+                }
+                await signal.wait(timeout: configuration.pollInterval)
+                continue
+            }
+            holding = await hold(target)
+            guard holding else {
                 await signal.wait(timeout: configuration.pollInterval)
                 continue
             }
@@ -199,6 +211,16 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             logger.error("cannot read the outbox: \(store.failureText(error))")
             try? await clock.sleep(.seconds(1))
             return nil
+        }
+    }
+
+    /// Whether this node may send to the target now (always on a single node).
+    private func hold(_ target: String) async -> Bool {
+        do {
+            return try await store.holdDestination(target)
+        } catch {
+            if !(error is CancellationError) { logger.error("cannot update the outbox: \(store.failureText(error))") }
+            return false
         }
     }
 

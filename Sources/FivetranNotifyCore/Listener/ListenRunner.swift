@@ -10,6 +10,10 @@ public struct ListenOptions: Sendable {
     public var port: Int = 8080
     public var path: String = "/"
     public var stateDirectory: String?
+    /// `--database`: the PostgreSQL URL several listeners share (else the environment, else config.toml).
+    public var database: String?
+    /// `--node-name`: who this listener is in logs and `status` (default: the host name).
+    public var nodeName: String?
     public var slackWebhookURL: String?
     public var pagerdutyRoutingKey: String?
     public var teamsWebhookURL: String?
@@ -69,7 +73,21 @@ public enum ListenRunner {
     /// Resolves keys and settings, opens the store, then serves until SIGINT/SIGTERM (graceful stop:
     /// in-flight requests finish, queued messages stay queued).
     public static func run(_ options: ListenOptions, context: CommandContext) async throws {
-        let logger = ListenLogHandler.logger(format: options.logFormat, write: context.output.err)
+        // With a shared database, every line says which node wrote it.
+        let database = options.bare ? nil : try DatabaseSettings.load(flag: options.database, context: context)
+        let nodeName = options.nodeName ?? ProcessInfo.processInfo.hostName
+        let logger: Logger = {
+            switch (database, options.logFormat) {
+            case (nil, _):
+                return ListenLogHandler.logger(format: options.logFormat, write: context.output.err)
+            case (.some, .text):
+                return ListenLogHandler.logger(format: .text, write: { context.output.err("[\(nodeName)] \($0)") })
+            case (.some, .json):
+                var logger = ListenLogHandler.logger(format: .json, write: context.output.err)
+                logger[metadataKey: "node"] = .string(nodeName)
+                return logger
+            }
+        }()
         // Hummingbird's own lines ("Server started…") would repeat ours: only its warnings are shown.
         var serverLogger = logger
         serverLogger.logLevel = .warning
@@ -116,6 +134,7 @@ public enum ListenRunner {
 
         let stateDirectory = context.paths.stateDirectory(given: options.stateDirectory)
         let configured = configuration
+        let stateText = database?.redacted ?? stateDirectory.path
         let target =
             options.dryRun
             ? "printing what would be sent on stdout (--dry-run)"
@@ -158,20 +177,33 @@ public enum ListenRunner {
         } else if let reason = resolved.watch.disabledReason {
             logger.info("not watching the account: \(reason)")
         }
+        if let database {
+            // Within 15 s: connected and migrated, or a sentence saying what is wrong (never the password).
+            inputs.sharedStore = try await PostgresStore.open(
+                url: database, nodeName: nodeName, policy: resolved.reloadable.policy, logger: logger)
+            logger.info("state shared in \(database.redacted) as node \(nodeName)")
+        }
         if options.dryRun {
             for kind in [DestinationKind.pagerduty, .teams, .forward] {
                 inputs.kindTransports[kind] = DryRunTransport(output: context.output, kind: kind)
             }
             inputs.kindTransports[.slackApp] = DryRunSlackWebAPITransport(output: context.output)
         }
-        let listener = try ListenerAssembly(
-            inputs,
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? configured.port
-                logger.info(
-                    "listening on \(scheme)://\(configured.host):\(port)\(configured.path) → \(target); state in \(stateDirectory.path)"
-                )
-            })
+        let assembled: ListenerAssembly
+        do {
+            assembled = try ListenerAssembly(
+                inputs,
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? configured.port
+                    logger.info(
+                        "listening on \(scheme)://\(configured.host):\(port)\(configured.path) → \(target); state in \(stateText)"
+                    )
+                })
+        } catch {
+            await inputs.sharedStore?.close()
+            throw error
+        }
+        let listener = assembled
         let store = listener.store
         let settingsReloader = await SettingsReloadService(logger: logger) {
             let reloaded = try ListenSettings.resolve(options, context: context)

@@ -42,7 +42,7 @@ public struct DeliveryEndpoint: Sendable {
     static let signatureHeader = HTTPField.Name("X-Fivetran-Signature-256")!
 
     let settings: LiveSettings
-    let store: DeliveryStore
+    let store: any StateStore
     let configuration: ListenerConfiguration
     let metrics: ListenerMetrics
     let logger: Logger
@@ -52,7 +52,7 @@ public struct DeliveryEndpoint: Sendable {
 
     public init(
         settings: LiveSettings,
-        store: DeliveryStore,
+        store: any StateStore,
         configuration: ListenerConfiguration,
         metrics: ListenerMetrics,
         logger: Logger,

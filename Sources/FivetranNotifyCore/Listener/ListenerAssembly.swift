@@ -13,6 +13,9 @@ public struct ListenerAssembly: Sendable {
         /// Keys, routes, events, max_age and policy at start (SIGHUP replaces them in `settings`).
         public var settings: ReloadableSettings
         public var stateDirectory: URL
+        /// The store several listeners share (`--database`), opened already; nil for SQLite in the
+        /// state directory, which the assembly opens and locks itself.
+        public var sharedStore: (any StateStore)?
         /// How posts to every destination are made (libcurl; under `--dry-run` one that prints them).
         public var slackTransport: any HTTPTransport
         /// Transports for the other kinds, when not `slackTransport` (`--dry-run` prints each its way).
@@ -66,7 +69,9 @@ public struct ListenerAssembly: Sendable {
         }
     }
 
-    public let store: DeliveryStore
+    public let store: any StateStore
+    /// The SQLite store when the state is in the state directory (nil with `--database`).
+    public let sqliteStore: DeliveryStore?
     public let metrics: ListenerMetrics
     /// What SIGHUP replaces (keys, routes, `[listen]`); the store follows its policy.
     public let settings: LiveSettings
@@ -83,7 +88,24 @@ public struct ListenerAssembly: Sendable {
         try DeliveryStore.prepare(stateDirectory: inputs.stateDirectory)
         // Before the store is even opened: a second listener must touch nothing of the first's.
         let lock = try StateDirectoryLock.acquire(stateDirectory: inputs.stateDirectory)
-        let store = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.settings.policy)
+        let store: any StateStore
+        var nodeServices: [any Service] = [lock]
+        if let shared = inputs.sharedStore {
+            shared.setPolicy(inputs.settings.policy)
+            store = shared
+            sqliteStore = nil
+        } else {
+            let sqlite = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.settings.policy)
+            store = sqlite
+            sqliteStore = sqlite
+            nodeServices += [
+                StateFileWatcher(
+                    store: sqlite, interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
+                StateWriteProbe(
+                    store: sqlite, directory: inputs.stateDirectory,
+                    interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
+            ]
+        }
         let metrics = ListenerMetrics()
         var inputs = inputs
         let watchMetrics = inputs.watch.map { _ in WatchMetrics(registry: metrics.registry) }
@@ -142,22 +164,18 @@ public struct ListenerAssembly: Sendable {
                     logger: inputs.logger, statusFile: WatchStatus.url(stateDirectory: inputs.stateDirectory),
                     metrics: watchMetrics,
                     openIncidentKeys: { try? await store.openIncidentKeys() },
-                    submit: { await endpoint.recordFinding($0, body: $1) }))
+                    submit: { await endpoint.recordFinding($0, body: $1) },
+                    mayRun: {
+                        // The lease outlives the interval by a few seconds: renewed at each sweep.
+                        (try? await store.holdSingleton("watch", lease: watch.settings.every + .seconds(10))) ?? false
+                    }))
         }
         // Deduplication records outlive the max_age in force by a day, so a replayed delivery is never
         // posted again, also after a SIGHUP raised max_age.
         let retention: @Sendable () -> TimeInterval = { StorePruner.retention(maxAge: settings.current.maxAge) }
         services =
-            [
-                lock
-            ]
-            + dispatchers + [
+            nodeServices + dispatchers + [
                 StorePruner(store: store, retention: retention, clock: inputs.clock, logger: inputs.logger),
-                StateFileWatcher(
-                    store: store, interval: inputs.configuration.stateCheckInterval, logger: inputs.logger),
-                StateWriteProbe(
-                    store: store, directory: inputs.stateDirectory, interval: inputs.configuration.stateCheckInterval,
-                    logger: inputs.logger),
                 app,
             ] + watchers + clickWorkers
     }
@@ -165,7 +183,7 @@ public struct ListenerAssembly: Sendable {
     /// One dispatcher per destination kind: each kind has its own queue, pacing and retries, so an
     /// outage of one never delays another.
     private static func dispatchers(
-        _ inputs: Inputs, catalog: DestinationCatalog, store: DeliveryStore, metrics: ListenerMetrics,
+        _ inputs: Inputs, catalog: DestinationCatalog, store: any StateStore, metrics: ListenerMetrics,
         resolver: @escaping TargetResolver
     ) -> [any Service] {
         func dispatcher<Destination: NoticeDestination>(_ destination: Destination) -> any Service {

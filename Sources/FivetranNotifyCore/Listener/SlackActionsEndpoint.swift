@@ -11,7 +11,7 @@ import NIOCore
 public struct SlackActionsEndpoint: Sendable {
     let path: String
     let verifier: SlackRequestVerifier
-    let store: DeliveryStore
+    let store: any StateStore
     let metrics: ListenerMetrics
     let logger: Logger
     let now: @Sendable () -> Date
@@ -21,7 +21,7 @@ public struct SlackActionsEndpoint: Sendable {
     static let maxBodySize = 64 << 10
 
     public init(
-        path: String, signingSecret: String, store: DeliveryStore, metrics: ListenerMetrics, logger: Logger,
+        path: String, signingSecret: String, store: any StateStore, metrics: ListenerMetrics, logger: Logger,
         now: @escaping @Sendable () -> Date
     ) {
         self.path = path

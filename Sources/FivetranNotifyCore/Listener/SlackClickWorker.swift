@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// not in `[slack] allowed_users`, or on a message this listener does not track or that recovered,
 /// changes nothing and the clicker alone is told why.
 struct SlackClickWorker: Service {
-    let store: DeliveryStore
+    let store: any StateStore
     let destination: SlackAppDestination
     /// The listener's API client, for Re-sync (nil without API credentials).
     let fivetran: FivetranAPIClient?

@@ -10,6 +10,8 @@ public struct StatusReport: Encodable, Sendable {
     public var destinations: [String: Counts]
     public var failing: [FailingSubject]
     public var mutes: [MuteEntry]
+    /// With a shared database: how many messages each node sent.
+    public var nodes: [String: Int]?
     /// The account watch's last sweep (`watch.json`), when the listener watches.
     public var watch: WatchStatus?
     /// The mutes themselves, for the text report.
@@ -43,9 +45,12 @@ public struct StatusReport: Encodable, Sendable {
         public var acknowledgedAt: String?
         public var mutedBy: String?
         public var mutedUntil: String?
+        /// With a shared database: the node that sent its latest message.
+        public var sentBy: String?
 
         enum CodingKeys: String, CodingKey {
             case id, name, kind, status, reason, count, muted, message
+            case sentBy = "sent_by"
             case firstFailure = "first_failure"
             case lastFailure = "last_failure"
             case acknowledgedBy = "acknowledged_by"
@@ -83,7 +88,7 @@ public struct StatusReport: Encodable, Sendable {
     /// Reads the report from the store.
     /// - Parameter describePost: what a destination's kept post says (its link, who acknowledged or muted).
     public static func load(
-        from store: DeliveryStore, now: Date, describePost: (String) -> PostSummary? = { _ in nil }
+        from store: any StateStore, now: Date, describePost: (String) -> PostSummary? = { _ in nil }
     ) async throws -> StatusReport {
         let counts = try await store.counts()
         var destinations: [String: Counts] = [:]
@@ -95,6 +100,8 @@ public struct StatusReport: Encodable, Sendable {
         let incidents = try await store.openIncidents()
         let keys = incidents.map { IncidentKey($0.incident.family, $0.incident.subject).text }
         let posts = try await store.posts(incidents: keys)
+        let senders = try await store.senders(incidents: keys)
+        let nodes = try await store.sentByNode()
         let failing = incidents.map { stored in
             var subject = FailingSubject(
                 id: stored.incident.subject, name: stored.name, kind: stored.incident.family.rawValue,
@@ -104,6 +111,7 @@ public struct StatusReport: Encodable, Sendable {
                 count: stored.incident.failures,
                 muted: mutes.contains { $0.matches(stored.lastDelivery) })
             let key = IncidentKey(stored.incident.family, stored.incident.subject).text
+            subject.sentBy = senders[key]
             if let post = posts[key], post.open, let summary = describePost(post.post) {
                 subject.message = summary.link
                 subject.acknowledgedBy = summary.acknowledgedBy
@@ -113,15 +121,23 @@ public struct StatusReport: Encodable, Sendable {
             }
             return subject
         }
-        return StatusReport(
+        var report = StatusReport(
             pending: counts.pending, failed: counts.failed, delivered: counts.delivered, destinations: destinations,
             failing: failing,
             mutes: mutes.map(MuteEntry.init), activeMutes: mutes)
+        report.nodes = nodes.isEmpty ? nil : nodes
+        return report
     }
 
     /// The report for people.
     public func text(now: Date) -> String {
         var lines = ["Queue: \(pending) pending, \(failed) failed, \(delivered) delivered."]
+        if let nodes {
+            lines.append(
+                "  Sent by node: "
+                    + nodes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                    + ".")
+        }
         // Per kind once more than Slack is in use (or anything failed), so a PagerDuty outage shows as one.
         if destinations.count > 1 || failed > 0 {
             for kind in DestinationKind.allCases {
@@ -156,6 +172,9 @@ public struct StatusReport: Encodable, Sendable {
             lines.append(
                 TextTable.render(
                     header: ["CONNECTOR", "KIND", "STATUS", "FAILURES", "FIRST", "LAST", ""], rows: rows))
+            for subject in failing where subject.sentBy != nil {
+                lines.append("  \(subject.name): last message sent by \(subject.sentBy ?? "")")
+            }
             for subject in failing where subject.message != nil {
                 let actions = subject.actions(now: now)
                 lines.append(

@@ -264,15 +264,6 @@ extension DeliveryStore {
             ])
     }
 
-    /// A connector or dbt job failing now, for `status`.
-    public struct OpenIncident: Sendable {
-        public var incident: Incident
-        /// The name people know it by (from its latest failure).
-        public var name: String
-        /// Its latest failure, to check mutes against.
-        public var lastDelivery: Delivery
-    }
-
     /// The keys (`family|subject`) of every open incident: what the account watch must not announce
     /// again after a restart.
     public func openIncidentKeys() async throws -> Set<String> {

@@ -251,13 +251,6 @@ extension DeliveryStore {
         return id
     }
 
-    /// What `requeueFailed` did.
-    public struct Requeued: Sendable, Equatable {
-        public var requeued: Int
-        /// PagerDuty triggers left failed because their incident has recovered since.
-        public var skipped: Int
-    }
-
     /// Puts permanently failed messages back in the queue (after the operator fixed a URL). Each goes
     /// where its route points in the running listener's configuration when it is sent: a message
     /// holding a literal target (stored before references) is turned into a reference to its kind on

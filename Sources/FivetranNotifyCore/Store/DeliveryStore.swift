@@ -15,7 +15,7 @@ import Synchronization
 /// truncating checkpoint after each prune. (A background checkpointer on a second connection was
 /// measured and brought nothing at 64 connections; the automatic checkpoint is short.) A crash at any
 /// point loses nothing: the WAL holds every commit until it is checkpointed.
-public final class DeliveryStore: Sendable {
+public final class DeliveryStore: StateStore {
     /// The file name inside the state directory.
     public static let fileName = "fivetran-notify.sqlite"
 
@@ -454,4 +454,13 @@ public final class DeliveryStore: Sendable {
         }
         return removed
     }
+
+    // MARK: Cluster (one node: it holds everything)
+
+    public func holdDestination(_ target: String) async throws -> Bool { true }
+    public func releaseDestination(_ target: String) async throws {}
+    public func holdSingleton(_ name: String, lease: Duration) async throws -> Bool { true }
+    public var nodeName: String? { nil }
+    public func sentByNode() async throws -> [String: Int] { [:] }
+    public func senders(incidents: [String]) async throws -> [String: String] { [:] }
 }

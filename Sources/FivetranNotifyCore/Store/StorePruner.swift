@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// again at every run so a reload that raised it is honoured) and while a message about them is still
 /// pending or failed.
 public struct StorePruner: Service {
-    let store: DeliveryStore
+    let store: any StateStore
     let retention: @Sendable () -> TimeInterval
     let interval: Duration
     let clock: ServiceClock
@@ -24,7 +24,7 @@ public struct StorePruner: Service {
     }
 
     public init(
-        store: DeliveryStore, retention: TimeInterval = defaultRetention, interval: Duration = .seconds(3600),
+        store: any StateStore, retention: TimeInterval = defaultRetention, interval: Duration = .seconds(3600),
         clock: ServiceClock = .live, logger: Logger
     ) {
         self.init(store: store, retention: { retention }, interval: interval, clock: clock, logger: logger)
@@ -32,7 +32,7 @@ public struct StorePruner: Service {
 
     /// - Parameter retention: read at every run (the settings in force: SIGHUP may change `max_age`).
     public init(
-        store: DeliveryStore, retention: @escaping @Sendable () -> TimeInterval, interval: Duration = .seconds(3600),
+        store: any StateStore, retention: @escaping @Sendable () -> TimeInterval, interval: Duration = .seconds(3600),
         clock: ServiceClock = .live, logger: Logger
     ) {
         self.store = store
@@ -46,7 +46,8 @@ public struct StorePruner: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await pruneOnce()
+                    // One node of a cluster prunes; another takes over once its lease ran out.
+                    if try await store.holdSingleton("prune", lease: interval * 2) { try await pruneOnce() }
                 } catch is CancellationError {
                     return
                 } catch {

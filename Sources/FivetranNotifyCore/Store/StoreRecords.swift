@@ -133,3 +133,19 @@ public struct QueueCounts: Sendable, Equatable {
         self.failed = failed
     }
 }
+
+/// A connector or dbt job failing now, for `status`.
+public struct OpenIncident: Sendable {
+    public var incident: Incident
+    /// The name people know it by (from its latest failure).
+    public var name: String
+    /// Its latest failure, to check mutes against.
+    public var lastDelivery: Delivery
+}
+
+/// What `requeueFailed` did.
+public struct Requeued: Sendable, Equatable {
+    public var requeued: Int
+    /// PagerDuty triggers left failed because their incident has recovered since.
+    public var skipped: Int
+}

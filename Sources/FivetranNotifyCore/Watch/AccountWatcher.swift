@@ -21,6 +21,8 @@ public final class AccountWatcher: Service, Sendable {
     private let openIncidentKeys: @Sendable () async -> Set<String>?
     private let submit: @Sendable (Delivery, Data) async -> Bool
     private let counter: CountingTransport
+    /// Whether this node sweeps now (one node of a cluster at a time); asked before every sweep.
+    private let mayRun: @Sendable () async -> Bool
 
     private struct State {
         var memory = WatchMemory()
@@ -40,8 +42,10 @@ public final class AccountWatcher: Service, Sendable {
     public init(
         client: FivetranAPIClient, settings: WatchSettings, names: AccountNames, clock: ServiceClock, logger: Logger,
         statusFile: URL, metrics: WatchMetrics, openIncidentKeys: @escaping @Sendable () async -> Set<String>?,
-        submit: @escaping @Sendable (Delivery, Data) async -> Bool
+        submit: @escaping @Sendable (Delivery, Data) async -> Bool,
+        mayRun: @escaping @Sendable () async -> Bool = { true }
     ) {
+        self.mayRun = mayRun
         let counter = CountingTransport(base: client.transport, metrics: metrics, now: client.now)
         var client = client
         client.transport = counter
@@ -72,6 +76,11 @@ public final class AccountWatcher: Service, Sendable {
         guard settings.enabled else { return }
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                // Another node sweeping: ask again soon, to take over within an interval of its death.
+                guard await self.mayRun() else {
+                    do { try await Task.sleep(for: min(self.settings.every, .seconds(5))) } catch { return }
+                    continue
+                }
                 await self.sweep()
                 do { try await self.clock.sleep(self.settings.every) } catch { return }
             }

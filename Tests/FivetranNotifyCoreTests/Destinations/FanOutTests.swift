@@ -146,7 +146,7 @@ extension ListenSuites {
                     #expect(try await listener.post(success).status == 200)
                     #expect(await eventually { try await listener.store.openIncidents().isEmpty })
                     let result = try await listener.store.requeueFailed(now: Date())
-                    #expect(result == DeliveryStore.Requeued(requeued: 0, skipped: 1))
+                    #expect(result == Requeued(requeued: 0, skipped: 1))
                     #expect(try await listener.store.counts().failed == 0)
                     #expect(pagerDuty.posts.count == 1)
                 }
@@ -163,7 +163,7 @@ extension ListenSuites {
                     #expect(try await listener.post(Samples.syncEnd(connector: "pg")).status == 200)
                     #expect(await eventually { try await listener.store.counts().failed == 1 })
                     let result = try await listener.store.requeueFailed(now: Date())
-                    #expect(result == DeliveryStore.Requeued(requeued: 1, skipped: 0))
+                    #expect(result == Requeued(requeued: 1, skipped: 0))
                     #expect(await eventually { pagerDuty.posts.count == 2 })
                     #expect(pagerDuty.posts[1].status == 202)
                 }

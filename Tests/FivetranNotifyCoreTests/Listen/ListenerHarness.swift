@@ -88,7 +88,7 @@ final class ListenerHarness: Sendable {
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
             })
-        let store = listener.store
+        let store = listener.sqliteStore!  // the harness keeps its state in a state directory
         let group = ServiceGroup(
             configuration: .init(
                 services: listener.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -5,32 +5,14 @@ import Testing
 @testable import FivetranNotifyCore
 
 extension ListenSuites {
+    /// What only the SQLite store has (group commit, its file, its upgrades); the behaviour both stores
+    /// share is asserted once for both in `SharedStoreTests`.
     @Suite struct StoreTests {
         func incoming(_ key: String, destination: String? = "https://hooks.example/x") -> IncomingDelivery {
             IncomingDelivery(
                 deduplicationKey: key, event: "sync_end", subject: "conn_\(key)", status: "FAILURE",
                 body: Data(#"{"event":"sync_end","k":"\#(key)"}"#.utf8), receivedAt: Date(),
                 destinations: destination.map { [$0] } ?? [])
-        }
-
-        @Test func storesOnceAndQueuesAMessage() async throws {
-            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
-            let first = try await store.record(incoming("a"))
-            guard case .stored(let deliveryId, let messageId) = first else {
-                Issue.record("not stored: \(first)")
-                return
-            }
-            #expect(messageId != nil)
-            #expect(try await store.record(incoming("a")) == .duplicate)
-            #expect(try await store.deliveryCount() == 1)
-            let pending = try await store.pendingMessages(destination: "https://hooks.example/x")
-            #expect(pending.map(\.deliveryIds) == [[deliveryId]])
-            // Not forwarded: stored, no message.
-            #expect(
-                try await store.record(incoming("b", destination: nil))
-                    == .stored(deliveryId: deliveryId + 1, messageId: nil))
-            #expect(try await store.counts() == QueueCounts(pending: 1))
-            await store.close()
         }
 
         @Test func concurrentDeliveriesAreCommittedTogether() async throws {
@@ -60,21 +42,6 @@ extension ListenSuites {
             await store.close()
         }
 
-        @Test func survivesReopening() async throws {
-            let directory = TestFiles.temporaryDirectory()
-            let store = try DeliveryStore.open(stateDirectory: directory)
-            _ = try await store.record(incoming("a"))
-            _ = try await store.record(incoming("b"))
-            let first = try await store.pendingMessages(destination: "https://hooks.example/x")[0]
-            try await store.markDelivered(first.id, at: Date())
-            await store.close()
-
-            let reopened = try DeliveryStore.open(stateDirectory: directory)
-            #expect(try await reopened.counts() == QueueCounts(pending: 1, delivered: 1))
-            #expect(try await reopened.record(incoming("a")) == .duplicate)
-            await reopened.close()
-        }
-
         @Test func keysStoredBeforeTimeFirstOrderStillDeduplicate() async throws {
             let directory = TestFiles.temporaryDirectory()
             let queue = try DatabaseQueue(path: directory.appendingPathComponent(DeliveryStore.fileName).path)
@@ -98,98 +65,6 @@ extension ListenSuites {
             #expect(try await store.record(incoming(key)) == .duplicate)
             #expect(try await store.record(incoming(String(repeating: "ab", count: 32))) == .duplicate)
             #expect(try await store.deliveryCount() == 2)
-            await store.close()
-        }
-
-        @Test func aPostCutShortByACrashIsPostedAgainUnlessItsIncidentEnded() async throws {
-            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
-            _ = try await store.record(incoming("a"))
-            _ = try await store.record(incoming("b"))
-            let pending = try await store.pendingMessages(destination: "https://hooks.example/x")
-            #expect(try await store.claim(pending[0].id))
-            #expect(try await store.claim(pending[1].id))
-            // The second one's connector recovered while it was being posted.
-            try await store.pool.write { db in
-                try db.execute(
-                    sql: "UPDATE message SET claim = ? WHERE id = ?",
-                    arguments: [MessageClaim.sendingAfterIncidentEnded.rawValue, pending[1].id])
-            }
-            // The listener restarts: the first is posted again, the second is withdrawn.
-            try await store.releaseClaims()
-            let again = try await store.pendingMessages(destination: "https://hooks.example/x")
-            #expect(again.map(\.id) == [pending[0].id])
-            #expect(try await store.claim(pending[0].id))
-            try await store.markDelivered(pending[0].id, at: Date())
-            // Neither withdrawn nor pending: never posted (claimed) again.
-            #expect(try await store.claim(pending[0].id) == false)
-            #expect(try await store.claim(pending[1].id) == false)
-            await store.close()
-        }
-
-        @Test func digestReplacesAlertsInOneTransaction() async throws {
-            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
-            for key in ["a", "b", "c"] { _ = try await store.record(incoming(key)) }
-            let alerts = try await store.pendingMessages(destination: "https://hooks.example/x")
-            let digest = try await store.replaceWithDigest(
-                messageIds: alerts.map(\.id), destination: "https://hooks.example/x", at: Date())
-            #expect(digest?.deliveryIds.count == 3)
-            let pending = try await store.pendingMessages(destination: "https://hooks.example/x")
-            #expect(pending.map(\.kind) == [.digest])
-            // Forming it again from the same (now gone) alerts does nothing.
-            let again = try await store.replaceWithDigest(
-                messageIds: alerts.map(\.id), destination: "https://hooks.example/x", at: Date())
-            #expect(again == nil)
-            await store.close()
-        }
-
-        @Test func prunesOldDeliveredRowsButKeepsUndelivered() async throws {
-            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
-            var old = incoming("old")
-            old.receivedAt = Date().addingTimeInterval(-10 * 86_400)
-            var oldPending = incoming("old-pending")
-            oldPending.receivedAt = old.receivedAt
-            _ = try await store.record(old)
-            _ = try await store.record(oldPending)
-            _ = try await store.record(incoming("new"))
-            let messages = try await store.pendingMessages(destination: "https://hooks.example/x")
-            try await store.markDelivered(messages[0].id, at: Date())
-            let removed = try await store.prune(before: Date().addingTimeInterval(-7 * 86_400))
-            #expect(removed == 1)
-            #expect(try await store.deliveryCount() == 2)
-            #expect(try await store.counts() == QueueCounts(pending: 2))
-            await store.close()
-        }
-
-        @Test func pruningDeletesMutesThatEndedBeforeTheCutoff() async throws {
-            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
-            let now = Date()
-            for (id, end) in [("ended", now - 8 * 86_400), ("ending", now - 60), ("active", now + 3600)] {
-                try await store.addMute(
-                    Mute(id: id, target: .event("sync_end"), until: end, reason: nil, createdAt: now - 9 * 86_400))
-            }
-            #expect(try await store.activeMutes(at: now).map(\.id) == ["active"])
-            try await store.prune(before: now - 7 * 86_400)
-            let kept = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM mute ORDER BY id")
-            }
-            #expect(kept == ["active", "ending"])
-            await store.close()
-        }
-
-        @Test func pruningKeepsTheLatestFailureOfAnOpenIncident() async throws {
-            let store = try DeliveryStore.open(stateDirectory: TestFiles.temporaryDirectory())
-            let body = Samples.syncEnd(connector: "long_broken_pg")
-            let delivery = try Delivery.parse(body)
-            let signal = try #require(IncidentSignal.of(delivery, forwarded: ForwardedEvents(names: nil)))
-            let failure = IncomingDelivery(
-                delivery, body: body, receivedAt: Date().addingTimeInterval(-10 * 86_400),
-                destinations: ["https://hooks.example/x"], signal: signal)
-            _ = try await store.record(failure)
-            let alert = try #require(try await store.pendingMessages(destination: "https://hooks.example/x").first)
-            try await store.markDelivered(alert.id, at: Date())
-            // The alert is old and delivered, so it goes; the incident is still open, so its failure stays.
-            try await store.prune(before: Date().addingTimeInterval(-7 * 86_400))
-            #expect(try await store.counts() == QueueCounts())
-            #expect(try await store.openIncidents().map(\.name) == ["long_broken_pg"])
             await store.close()
         }
 

@@ -3,14 +3,11 @@ import Testing
 
 @testable import FivetranNotifyCore
 
-/// The store's record of incidents sharing a digest's post.
+/// The store's record of incidents sharing a digest's post, on both backends.
 @Suite struct SharedPostStoreTests {
-    private static func store() throws -> DeliveryStore {
-        try DeliveryStore(path: TestFiles.temporaryDirectory().appendingPathComponent("state.sqlite").path)
-    }
-
-    @Test func aDigestsMembersAreCountedAndTheLastRecoveryClosesItsPost() async throws {
-        let store = try Self.store()
+    @Test(arguments: StoreBackend.allCases)
+    func aDigestsMembersAreCountedAndTheLastRecoveryClosesItsPost(_ backend: StoreBackend) async throws {
+        let store = try await StoreLocation.make(backend).open()
         let now = Date()
         try await store.recordPost("digest post", incident: "digest:7", destination: "d", open: true, at: now)
         try await store.recordSharedPost("digest post", incidents: ["a", "b"], destination: "d", at: now)
@@ -26,10 +23,12 @@ import Testing
         #expect(try await store.post(incident: "digest:7", destination: "d")?.open == false)
         #expect(try await store.post(incident: "b", destination: "d")?.open == false)
         #expect(try await store.sharedOwners(incidents: ["a", "b"], destination: "d").isEmpty)
+        await store.close()
     }
 
-    @Test func sharesOfAnEarlierPostUnderTheSameKeyAreForgotten() async throws {
-        let store = try Self.store()
+    @Test(arguments: StoreBackend.allCases)
+    func sharesOfAnEarlierPostUnderTheSameKeyAreForgotten(_ backend: StoreBackend) async throws {
+        let store = try await StoreLocation.make(backend).open()
         let now = Date()
         try await store.recordPost("old", incident: "digest:7", destination: "d", open: true, at: now)
         try await store.recordSharedPost("old", incidents: ["a"], destination: "d", at: now)
@@ -39,5 +38,6 @@ import Testing
         try await store.recordSharedPost("new", incidents: ["b"], destination: "d", at: now)
         try await store.recordShares(owner: "digest:7", post: "new", incidents: ["b"], destination: "d")
         #expect(try await store.sharedMembers(owner: "digest:7", destination: "d").members == 1)
+        await store.close()
     }
 }

@@ -1,0 +1,505 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The shared state of any number of listeners in one PostgreSQL (ha.md), through postgres-nio's
+/// pooled `PostgresClient`, every value bound as a parameter. The same API, decisions and SQL shape as
+/// the SQLite `DeliveryStore` (each of its files has a `PostgresStore` twin with the same functions in
+/// the same order), plus what a cluster needs:
+///
+/// - **A 200 means committed:** `record` returns once its transaction's COMMIT returned; the
+///   deduplication key is one unique index, so a delivery answered by one node is a duplicate on all.
+///   Noise control for a connector runs under a transaction-scoped advisory lock on its subject, so two
+///   nodes never decide about one incident at once.
+/// - **Claims with a lease:** a message is claimed with `FOR UPDATE SKIP LOCKED` under this process's
+///   unique id (`nodeId`) until `leaseUntil`; a heartbeat renews this process's claims and leases and
+///   settles the expired claims of dead nodes, so another node sends their messages within
+///   `claimLease` plus one heartbeat.
+/// - **One sender per destination:** `holdDestination` gives one process a destination's lease, so
+///   pacing and digest formation hold for the whole cluster.
+/// - **Outages:** every operation has a deadline; while PostgreSQL cannot be reached `writeProblem` says
+///   so (deliveries get 503, `/healthz` is not 200), one line is logged per outage and one on recovery,
+///   and the heartbeat reconnects with a fresh pool as soon as the server answers again.
+public final class PostgresStore: StateStore {
+    public let url: PostgresURL
+    /// This process's unique id: what its claims and leases are held under (never shared, even by
+    /// two nodes with the same name on one machine).
+    public let nodeId: String
+    public let nodeName: String?
+    public let messagesQueued = WakeSignal()
+    public let clicksRecorded = WakeSignal()
+    let claimLease: Duration
+    let heartbeat: Duration
+    let timeout: Duration
+    let logger: Logger
+    private let policy: Locked<NoticePolicy>
+    let audiences = Locked<[DestinationKind: NoticeAudience]>([:])
+    private let pool: Mutex<Pool>
+    private let outage = Mutex<String?>(nil)
+    private let heartbeatTask = Mutex<Task<Void, Never>?>(nil)
+
+    /// A running client and the task that runs it.
+    private struct Pool {
+        var client: PostgresClient
+        var task: Task<Void, Never>
+    }
+
+    /// postgres-nio's own lines stay out of the listener's log.
+    static let silent = Logger(label: "fivetran-notify.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Connects, creates or migrates the schema, and starts the heartbeat.
+    /// - Parameters:
+    ///   - claimLease: how long a claim or destination lease holds without renewal (ha.md: within 30 s).
+    ///   - timeout: the deadline of every operation (a delivery is answered 503 after it).
+    /// - Throws: `NotifyError` saying in a sentence what is wrong with the database, never the password.
+    public static func open(
+        url: PostgresURL, nodeName: String? = nil, policy: NoticePolicy = NoticePolicy(),
+        claimLease: Duration = .seconds(20), timeout: Duration = .seconds(4), logger: Logger
+    ) async throws -> PostgresStore {
+        let store = try PostgresStore(
+            url: url, nodeName: nodeName, policy: policy, claimLease: claimLease, timeout: timeout, logger: logger)
+        do {
+            let configuration = try url.connectionConfiguration()
+            try await store.withDeadline(.seconds(12)) { _ in
+                let connection = try await PostgresConnection.connect(
+                    configuration: configuration, id: 0, logger: Self.silent)
+                do {
+                    try await PostgresSchema.migrate(connection, redactedURL: url.redacted)
+                    try await connection.close()
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+            }
+        } catch let error as NotifyError {
+            await store.close()
+            throw error
+        } catch {
+            await store.close()
+            throw NotifyError(
+                "Cannot use the database \(url.redacted): \(PostgresFailure.text(error)). listen needs it to store "
+                    + "deliveries; check the URL, that PostgreSQL runs there and accepts this user.")
+        }
+        store.startHeartbeat()
+        return store
+    }
+
+    private init(
+        url: PostgresURL, nodeName: String?, policy: NoticePolicy, claimLease: Duration, timeout: Duration,
+        logger: Logger
+    ) throws {
+        self.url = url
+        self.nodeName = nodeName
+        nodeId = "\(nodeName ?? "node")/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
+        self.policy = Locked(policy)
+        self.claimLease = claimLease
+        heartbeat = min(.seconds(5), claimLease / 4)
+        self.timeout = timeout
+        self.logger = logger
+        pool = Mutex(try Self.makePool(url))
+    }
+
+    private static func makePool(_ url: PostgresURL) throws -> Pool {
+        let client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: silent)
+        return Pool(client: client, task: Task { await client.run() })
+    }
+
+    public func close() async {
+        heartbeatTask.withLock { $0?.cancel() }
+        let task = pool.withLock { $0.task }
+        task.cancel()
+        await task.value
+    }
+
+    // MARK: Running work
+
+    /// The client in use now.
+    var client: PostgresClient { pool.withLock { $0.client } }
+
+    /// Runs `work` on the client, failing with `PostgresFailure.timedOut` after `deadline`.
+    func withDeadline<T: Sendable>(
+        _ deadline: Duration? = nil, _ work: @escaping @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = self.client
+        let limit = deadline ?? timeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work(client) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw PostgresFailure.timedOut(limit)
+            }
+            return value
+        }
+    }
+
+    /// Runs `work` in one transaction on a pooled connection, within the deadline. The result is
+    /// returned only after COMMIT returned.
+    func transaction<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
+        -> T
+    {
+        do {
+            let result = try await withDeadline { client in
+                try await client.withConnection { connection in try await Self.inTransaction(connection, work) }
+            }
+            noteReachable()
+            return result
+        } catch {
+            noteFailure(error)
+            throw error
+        }
+    }
+
+    /// Runs one read (a single statement: its own snapshot) within the deadline.
+    func read<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            let result = try await withDeadline { client in
+                try await client.withConnection { connection in try await work(connection) }
+            }
+            noteReachable()
+            return result
+        } catch {
+            noteFailure(error)
+            throw error
+        }
+    }
+
+    /// BEGIN, `work`, COMMIT; ROLLBACK when `work` throws (its error is rethrown as it is).
+    static func inTransaction<T>(_ connection: PostgresConnection, _ work: (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        try await connection.run("BEGIN")
+        do {
+            let result = try await work(connection)
+            try await connection.run("COMMIT")
+            return result
+        } catch {
+            _ = try? await connection.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: Health
+
+    public var writeProblem: String? { outage.withLock { $0 } }
+    public var lostReason: String? { nil }
+
+    public func failureText(_ error: any Error) -> String {
+        "the database \(url.redacted) \(PostgresFailure.text(error))"
+    }
+
+    /// An operation failed: when it is the database being unreachable (not a refused statement),
+    /// the outage starts (logged once).
+    private func noteFailure(_ error: any Error) {
+        guard PostgresFailure.isUnavailable(error) else { return }
+        let text = PostgresFailure.text(error)
+        let started = outage.withLock { current -> Bool in
+            defer { current = current ?? text }
+            return current == nil
+        }
+        if started {
+            logger.error(
+                """
+                the database \(url.redacted) cannot be used (\(text)): deliveries are answered 503 and /healthz \
+                reports it; reconnecting by itself
+                """)
+        }
+    }
+
+    private func noteReachable() {
+        let ended = outage.withLock { current -> Bool in
+            defer { current = nil }
+            return current != nil
+        }
+        if ended { logger.info("the database \(url.redacted) can be used again; deliveries are stored") }
+    }
+
+    /// Every `heartbeat`: renews this process's claims and leases, settles expired ones, and during
+    /// an outage reconnects (with a fresh pool, so recovery never waits on a long backoff).
+    private func startHeartbeat() {
+        let task = Task { [weak self] in
+            var failures = 0
+            while !Task.isCancelled {
+                guard let self else { return }
+                let beat = self.heartbeat
+                do {
+                    if self.writeProblem != nil, failures > 0 {
+                        try await self.reconnect()
+                    }
+                    try await self.renewAndSettle()
+                    failures = 0
+                } catch is CancellationError {
+                    return
+                } catch {
+                    failures += 1
+                }
+                // Backoff during an outage: the beat, then up to twice it.
+                let wait = failures == 0 ? beat : beat * min(2, failures)
+                try? await Task.sleep(for: wait)
+            }
+        }
+        heartbeatTask.withLock { $0 = task }
+    }
+
+    /// During an outage: a fresh pool (its backoff starts again) in place of the old one, once it
+    /// gets through.
+    private func reconnect() async throws {
+        let fresh = try Self.makePool(url)
+        let client = fresh.client
+        do {
+            _ = try await withDeadline { _ in try await client.query("SELECT 1", logger: Self.silent).collect() }
+        } catch {
+            fresh.task.cancel()
+            throw error
+        }
+        let old = pool.withLock { current in
+            defer { current = fresh }
+            return current.task
+        }
+        old.cancel()
+    }
+
+    /// Renews this process's claims and destination leases; lets go of dead nodes' expired claims
+    /// (sent again by whoever takes them) the way a single listener settles claims at start.
+    func renewAndSettle() async throws {
+        let me = nodeId
+        let lease = claimLease.seconds
+        try await transaction { connection in
+            try await connection.run(
+                """
+                UPDATE message SET leaseUntil = \(unescaped: Self.now) + \(lease) WHERE claim != 0 AND claimedBy = \(me)
+                """)
+            try await connection.run(
+                "UPDATE destination_lease SET leaseUntil = \(unescaped: Self.now) + \(lease) WHERE holder = \(me)")
+            try await Self.settleExpiredClaims(connection)
+        }
+    }
+
+    /// The database's clock, in seconds since 1970: leases are judged by one clock for every node. The
+    /// transaction's start, so every statement of one transaction judges a lease at the same instant
+    /// (a claim cannot expire between "withdraw the ended ones" and "release the rest").
+    static let now = "extract(epoch from transaction_timestamp())"
+
+    // MARK: Policy
+
+    public func setPolicy(_ policy: NoticePolicy) { self.policy.set(policy) }
+    public var noticePolicy: NoticePolicy { policy.value }
+
+    public func setCapabilities(_ capabilities: [DestinationKind: DestinationCapabilities]) {
+        audiences.set(
+            capabilities.mapValues {
+                NoticeAudience(alwaysHearsResolves: $0.alwaysHearsResolves, takesReminders: $0.takesReminders)
+            })
+    }
+
+    static func audience(of target: String, in audiences: [DestinationKind: NoticeAudience]) -> NoticeAudience {
+        DeliveryStore.audience(of: target, in: audiences)
+    }
+
+    // MARK: Deliveries
+
+    public func record(_ delivery: IncomingDelivery) async throws -> RecordOutcome {
+        let policy = self.policy.value
+        let audiences = self.audiences.value
+        let outcome = try await transaction { connection in
+            try await Self.insert(delivery, policy: policy, audiences: audiences, connection)
+        }
+        if case .stored(_, .some) = outcome { messagesQueued.signal() }
+        return outcome
+    }
+
+    private static func insert(
+        _ item: IncomingDelivery, policy: NoticePolicy, audiences: [DestinationKind: NoticeAudience],
+        _ connection: PostgresConnection
+    ) async throws -> RecordOutcome {
+        let received = item.receivedAt.timeIntervalSince1970
+        let forwarded = item.destinations.isEmpty ? 0 : 1
+        guard
+            let deliveryId = try await connection.run(
+                """
+                INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
+                VALUES (\(item.deduplicationKey), \(item.event), \(item.subject), \(item.status), \(item.body),
+                    \(received), \(forwarded))
+                ON CONFLICT (dedupKey) DO NOTHING RETURNING id
+                """
+            ).first?.decode(Int64.self)
+        else { return .duplicate }
+        // One decision at a time per connector across the cluster (its incidents of every family).
+        try await connection.run(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\("incident:" + item.subject), 0))")
+        let messageId = try await applyNoiseControl(
+            item, deliveryId: deliveryId, policy: policy, audiences: audiences, connection)
+        return .stored(deliveryId: deliveryId, messageId: messageId)
+    }
+
+    public func deliveries(ids: [Int64]) async throws -> [StoredDelivery] {
+        guard !ids.isEmpty else { return [] }
+        return try await read { connection in
+            try await connection.run(
+                """
+                SELECT id, event, subject, status, body, receivedAt FROM delivery WHERE id = ANY(\(ids)) ORDER BY id
+                """
+            ).map { row in
+                let (id, event, subject, status, body, receivedAt) = try row.decode(
+                    (Int64, String, String, String?, Data, Double).self)
+                return StoredDelivery(
+                    id: id, event: event, subject: subject, status: status, body: body,
+                    receivedAt: Date(timeIntervalSince1970: receivedAt))
+            }
+        }
+    }
+
+    public func deliveryCount() async throws -> Int {
+        try await read { connection in
+            try await connection.run("SELECT COUNT(*) FROM delivery").first?.decode(Int.self) ?? 0
+        }
+    }
+
+    public func countsByKind() async throws -> [DestinationKind: QueueCounts] {
+        try await read { connection in
+            var counts: [DestinationKind: QueueCounts] = [:]
+            for row in try await connection.run(
+                "SELECT destination, state, COUNT(*) FROM message GROUP BY destination, state")
+            {
+                let (destination, state, n) = try row.decode((String, String, Int).self)
+                let kind = TargetReference.kind(ofStored: destination)
+                switch MessageState(rawValue: state) {
+                case .pending: counts[kind, default: QueueCounts()].pending += n
+                case .delivered: counts[kind, default: QueueCounts()].delivered += n
+                case .failed: counts[kind, default: QueueCounts()].failed += n
+                case .held, nil: break
+                }
+            }
+            return counts
+        }
+    }
+
+    public func counts() async throws -> QueueCounts {
+        try await read { connection in
+            var counts = QueueCounts()
+            for row in try await connection.run("SELECT state, COUNT(*) FROM message GROUP BY state") {
+                let (state, n) = try row.decode((String, Int).self)
+                switch MessageState(rawValue: state) {
+                case .pending: counts.pending = n
+                case .delivered: counts.delivered = n
+                case .failed: counts.failed = n
+                case .held, nil: break
+                }
+            }
+            return counts
+        }
+    }
+
+    @discardableResult
+    public func prune(before cutoff: Date) async throws -> Int {
+        let limit = cutoff.timeIntervalSince1970
+        let delivered = MessageState.delivered.rawValue
+        return try await transaction { connection in
+            try await connection.run("DELETE FROM message WHERE state = \(delivered) AND createdAt < \(limit)")
+            try await connection.run("DELETE FROM mute WHERE until <= \(limit)")
+            let removed = try await connection.run(
+                """
+                DELETE FROM delivery WHERE receivedAt < \(limit)
+                    AND NOT EXISTS (SELECT 1 FROM message_delivery WHERE message_delivery.delivery = delivery.id)
+                    AND NOT EXISTS (SELECT 1 FROM incident WHERE incident.lastDeliveryId = delivery.id)
+                RETURNING id
+                """
+            ).count
+            try await connection.run(
+                """
+                DELETE FROM incident_order WHERE lastCreated < \(limit)
+                    AND NOT EXISTS (SELECT 1 FROM incident
+                        WHERE incident.family = incident_order.family AND incident.subject = incident_order.subject)
+                """)
+            return removed
+        }
+    }
+
+    // MARK: Cluster
+
+    public func sentByNode() async throws -> [String: Int] {
+        try await read { connection in
+            var counts: [String: Int] = [:]
+            for row in try await connection.run(
+                "SELECT sentBy, COUNT(*) FROM message WHERE sentBy IS NOT NULL GROUP BY sentBy")
+            {
+                let (node, count) = try row.decode((String, Int).self)
+                counts[node] = count
+            }
+            return counts
+        }
+    }
+
+    public func senders(incidents: [String]) async throws -> [String: String] {
+        guard !incidents.isEmpty else { return [:] }
+        return try await read { connection in
+            var found: [String: String] = [:]
+            for row in try await connection.run(
+                """
+                SELECT message_incident.incident, message.sentBy FROM message_incident
+                JOIN message ON message.id = message_incident.message
+                WHERE message_incident.incident = ANY(\(incidents)) AND message.sentBy IS NOT NULL
+                ORDER BY message.deliveredAt
+                """)
+            {
+                let (incident, node) = try row.decode((String, String).self)
+                found[incident] = node
+            }
+            return found
+        }
+    }
+
+    public func holdDestination(_ target: String) async throws -> Bool {
+        let me = nodeId
+        let lease = claimLease.seconds
+        return try await transaction { connection in
+            try await !connection.run(
+                """
+                INSERT INTO destination_lease (destination, holder, leaseUntil)
+                VALUES (\(target), \(me), \(unescaped: Self.now) + \(lease))
+                ON CONFLICT (destination) DO UPDATE SET holder = excluded.holder, leaseUntil = excluded.leaseUntil
+                WHERE destination_lease.holder = excluded.holder OR destination_lease.leaseUntil < \(unescaped: Self.now)
+                RETURNING holder
+                """
+            ).isEmpty
+        }
+    }
+
+    public func releaseDestination(_ target: String) async throws {
+        let me = nodeId
+        try await transaction { connection in
+            try await connection.run(
+                "DELETE FROM destination_lease WHERE destination = \(target) AND holder = \(me)")
+        }
+    }
+
+    public func holdSingleton(_ name: String, lease: Duration) async throws -> Bool {
+        let me = nodeId
+        let person = nodeName
+        let seconds = lease.seconds
+        return try await transaction { connection in
+            try await !connection.run(
+                """
+                INSERT INTO singleton_lease (name, holder, nodeName, leaseUntil)
+                VALUES (\(name), \(me), \(person), \(unescaped: Self.now) + \(seconds))
+                ON CONFLICT (name) DO UPDATE
+                SET holder = excluded.holder, nodeName = excluded.nodeName, leaseUntil = excluded.leaseUntil
+                WHERE singleton_lease.holder = excluded.holder OR singleton_lease.leaseUntil < \(unescaped: Self.now)
+                RETURNING holder
+                """
+            ).isEmpty
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs one statement and reads every row it returns.
+    @discardableResult
+    func run(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await self.query(query, logger: PostgresStore.silent).collect()
+    }
+}

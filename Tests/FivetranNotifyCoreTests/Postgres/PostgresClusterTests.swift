@@ -1,0 +1,162 @@
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import FivetranNotifyCore
+
+/// What several listeners on one PostgreSQL promise together (ha.md), with two `PostgresStore`
+/// instances on one database as two nodes.
+@Suite struct PostgresClusterTests {
+    static let target = "https://hooks.example/x"
+
+    func twoNodes(claimLease: Duration = .seconds(1)) async throws -> (StoreLocation, PostgresStore, PostgresStore) {
+        let location = try await StoreLocation.make(.postgres)
+        let a = try #require(try await location.open(nodeName: "node-a", claimLease: claimLease) as? PostgresStore)
+        let b = try #require(try await location.open(nodeName: "node-b", claimLease: claimLease) as? PostgresStore)
+        return (location, a, b)
+    }
+
+    /// Polls `condition` until it holds (10 s at most).
+    func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    @Test func aDeliveryAnsweredByOneNodeIsADuplicateOnTheOther() async throws {
+        let (_, a, b) = try await twoNodes()
+        #expect(try await a.record(storeIncoming("x")) != .duplicate)
+        #expect(try await b.record(storeIncoming("x")) == .duplicate)
+        // The same redelivery reaching both at once is stored once.
+        async let first = a.record(storeIncoming("y"))
+        async let second = b.record(storeIncoming("y"))
+        let outcomes = try await [first, second]
+        #expect(outcomes.filter { $0 == .duplicate }.count == 1)
+        #expect(try await a.deliveryCount() == 2)
+        #expect(try await b.counts() == QueueCounts(pending: 2))
+        await a.close()
+        await b.close()
+    }
+
+    @Test func aClaimHoldsWhileItsNodeLivesAndIsTakenOverWhenItDies() async throws {
+        let (_, a, b) = try await twoNodes()
+        _ = try await a.record(storeIncoming("x"))
+        let message = try #require(try await a.pendingMessages(destination: Self.target).first)
+        #expect(try await a.claim(message.id))
+        #expect(try await b.claim(message.id) == false)
+        // Node a lives (its heartbeat renews the claim): past its lease, b still cannot take it.
+        try await Task.sleep(for: .seconds(1.5))
+        try await b.releaseClaims()
+        #expect(try await b.claim(message.id) == false)
+        // Node a dies without settling anything: b takes the message once the lease ran out.
+        await a.close()
+        #expect(
+            try await eventually {
+                try await b.releaseClaims()
+                return try await b.claim(message.id)
+            })
+        try await b.markDelivered(message.id, at: Date())
+        #expect(try await b.counts() == QueueCounts(delivered: 1))
+        await b.close()
+    }
+
+    @Test func oneNodeAtATimeSendsToADestination() async throws {
+        let (_, a, b) = try await twoNodes()
+        #expect(try await a.holdDestination(Self.target))
+        #expect(try await a.holdDestination(Self.target))
+        #expect(try await b.holdDestination(Self.target) == false)
+        // Another destination is free.
+        #expect(try await b.holdDestination("https://hooks.example/other"))
+        // Given up (a's queue for it is empty): b takes it at once.
+        try await a.releaseDestination(Self.target)
+        #expect(try await b.holdDestination(Self.target))
+        #expect(try await a.holdDestination(Self.target) == false)
+        // b dies holding it: a takes it once the lease ran out, never before.
+        await b.close()
+        #expect(try await a.holdDestination(Self.target) == false)
+        #expect(try await eventually { try await a.holdDestination(Self.target) })
+        await a.close()
+    }
+
+    @Test func aSingletonRunsOnOneNodeAndIsTakenOverWhenItsNodeDies() async throws {
+        let (_, a, b) = try await twoNodes()
+        #expect(try await a.holdSingleton("watch", lease: .seconds(1)))
+        #expect(try await b.holdSingleton("watch", lease: .seconds(1)) == false)
+        #expect(try await b.holdSingleton("prune", lease: .seconds(1)))
+        // a renews it by running again; once it stops, b takes it after the lease.
+        #expect(try await a.holdSingleton("watch", lease: .seconds(1)))
+        await a.close()
+        #expect(try await eventually { try await b.holdSingleton("watch", lease: .seconds(1)) })
+        await b.close()
+    }
+
+    @Test func aDatabaseWithANewerSchemaIsRefusedWithASentence() async throws {
+        let location = try await StoreLocation.make(.postgres)
+        let store = try #require(try await location.open() as? PostgresStore)
+        try await store.client.query("UPDATE fivetran_notify_schema SET version = 99", logger: TestPostgres.quiet)
+        await store.close()
+        await #expect {
+            _ = try await location.open()
+        } throws: { error in
+            let message = (error as? NotifyError)?.message ?? ""
+            return message.contains("newer version") && message.contains("schema 99")
+                && message.contains("Upgrade fivetran-notify") && !message.contains(TestPostgres.password)
+        }
+        // Nodes starting together migrate once, without a race.
+        let fresh = try await StoreLocation.make(.postgres)
+        let nodes = try await withThrowingTaskGroup(of: (any StateStore).self) { group in
+            for index in 0..<4 { group.addTask { try await fresh.open(nodeName: "n\(index)") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(nodes.count == 4)
+        for node in nodes { await node.close() }
+    }
+
+    @Test func thePasswordNeverAppearsInErrorsOrInTheURLShown() async throws {
+        let database = try await TestPostgres.database()
+        let url = try PostgresURL(database.url)
+        #expect(url.redacted.contains("****") && !url.redacted.contains(TestPostgres.password))
+        var wrong = url
+        wrong.password = "not-the-\(TestPostgres.password)"
+        var unreachable = url
+        unreachable.port = 1
+        var missing = url
+        missing.database = "no_such_db"
+        for bad in [wrong, unreachable, missing] {
+            do {
+                let store = try await PostgresStore.open(url: bad, logger: TestPostgres.quiet)
+                await store.close()
+                Issue.record("opened \(bad.redacted)")
+            } catch {
+                let message = (error as? NotifyError)?.message ?? "\(error)"
+                #expect(message.hasPrefix("Cannot use the database postgres://\(TestPostgres.user):****@"))
+                #expect(!message.contains(TestPostgres.password))
+                #expect(!message.contains(bad.password ?? "-"))
+            }
+        }
+    }
+
+    @Test func urlsAreReadAsTheSpecSays() throws {
+        let url = try PostgresURL("postgresql://app:s%40cret@db.example:6432/notify?sslmode=require")
+        #expect(url.host == "db.example" && url.port == 6432 && url.user == "app" && url.database == "notify")
+        #expect(url.password == "s@cret")
+        #expect(url.sslMode == .require)
+        #expect(url.redacted == "postgres://app:****@db.example:6432/notify?sslmode=require")
+        #expect(try PostgresURL("postgres://app@db/notify").sslMode == .prefer)
+        #expect(try PostgresURL("postgres://app@db/notify").port == 5432)
+        for bad in [
+            "mysql://app:pw@db/notify", "postgres://app:pw@db", "postgres://:pw@db/notify",
+            "postgres://app:pw@db/notify?sslmode=verify-ca", "postgres://app:pw@db/notify?sslmode=verify-full",
+        ] {
+            #expect {
+                _ = try PostgresURL(bad)
+            } throws: { error in
+                let message = (error as? NotifyError)?.message ?? ""
+                return !message.isEmpty && !message.contains("pw@")
+            }
+        }
+    }
+}
