@@ -139,6 +139,7 @@ public final class PostgresStore: StateStore {
 
     /// Runs `work` in one transaction on a pooled connection, within the deadline. The result is
     /// returned only after COMMIT returned.
+    @discardableResult
     func transaction<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
         -> T
     {
