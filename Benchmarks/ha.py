@@ -12,7 +12,7 @@ are sent by THREADS [32] threads spread over the nodes as a load balancer would 
 connection refused, a reset or a 503 is tried on the next node). When KILL_AT [0.5] of them were
 answered, node1 gets SIGKILL. It then waits at most MAX_WAIT [120] seconds for every connector to be
 named and prints: deliveries answered 200, connectors named, lost (answered 200, never named: must be
-0), named twice or more (at most the kill's in-flight sends), the most Slack posts in any 1 s and any
+0), named twice or more and in how many re-sent posts (at most the kill's in-flight sends), the most Slack posts in any 1 s and any
 10 s window (one listener: about 1 a second with a burst of 3), the seconds from the first delivery
 sent until every connector was named, and each node's exit. It reports; it does not assert.
 """
@@ -154,6 +154,13 @@ def main(binary, database, count, work):
             for n in numbers:
                 counts[n] = counts.get(n, 0) + 1
         named = set(counts)
+        # A post is a re-send when everything it names was named before (a message cut by the kill and
+        # sent again by another node after its claim expired).
+        seen, resent = set(), 0
+        for _, _, _, numbers in requests:
+            if numbers and numbers <= seen:
+                resent += 1
+            seen |= numbers
         last_named = max((t for t, _, _, numbers in requests if numbers), default=None)
 
         def most_in(window):
@@ -179,8 +186,8 @@ def main(binary, database, count, work):
               % (balancer.answered, STORM, balancer.retries))
         print("  connectors named    %d" % len(named & acknowledged))
         print("  lost                %d   (answered 200, never named; must be 0)" % len(acknowledged - named))
-        print("  named twice or more %d   (at most the kill's in-flight sends)"
-              % sum(1 for c in counts.values() if c > 1))
+        print("  named twice or more %d, in %d re-sent posts   (at most the kill's in-flight sends)"
+              % (sum(1 for c in counts.values() if c > 1), resent))
         print("  Slack posts         %d; most in any 1 s: %d, in any 10 s: %d"
               % (len(requests), most_in(1.0), most_in(10.0)))
         if last_named is not None and acknowledged <= named:
