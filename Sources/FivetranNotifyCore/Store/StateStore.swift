@@ -23,6 +23,9 @@ public protocol StateStore: AnyObject, Sendable {
     /// Set when nothing given to the store now would be kept until the listener restarts (its SQLite
     /// file was pulled away); nil otherwise.
     var lostReason: String? { get }
+    /// True while the store is in an outage it logged itself (once, and once on recovery): callers
+    /// stay quiet about the failures it causes meanwhile.
+    var outageLogged: Bool { get }
 
     /// Replaces the noise-control policy for deliveries stored from now on (config.toml reloaded).
     func setPolicy(_ policy: NoticePolicy)
