@@ -2,8 +2,9 @@
 # Slack app mode through `fivetran-notify listen` (release build) on 127.0.0.1; not part of the unit
 # suite. Against a fake Slack Web API and a fake incoming webhook it prints the p50/p90 latency of a
 # single failure with the bot token (chat.postMessage) and with the incoming webhook, then sends STORM
-# failures of distinct connectors at once and their STORM recoveries with the bot token, and prints
-# how long each took to go quiet and how many chat.postMessage and chat.update calls it made.
+# failures of distinct connectors at once and their STORM recoveries with the bot token (signed button
+# clicks arriving meanwhile), and prints how long until every connector was named, how many parent
+# messages, how long until every parent was green, the Web API calls, and how fast clicks were answered.
 # The work is done by Benchmarks/slack-app.py (Python 3 standard library only; see its docstring).
 #
 #   Benchmarks/slack-app.sh                      # 20 singles per path, a storm of 1000

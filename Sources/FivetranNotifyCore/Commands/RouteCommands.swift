@@ -105,6 +105,15 @@ public enum RouteCommands {
     ) async -> Answer {
         var post: String?
         var said: [String] = []
+        // The token first: a bad one is one sentence, not a failed post.
+        if let app = destination as? SlackAppDestination {
+            switch await app.checkToken() {
+            case .success(let identity):
+                said.append("token of \(identity.team ?? identity.teamID ?? "the workspace") works")
+            case .failure(let failure):
+                return Answer(accepted: false, text: "bot token refused by auth.test: \(failure.sentence)")
+            }
+        }
         for (step, kind) in [("posted", NoticeKind.alert), ("updated in place as recovered", .resolved)] {
             var stage = notice
             stage.kind = kind

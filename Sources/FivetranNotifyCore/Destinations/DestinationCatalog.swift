@@ -17,9 +17,11 @@ public struct DestinationCatalog: Sendable {
     ///   - pagerDutyURL: the Events API base (`PAGERDUTY_URL`).
     ///   - slackApp: the bot token and the rest of `[slack]`, when a token is configured.
     ///   - notifyResolved: whether recoveries are told (the Slack app broadcasts its recovery replies then).
+    ///   - clock: paces what a destination paces itself (the Slack app's `chat.update`).
     public init(
         transport: (DestinationKind) -> any HTTPTransport, pagerDutyURL: String, logger: Logger, dryRun: Bool = false,
-        slackApp: SlackAppOptions? = nil, notifyResolved: @escaping @Sendable () -> Bool = { false }
+        slackApp: SlackAppOptions? = nil, notifyResolved: @escaping @Sendable () -> Bool = { false },
+        clock: ServiceClock = .live
     ) {
         slack = SlackDestination(transport: transport(.slack), logger: logger, dryRun: dryRun)
         pagerDuty = PagerDutyDestination(
@@ -29,7 +31,7 @@ public struct DestinationCatalog: Sendable {
         self.slackApp = slackApp.map {
             SlackAppDestination(
                 options: $0, transport: transport(.slackApp), logger: logger, dryRun: dryRun,
-                notifyResolved: notifyResolved)
+                notifyResolved: notifyResolved, clock: clock)
         }
     }
 

@@ -17,6 +17,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     let metrics: (any DispatchMetrics)?
     let enricher: (any DeliveryEnricher)?
     let resolver: TargetResolver?
+    /// One pacer per place sent to (the resolved target), shared by the workers of every route to it.
+    let pacers: SharedPacers
 
     /// - Parameter resolver: finds the target a stored `TargetReference` names in the running
     ///   listener's configuration, at the moment of each send; without one only literal targets are sent.
@@ -38,6 +40,8 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         self.logger = logger
         self.metrics = metrics
         self.enricher = enricher
+        pacers = SharedPacers(
+            interval: configuration.unpaced ? .zero : configuration.pacingInterval, burst: configuration.burst)
     }
 
     public func run() async throws {
@@ -79,17 +83,16 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     /// Sends one target's messages, oldest first, until cancelled.
     private func work(target: String, signal: WakeSignal) async {
-        var pacer = Pacer(
-            interval: configuration.unpaced ? .zero : configuration.pacingInterval, burst: configuration.burst)
         var consecutiveFailures = 0
         var consecutiveRateLimits = 0
         let name = destination.name
         let redacted = destination.redacted(target)
+        var incidentKeys: [Int64: String] = [:]
         // On a shared store only one node sends to a target at a time (pacing and digests hold for the
         // cluster): it holds the target while it has messages for it, and gives it up when it has none.
         var holding = false
         while !Task.isCancelled {
-            guard var pending = await fetch(target), !pending.isEmpty else {
+            guard let fetched = await fetch(target), !fetched.isEmpty else {
                 if holding {
                     holding = false
                     try? await store.releaseDestination(target)
@@ -102,14 +105,33 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 await signal.wait(timeout: configuration.pollInterval)
                 continue
             }
-            let wait = pacer.reserve(now: clock.now())
+            // Resolves told on a shared post wait until it may change again.
+            var owners = await sharedOwners(fetched, target: target, keys: &incidentKeys)
+            var pending = ready(fetched, owners: owners)
+            guard !pending.isEmpty else {
+                await signal.wait(timeout: untilReady(owners))
+                continue
+            }
+            // Paced per place, not per route: routes that share a channel share its pace.
+            let place = await resolve(target, for: pending[0]) ?? target
+            let wait = pacers.reserve(place, now: clock.now())
             if wait > .zero {
                 do { try await clock.sleep(wait) } catch { return }
                 guard let again = await fetch(target), !again.isEmpty else { continue }
-                pending = again
+                owners = await sharedOwners(again, target: target, keys: &incidentKeys)
+                pending = ready(again, owners: owners)
+                guard !pending.isEmpty else { continue }
             }
             // A digest already partly sent finishes first: its parts are one notice, never split by a newer one.
             var message = pending.first { $0.partsSent > 0 } ?? pending[0]
+            if let owner = owners[message.id] {
+                // Every resolve waiting for the same shared post goes with it, as one notice.
+                let together = pending.filter { owners[$0.id]?.owner == owner.owner }
+                if together.count > 1 {
+                    guard let gathered = await gather(together, target: target) else { continue }
+                    message = gathered
+                }
+            }
             let alerts = pending.filter { $0.kind == .alert }
             // Oldest first: a digest or reminder due for a retry goes before new alerts are folded.
             let formsDigest = message.kind == .alert && alerts.count >= configuration.digestThreshold
@@ -135,7 +157,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 await retryLater(message, reason: "HTTP 429 rate limited", after: pause)
                 logger.warning("<-- \(name) 429: rate limited, waiting \(pause.secondsText)", metadata: fields)
                 do { try await clock.sleep(pause) } catch { return }
-                pacer.resumeAfterPause(now: clock.now())
+                pacers.resumeAfterPause(place, now: clock.now())
             case .transient(let reason):
                 consecutiveFailures += 1
                 let delay = configuration.backoff.delay(attempt: consecutiveFailures, random: clock.random())
@@ -161,6 +183,21 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                     metadata: fields)
             }
         }
+    }
+
+    /// The messages that may go now: all but resolves whose shared post may not change yet.
+    private func ready(_ pending: [OutgoingMessage], owners: [Int64: SharedPostOwner]) -> [OutgoingMessage] {
+        guard !owners.isEmpty else { return pending }
+        let now = clock.date()
+        return pending.filter { message in owners[message.id].map { readyAt($0) <= now } ?? true }
+    }
+
+    /// How long to wait when every waiting message is a resolve held for its shared post.
+    private func untilReady(_ owners: [Int64: SharedPostOwner]) -> Duration {
+        let now = clock.date()
+        let soonest =
+            owners.values.map { readyAt($0).timeIntervalSince(now) }.min() ?? configuration.pollInterval.seconds
+        return min(configuration.pollInterval, .milliseconds(Int(max(soonest, 0.01) * 1000)))
     }
 
     private func fetch(_ target: String) async -> [OutgoingMessage]? {
@@ -225,12 +262,24 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var wait = Duration.seconds(1)
         while await persist({ () async throws -> Bool in
             // The post first: nothing more is sent about the incident before it is known.
-            if let post {
-                try await self.store.recordPost(
+            if let post, let shared = post.shared {
+                try await self.store.settleSharedResolves(
+                    owner: shared.owner.owner, post: post.post, incidents: shared.incidents,
+                    destination: message.destination, at: self.clock.date())
+            } else if let post {
+                try await self.keep(
                     post.post, incident: post.incident, destination: message.destination, open: post.open,
-                    at: self.clock.date())
+                    given: post.given)
                 try await self.store.recordSharedPost(
                     post.post, incidents: post.members, destination: message.destination, at: self.clock.date())
+                if post.members.isEmpty {
+                    // A post of its own: the incident no longer shares a digest's.
+                    try await self.store.leaveSharedPost(incident: post.incident, destination: message.destination)
+                } else {
+                    try await self.store.recordShares(
+                        owner: post.incident, post: post.post, incidents: post.members,
+                        destination: message.destination)
+                }
             }
             if isLastPart {
                 try await self.store.markDelivered(message.id, at: self.clock.date())
@@ -242,6 +291,33 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             do { try await clock.sleep(wait) } catch { return }
             wait = min(wait * 2, .seconds(30))
         }
+    }
+
+    /// Records what a send made of the post it was given (`given`), over what people did to the post
+    /// meanwhile (a click recorded while the send was in flight): a recovery closes the post as it is
+    /// now; a changed post is written over the one it was made from, else merged with the newer one
+    /// by the destination (`NoticeDestination.mergePost`).
+    private func keep(_ post: String, incident: String, destination target: String, open: Bool, given: String?)
+        async throws
+    {
+        let now = clock.date()
+        if post == given, !open {
+            try await store.closePost(incident: incident, destination: target, at: now)
+            return
+        }
+        var expected = given
+        var merged = post
+        for _ in 0..<3 {
+            if try await store.replacePost(
+                merged, incident: incident, destination: target, open: open, at: now, expecting: expected)
+            {
+                return
+            }
+            let current = try await store.post(incident: incident, destination: target)
+            merged = current.map { destination.mergePost(post, given: given, current: $0.post) } ?? post
+            expected = current.flatMap { $0.open ? $0.post : nil }
+        }
+        try await store.recordPost(merged, incident: incident, destination: target, open: open, at: now)
     }
 
     private func logWithdrawn(_ message: OutgoingMessage) {
@@ -292,20 +368,22 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     /// The notice a message holds, with its deliveries read back from the store and their names filled
     /// in (`enrich`).
-    private func notice(_ message: OutgoingMessage) async throws -> Notice {
+    private func notice(_ message: OutgoingMessage, shared: SharedResolve?, target: String) async throws -> Notice {
         let deliveries = try await store.deliveries(ids: message.deliveryIds).map { stored in
             (try? Delivery.parse(stored.body))
                 ?? Delivery(raw: ["event": .string(stored.event), "connector_id": .string(stored.subject)])
         }
-        return Notice(
+        var notice = Notice(
             id: message.id, kind: message.kind, deliveries: await enrich(deliveries), failures: message.failures,
             since: message.since, createdAt: message.createdAt, legacySlackPayload: message.legacyPayload)
+        if let shared { notice.sharedPost = try await progress(of: shared, target: target) }
+        return notice
     }
 
     /// Names looked up for every delivery of a notice together, waiting at most `nameWait` (real time) for
     /// all of them: what is not known by then goes with ids (watch.md: "a notice waits at most 2 s for
     /// all its names together").
-    private func enrich(_ deliveries: [Delivery]) async -> [Delivery] {
+    func enrich(_ deliveries: [Delivery]) async -> [Delivery] {
         guard let enricher, !deliveries.isEmpty else { return deliveries }
         let found = Locked<[Int: Delivery]>([:])
         let done = WakeSignal()
@@ -334,12 +412,14 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     /// The bodies a message sends, fixed the first time it is taken up (names looked up then) and read
     /// back on every later attempt, so a retry, a restart or a replay sends what was decided; with the
     /// number of them already sent.
-    private func parts(of message: OutgoingMessage) async throws -> (bodies: [Data], sent: Int) {
+    private func parts(of message: OutgoingMessage, shared: SharedResolve?, target: String) async throws -> (
+        bodies: [Data], sent: Int
+    ) {
         let frozen = try await store.frozenParts(message.id)
         guard frozen.isEmpty else { return (frozen, message.partsSent) }
         // A digest renders as of when it was formed.
         let now = message.kind == .digest ? message.createdAt : clock.date()
-        let bodies = destination.render(try await notice(message), now: now)
+        let bodies = destination.render(try await notice(message, shared: shared, target: target), now: now)
         // Parts sent by a release that did not fix them may have said other things than these: every
         // part is sent again, so every connector is posted (at least once) rather than some never.
         let restart = message.partsSent > 0
@@ -356,6 +436,10 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var open: Bool
         /// A digest's incidents: its post is theirs too, where none is open.
         var members: [String] = []
+        /// Resolves told on a shared post: `incident` is the post's owner, and these incidents recovered.
+        var shared: SharedResolve?
+        /// The post the send was given (what `post` was made from).
+        var given: String?
     }
 
     /// Sends the message's next body; says what came of it, whether that body was its last, and the post
@@ -367,9 +451,13 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         let sent: Int
         var incident: String?
         var known: IncidentPost?
+        var shared: SharedResolve?
         do {
-            (bodies, sent) = try await parts(of: message)
-            if destination.capabilities.keepsPosts, let key = try await postKey(of: message) {
+            if destination.capabilities.keepsPosts { shared = try await sharedResolve(of: message, target: target) }
+            (bodies, sent) = try await parts(of: message, shared: shared, target: target)
+            var key = shared?.owner.owner
+            if key == nil { key = try await postKey(of: message) }
+            if destination.capabilities.keepsPosts, let key {
                 incident = key
                 known = try await store.post(incident: key, destination: target)
             }
@@ -395,12 +483,23 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         // A closed incident's post is the past: a new incident starts a new one.
         let given = known.flatMap { $0.open ? $0.post : nil }
         let (outcome, answered) = await destination.send(bodies[sent], to: resolved, post: given)
-        guard outcome == .delivered else { return (outcome, isLastPart, nil) }
+        guard outcome == .delivered else {
+            // A step posted a new post before a later one failed: it is the incident's from now on, so
+            // the retry builds on it instead of posting it again.
+            if let answered, answered != given {
+                await persist {
+                    try await self.keep(answered, incident: incident, destination: target, open: true, given: given)
+                }
+            }
+            return (outcome, isLastPart, nil)
+        }
         metrics?.sent(latency: clock.now() - started)
         let closes = message.kind == .resolved && isLastPart
         guard let post = answered ?? (closes ? given : nil) else { return (outcome, isLastPart, nil) }
-        var kept = KeptPost(incident: incident, post: post, open: !closes)
-        if message.kind == .digest || message.deliveryIds.count > 1, sent == 0, answered != nil {
+        // Resolves told on a shared post settle with their last part.
+        var kept = KeptPost(
+            incident: incident, post: post, open: !closes, shared: closes ? shared : nil, given: given)
+        if shared == nil, message.kind == .digest || message.deliveryIds.count > 1, sent == 0, answered != nil {
             kept.members = (try? await memberKeys(of: message)) ?? []
         }
         return (outcome, isLastPart, kept)
@@ -418,7 +517,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     /// The incident a message's post belongs to: its incident key, or its own for a digest.
     private func postKey(of message: OutgoingMessage) async throws -> String? {
-        if message.kind == .digest || message.deliveryIds.count > 1 { return "digest:\(message.id)" }
+        if message.kind == .digest || message.deliveryIds.count > 1 { return Self.ownerKey(ofDigest: message.id) }
         guard let last = message.deliveryIds.last,
             let stored = try await store.deliveries(ids: [last]).first,
             let delivery = try? Delivery.parse(stored.body)

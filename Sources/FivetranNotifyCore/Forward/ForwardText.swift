@@ -63,10 +63,10 @@ enum ForwardText {
         text.prefix { !$0.isNewline }
     }
 
-    /// On one line, and at most `limit` characters, ending " …" when cut.
+    /// On one line, and at most `limit` characters, cut visibly as every destination cuts
+    /// (`TextClamp`: "… (N more characters)").
     private static func clamp(_ text: String) -> String {
-        let line = String(text.prefix(limit + 1).map { $0.isNewline || $0 == "\t" ? " " : $0 })
-        guard line.count > limit else { return line }
-        return String(line.prefix(limit - 2)) + " …"
+        let line = String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        return TextClamp.clamp(line, to: limit, measure: { $0.count }, pieces: { line.map(String.init) })
     }
 }

@@ -4,8 +4,7 @@ extension DeliveryEndpoint {
     /// Records an account-watch finding (a synthetic delivery, see `WatchFinding`) exactly as a
     /// received delivery is recorded: routed, noise-controlled and muted alike, and told whatever
     /// `--events` forwards. True once it is stored (or was already).
-    func recordFinding(_ body: Data) async -> Bool {
-        guard let delivery = try? Delivery.parse(body) else { return false }
+    func recordFinding(_ delivery: Delivery, body: Data) async -> Bool {
         let live = settings.current
         let incoming = IncomingDelivery(
             delivery, body: body, receivedAt: now(), destinations: live.routeTable.references(for: delivery),

@@ -131,9 +131,6 @@ public enum ListenRunner {
         // Before anything is created in the state directory: a port in use is a sentence, not an errno.
         try PortCheck.ensureAvailable(host: configuration.host, port: configuration.port)
         let routes = resolved.routes
-        configuration.routeTable = resolved.snapshot.routeTable
-        configuration.forwardedEvents = resolved.snapshot.forwardedEvents
-        configuration.maxAge = resolved.snapshot.maxAge
 
         let stateDirectory = context.paths.stateDirectory(given: options.stateDirectory)
         let configured = configuration
@@ -144,8 +141,7 @@ public enum ListenRunner {
             : routes.summary
         let scheme = tls == nil ? "http" : "https"
         var inputs = ListenerAssembly.Inputs(
-            configuration: configuration, keys: resolved.keys, policy: resolved.policy,
-            stateDirectory: stateDirectory,
+            configuration: configuration, settings: resolved.reloadable, stateDirectory: stateDirectory,
             slackTransport: options.dryRun
                 ? DryRunSlackTransport(output: context.output) : CurlTransport(caFile: resolved.caFile),
             dryRun: options.dryRun, tls: tls,
@@ -184,7 +180,7 @@ public enum ListenRunner {
         if let database {
             // Within 15 s: connected and migrated, or a sentence saying what is wrong (never the password).
             inputs.sharedStore = try await PostgresStore.open(
-                url: database, nodeName: nodeName, policy: resolved.policy, logger: logger)
+                url: database, nodeName: nodeName, policy: resolved.reloadable.policy, logger: logger)
             logger.info("state shared in \(database.redacted) as node \(nodeName)")
         }
         if options.dryRun {
@@ -211,8 +207,7 @@ public enum ListenRunner {
         let store = listener.store
         let settingsReloader = await SettingsReloadService(logger: logger) {
             let reloaded = try ListenSettings.resolve(options, context: context)
-            listener.settings.replace(with: reloaded.snapshot)
-            store.setPolicy(reloaded.policy)
+            listener.settings.replace(with: reloaded.reloadable)
             return reloaded.summary
         }
         var groupConfiguration = ServiceGroupConfiguration(

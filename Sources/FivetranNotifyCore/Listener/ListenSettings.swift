@@ -1,14 +1,13 @@
 import Foundation
 
 /// What `listen` reads from its flags, the environment, config.toml and the key store: resolved at
-/// start, and again on SIGHUP (where a broken file keeps the settings in force).
+/// start, and again on SIGHUP (where a broken file keeps the settings in force). One value: the part
+/// SIGHUP swaps (`reloadable`) and the part read at start only (the rest).
 struct ListenSettings: Sendable {
-    var keys: [String]
-    /// config.toml's routes and the default route, checked even under --dry-run.
+    /// Keys, routes (the dry-run table under --dry-run), events, max_age and policy: what SIGHUP swaps.
+    var reloadable: ReloadableSettings
+    /// config.toml's routes and the default route as configured, checked even under --dry-run.
     var routes: RouteTable
-    /// What the endpoint uses per request.
-    var snapshot: LiveSettings.Snapshot
-    var policy: NoticePolicy
     /// Where PagerDuty events go (`pagerduty_url`, `PAGERDUTY_URL`).
     var pagerDutyURL: String
     /// How the account is watched (`[watch]`, `--no-watch`…), and with what.
@@ -23,9 +22,9 @@ struct ListenSettings: Sendable {
     /// One line for the log after a reload.
     var summary: String {
         let count = routes.routes.count
-        return "signing keys (\(keys.count)), config.toml (\(count) route\(count == 1 ? "" : "s"), "
-            + "remind every \(TimeText.duration(policy.remindEvery.seconds)), max age "
-            + "\(TimeText.duration(snapshot.maxAge.seconds)))"
+        return "signing keys (\(reloadable.verifier.keyCount)), config.toml (\(count) route\(count == 1 ? "" : "s"), "
+            + "remind every \(TimeText.duration(reloadable.policy.remindEvery.seconds)), max age "
+            + "\(TimeText.duration(reloadable.maxAge.seconds)))"
     }
 
     static func resolve(_ options: ListenOptions, context: CommandContext) throws -> ListenSettings {
@@ -53,16 +52,16 @@ struct ListenSettings: Sendable {
         try checkSlackApp(routes, hasToken: slackApp != nil)
         let listenConfig = try ListenConfig.load(from: settings.configFile)
         let events = options.events ?? listenConfig.events
-        let policy = NoticePolicy(
-            remindEvery: options.remindEvery ?? listenConfig.remindEvery,
-            notifyResolved: options.notifyResolved ?? listenConfig.notifyResolved)
-        let snapshot = LiveSettings.Snapshot(
+        let reloadable = ReloadableSettings(
             verifier: SignatureVerifier(keys: keys),
             routeTable: options.dryRun ? routes.dryRun : routes,
             forwardedEvents: ForwardedEvents(names: events),
-            maxAge: options.maxAge ?? listenConfig.maxAge ?? ListenerConfiguration.defaultMaxAge)
+            maxAge: options.maxAge ?? listenConfig.maxAge ?? ReloadableSettings.defaultMaxAge,
+            policy: NoticePolicy(
+                remindEvery: options.remindEvery ?? listenConfig.remindEvery,
+                notifyResolved: options.notifyResolved ?? listenConfig.notifyResolved))
         return ListenSettings(
-            keys: keys, routes: routes, snapshot: snapshot, policy: policy,
+            reloadable: reloadable, routes: routes,
             pagerDutyURL: try ConfiguredRoutes.pagerDutyURL(settings: settings, environment: context.environment),
             watch: watch, credentials: credentials, apiURL: settings.apiURL, caFile: settings.caFile,
             slackApp: slackApp)

@@ -5,7 +5,8 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// What the HTTP side of `listen` serves and how.
+/// What the HTTP side of `listen` serves and how: read at start only (what SIGHUP changes is
+/// `ReloadableSettings`).
 public struct ListenerConfiguration: Sendable {
     public var host: String = "0.0.0.0"
     /// 0 picks a free port (tests).
@@ -29,16 +30,6 @@ public struct ListenerConfiguration: Sendable {
     public var maxConnections: Int = 512
     /// How often the state file is checked for having been deleted or replaced.
     public var stateCheckInterval: Duration = .seconds(2)
-    /// Which events become Slack messages.
-    public var forwardedEvents: ForwardedEvents = ForwardedEvents(names: nil)
-    /// Where forwarded events go: the `[[route]]` rules, then the default Slack webhook URL
-    /// (`SlackDestination.dryRunTarget`, with no rules, for --dry-run).
-    public var routeTable = RouteTable(defaultURL: SlackDestination.dryRunTarget)
-    /// A delivery created longer ago than this is stored but never forwarded (`--max-age`): a late
-    /// retry or a captured delivery replayed.
-    public var maxAge: Duration = ListenerConfiguration.defaultMaxAge
-
-    public static let defaultMaxAge: Duration = .seconds(3 * 86_400)
     /// How long SIGTERM waits for requests in flight before cutting them.
     public static let shutdownGrace: Duration = .seconds(8)
 

@@ -10,9 +10,8 @@ public struct ListenerAssembly: Sendable {
     /// What a listener is built from.
     public struct Inputs: Sendable {
         public var configuration: ListenerConfiguration
-        /// The signing keys deliveries are verified against.
-        public var keys: [String]
-        public var policy: NoticePolicy
+        /// Keys, routes, events, max_age and policy at start (SIGHUP replaces them in `settings`).
+        public var settings: ReloadableSettings
         public var stateDirectory: URL
         /// The store several listeners share (`--database`), opened already; nil for SQLite in the
         /// state directory, which the assembly opens and locks itself.
@@ -40,13 +39,12 @@ public struct ListenerAssembly: Sendable {
         public var logger: Logger
 
         public init(
-            configuration: ListenerConfiguration, keys: [String], policy: NoticePolicy, stateDirectory: URL,
+            configuration: ListenerConfiguration, settings: ReloadableSettings, stateDirectory: URL,
             slackTransport: any HTTPTransport, dryRun: Bool, dispatcher: DispatcherConfiguration = .init(),
             tls: ReloadableTLS? = nil, clock: ServiceClock = .live, logger: Logger
         ) {
             self.configuration = configuration
-            self.keys = keys
-            self.policy = policy
+            self.settings = settings
             self.stateDirectory = stateDirectory
             self.slackTransport = slackTransport
             self.dryRun = dryRun
@@ -75,7 +73,7 @@ public struct ListenerAssembly: Sendable {
     /// The SQLite store when the state is in the state directory (nil with `--database`).
     public let sqliteStore: DeliveryStore?
     public let metrics: ListenerMetrics
-    /// What SIGHUP replaces (keys, routes, `[listen]`).
+    /// What SIGHUP replaces (keys, routes, `[listen]`); the store follows its policy.
     public let settings: LiveSettings
     /// The dispatcher, the pruner and the server, to run in one `ServiceGroup`.
     public let services: [any Service]
@@ -93,11 +91,11 @@ public struct ListenerAssembly: Sendable {
         let store: any StateStore
         var nodeServices: [any Service] = [lock]
         if let shared = inputs.sharedStore {
-            shared.setPolicy(inputs.policy)
+            shared.setPolicy(inputs.settings.policy)
             store = shared
             sqliteStore = nil
         } else {
-            let sqlite = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.policy)
+            let sqlite = try DeliveryStore.open(stateDirectory: inputs.stateDirectory, policy: inputs.settings.policy)
             store = sqlite
             sqliteStore = sqlite
             nodeServices += [
@@ -115,11 +113,7 @@ public struct ListenerAssembly: Sendable {
             AccountNames(client: $0.lookupClient, logger: inputs.logger, metrics: watchMetrics)
         }
         if let names, inputs.enricher == nil { inputs.enricher = names }
-        let configuration = inputs.configuration
-        let settings = LiveSettings(
-            .init(
-                verifier: SignatureVerifier(keys: inputs.keys), routeTable: configuration.routeTable,
-                forwardedEvents: configuration.forwardedEvents, maxAge: configuration.maxAge))
+        let settings = LiveSettings(inputs.settings) { store.setPolicy($0.policy) }
         // Each send goes to the target its route has in the settings in force at that moment.
         let resolver: TargetResolver = { reference, firstDelivery in
             settings.current.routeTable.target(for: reference, firstDelivery: firstDelivery)
@@ -127,7 +121,7 @@ public struct ListenerAssembly: Sendable {
         let catalog = DestinationCatalog(
             transport: { inputs.kindTransports[$0] ?? inputs.slackTransport }, pagerDutyURL: inputs.pagerDutyURL,
             logger: inputs.logger, dryRun: inputs.dryRun, slackApp: inputs.slackApp,
-            notifyResolved: { store.noticePolicy.notifyResolved })
+            notifyResolved: { store.noticePolicy.notifyResolved }, clock: inputs.clock)
         let dispatchers = Self.dispatchers(inputs, catalog: catalog, store: store, metrics: metrics, resolver: resolver)
         // Buttons: clicks are taken only with a signing secret (else the actions path is 404).
         var slackActions: SlackActionsEndpoint?
@@ -170,7 +164,7 @@ public struct ListenerAssembly: Sendable {
                     logger: inputs.logger, statusFile: WatchStatus.url(stateDirectory: inputs.stateDirectory),
                     metrics: watchMetrics,
                     openIncidentKeys: { try? await store.openIncidentKeys() },
-                    submit: { await endpoint.recordFinding($0) },
+                    submit: { await endpoint.recordFinding($0, body: $1) },
                     mayRun: {
                         // The lease outlives the interval by a few seconds: renewed at each sweep.
                         (try? await store.holdSingleton("watch", lease: watch.settings.every + .seconds(10))) ?? false

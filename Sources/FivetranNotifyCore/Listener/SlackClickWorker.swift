@@ -21,6 +21,31 @@ struct SlackClickWorker: Service {
         _, _ in nil
     }
 
+    /// Records the click's change over the post it read; when a send recorded a newer post meanwhile,
+    /// over that one (never reopening a post a recovery closed). Returns the post kept.
+    private func record(
+        _ change: (inout SlackAppPost) -> Void, on read: SlackAppPost, found: IncidentPost, incident: String, now: Date
+    ) async throws -> SlackAppPost? {
+        var expected = found.post
+        var post = read
+        change(&post)
+        for _ in 0..<3 {
+            if try await store.replacePost(
+                post.encoded, incident: incident, destination: found.destination, open: true, at: now,
+                expecting: expected)
+            {
+                return post
+            }
+            guard let current = try await store.post(incident: incident, destination: found.destination),
+                current.open, var newer = SlackAppPost(encoded: current.post)
+            else { return nil }
+            change(&newer)
+            post = newer
+            expected = current.post
+        }
+        return nil
+    }
+
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -74,10 +99,14 @@ struct SlackClickWorker: Service {
         let actor = action.actor
         let paging = post.failure.flatMap { pagerDuty(found.destination, Delivery(raw: $0)) }
         var reply: SlackThreadReply
+        // What the click changes on the post, applied again to a newer post if one was kept meanwhile.
+        var change: @Sendable (inout SlackAppPost) -> Void = { _ in }
         switch button {
         case .acknowledge:
-            post.acknowledgedBy = actor
-            post.acknowledgedAt = now
+            change = {
+                $0.acknowledgedBy = actor
+                $0.acknowledgedAt = now
+            }
             reply = SlackAppLayout.actionReply("Acknowledged by \(actor.mrkdwn): reminders stop until it changes.")
             if let (pagerDuty, target) = paging {
                 // The same route pages: the on-call's phone stops too.
@@ -90,8 +119,10 @@ struct SlackClickWorker: Service {
                 }
             }
         case .unacknowledge:
-            post.acknowledgedBy = nil
-            post.acknowledgedAt = nil
+            change = {
+                $0.acknowledgedBy = nil
+                $0.acknowledgedAt = nil
+            }
             reply = SlackAppLayout.unacknowledgeReply(by: actor, pagesPagerDuty: paging != nil)
         case .mute:
             guard let failure = post.failure, let subject = Self.muteSubject(Delivery(raw: failure)) else {
@@ -110,17 +141,25 @@ struct SlackClickWorker: Service {
                 return
             }
             logger.info("muted connector \(subject) until \(until) from Slack by \(who) (\(mute.id))")
-            post.mutedBy = actor
-            post.mutedUntil = until
+            change = {
+                $0.mutedBy = actor
+                $0.mutedUntil = until
+            }
             reply = SlackAppLayout.actionReply(
                 "Muted by \(actor.mrkdwn) for \(TimeText.duration(options.muteFor.seconds)) (\(mute.id)).")
         case .resync:
             reply = SlackAppLayout.resyncReply(by: actor, error: await resync(action.buttonValue?.connection))
         }
         do {
-            try await store.recordPost(post.encoded, incident: key, destination: found.destination, open: true, at: now)
+            guard let kept = try await record(change, on: post, found: found, incident: key, now: now) else {
+                // It recovered while the click was being carried out: its message is green, leave it so.
+                await tell(SlackAppLayout.Ephemeral.alreadyRecovered, action)
+                return
+            }
+            post = kept
         } catch {
             logger.error("cannot record a Slack click's effect: \(store.failureText(error))")
+            change(&post)
         }
         if button != .resync, let problem = await destination.showState(of: post, incident: key, now: now) {
             logger.warning("cannot update the Slack message \(post.ref.link): \(problem.sentence)")

@@ -18,12 +18,19 @@ public struct DestinationCapabilities: Sendable, Equatable {
     /// dispatcher hands it the post recorded for the incident and records the one it answers with
     /// (`NoticeDestination.send(_:to:post:)`), durably, before the next notice about it.
     public var keepsPosts = false
+    /// With `keepsPosts`: the resolves of incidents sharing one post (a digest's connectors) are told
+    /// together on it, at most once per this interval per post: those waiting are gathered into one
+    /// notice (`Notice.sharedPost`) when the interval since the post last changed has passed. Nil:
+    /// each resolve on its own.
+    public var sharedPostInterval: Duration?
 
     public init(
         alwaysHearsResolves: Bool = false, takesReminders: Bool = true, takesDigests: Bool = true,
-        pacingScale: Double = 1.0, minimumBurst: Int = 0, retryAfterScale: Int = 1, keepsPosts: Bool = false
+        pacingScale: Double = 1.0, minimumBurst: Int = 0, retryAfterScale: Int = 1, keepsPosts: Bool = false,
+        sharedPostInterval: Duration? = nil
     ) {
         self.keepsPosts = keepsPosts
+        self.sharedPostInterval = sharedPostInterval
         self.alwaysHearsResolves = alwaysHearsResolves
         self.takesReminders = takesReminders
         self.takesDigests = takesDigests

@@ -34,6 +34,9 @@ public struct Notice: Sendable, Equatable {
     public var legacySlackPayload: Data?
     /// Sent by `route test`: every destination marks it as a test in its title ("Test — …").
     public var isTest = false
+    /// For a recovery of incidents that share a post (`DestinationCapabilities.sharedPostInterval`):
+    /// that post's progress. Its deliveries are then the successes, one per incident.
+    public var sharedPost: SharedPostProgress?
 
     public init(
         id: Int64, kind: NoticeKind, deliveries: [Delivery], failures: Int? = nil, since: Date? = nil,

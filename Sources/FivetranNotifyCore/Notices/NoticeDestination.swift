@@ -30,6 +30,9 @@ public protocol NoticeDestination: Sendable {
     /// knowing the post recorded for the notice's incident (nil: none yet), and answers with the post
     /// to keep from now on (nil: keep the one there is).
     func send(_ body: Data, to target: String, post: String?) async -> (SendOutcome, post: String?)
+    /// For a destination that keeps its posts: a send made `answered` from the post it was `given`, but
+    /// the post kept became `current` meanwhile (people acted on it): the post to keep, with both.
+    func mergePost(_ answered: String, given: String?, current: String) -> String
 }
 
 extension NoticeDestination {
@@ -47,6 +50,8 @@ extension NoticeDestination {
     public func send(_ body: Data, to target: String, post: String?) async -> (SendOutcome, post: String?) {
         (await send(body, to: target), nil)
     }
+
+    public func mergePost(_ answered: String, given: String?, current: String) -> String { answered }
 
     public func redacted(_ target: String) -> String {
         TargetReference(encoded: target)?.redacted ?? DestinationTarget(encoded: target)?.redacted

@@ -24,6 +24,9 @@ public struct SignatureVerifier: Sendable {
         }
     }
 
+    /// How many keys are accepted (the current one, and the previous during a rotation).
+    public var keyCount: Int { keyedStates.count }
+
     /// Whether `signature` (the header value, or nil when the header is missing) is the HMAC of
     /// `body` under any accepted key. Missing, empty, non-hex and wrong-length values are rejected.
     public func isValid<Body: DataProtocol>(body: Body, signature: String?) -> Bool {

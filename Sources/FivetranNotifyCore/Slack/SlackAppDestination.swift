@@ -15,12 +15,26 @@ public struct SlackAppDestination: NoticeDestination {
     let notifyResolved: @Sendable () -> Bool
     public let dryRun: Bool
 
+    /// `chat.update` is Tier 3, "50+ per minute" per workspace: one token's updates, however many
+    /// channels, go at most one per 1.25 s after a burst of 2, so never more than 50 in any minute.
+    public static let updateInterval = Duration.milliseconds(1250)
+    public static let updateBurst = 2
+
+    /// - Parameter clock: paces `chat.update` (`updateInterval`).
     public init(
         options: SlackAppOptions, transport: any HTTPTransport, logger: Logger, dryRun: Bool = false,
-        notifyResolved: @escaping @Sendable () -> Bool = { false }
+        notifyResolved: @escaping @Sendable () -> Bool = { false }, clock: ServiceClock = .live
     ) {
         self.options = options
-        client = SlackWebAPIClient(baseURL: options.apiURL, token: options.token, transport: transport)
+        var client = SlackWebAPIClient(baseURL: options.apiURL, token: options.token, transport: transport)
+        if !dryRun {
+            let pacers = SharedPacers(interval: Self.updateInterval, burst: Self.updateBurst)
+            client.updatePace = {
+                let wait = pacers.reserve("chat.update", now: clock.now())
+                if wait > .zero { try? await clock.sleep(wait) }
+            }
+        }
+        self.client = client
         self.logger = logger
         self.dryRun = dryRun
         self.notifyResolved = notifyResolved
@@ -28,10 +42,14 @@ public struct SlackAppDestination: NoticeDestination {
 
     public var kind: DestinationKind { .slackApp }
 
+    /// Whether the bot token works (`auth.test`): whose it is, or why Slack refused it.
+    public func checkToken() async -> Result<SlackAuthIdentity, SlackAPIFailure> { await client.authTest() }
+
     /// A recovery updates the parent whether or not `notify_resolved` is on (an update notifies no one);
-    /// every notice about an incident knows its parent.
+    /// every notice about an incident knows its parent; a digest's parent counts its recovered
+    /// connectors, updated at most once a minute (slack-app.md "Digests").
     public static var capabilities: DestinationCapabilities {
-        DestinationCapabilities(alwaysHearsResolves: true, keepsPosts: true)
+        DestinationCapabilities(alwaysHearsResolves: true, keepsPosts: true, sharedPostInterval: .seconds(60))
     }
 
     /// A channel id (`C…`, `G…`) or `#name`.
@@ -50,6 +68,25 @@ public struct SlackAppDestination: NoticeDestination {
     public func redacted(_ target: String) -> String {
         DestinationTarget(encoded: target).map { "slack channel \($0.address)" + ($0.dryRun ? " (dry run)" : "") }
             ?? TargetReference(encoded: target)?.redacted ?? "slack channel (unreadable target)"
+    }
+
+    /// A send's post merged with a click recorded while it was in flight: the send's message and
+    /// failure, and what people did (acknowledged, muted) unless the send itself changed that (a new
+    /// status or reason ends an acknowledgement).
+    public func mergePost(_ answered: String, given: String?, current: String) -> String {
+        guard var merged = SlackAppPost(encoded: answered), let now = SlackAppPost(encoded: current) else {
+            return answered
+        }
+        let before = given.flatMap(SlackAppPost.init(encoded:))
+        if merged.acknowledgedBy == before?.acknowledgedBy && merged.acknowledgedAt == before?.acknowledgedAt {
+            merged.acknowledgedBy = now.acknowledgedBy
+            merged.acknowledgedAt = now.acknowledgedAt
+        }
+        if merged.mutedBy == before?.mutedBy && merged.mutedUntil == before?.mutedUntil {
+            merged.mutedBy = now.mutedBy
+            merged.mutedUntil = now.mutedUntil
+        }
+        return merged.encoded
     }
 
     /// What `status` shows of a post this destination stored: its link, who acknowledged or muted it.
@@ -89,6 +126,8 @@ public struct SlackAppDestination: NoticeDestination {
                     reply: SlackAppLayout.reminderReply(latest, failuresSince: failures, since: since, now: now)
                         .message, failure: latest.raw)
             ]
+        case .resolved where notice.sharedPost != nil:
+            plans = sharedRecovery(notice, now: now)
         case .resolved:
             guard let success = notice.deliveries.last else { return [] }
             let since = notice.since ?? notice.createdAt
@@ -109,6 +148,22 @@ public struct SlackAppDestination: NoticeDestination {
             ]
         }
         return plans.map(\.encoded)
+    }
+
+    /// Connectors of a digest recovered: the digest's parent with their count (green when all have),
+    /// updated with the first reply naming them; further replies when the names need several.
+    private func sharedRecovery(_ notice: Notice, now: Date) -> [SlackAppPlan] {
+        guard let progress = notice.sharedPost else { return [] }
+        let total = max(Set(progress.announced.map(\.subjectKey)).count, progress.members)
+        let done = progress.allRecovered ? total : min(progress.recovered.count, total)
+        let replies = SlackAppLayout.sharedRecoveryReplies(
+            notice.deliveries, done: done, total: total, broadcast: notifyResolved(), now: now)
+        guard let first = replies.first else { return [] }
+        let parent = SlackAppLayout.sharedParent(
+            announced: progress.announced, announcedAt: progress.announcedAt, recoveredIncidents: progress.recovered,
+            allRecovered: progress.allRecovered)
+        return [SlackAppPlan(step: .sharedRecovery, parent: parent, reply: first.message, broadcast: first.broadcast)]
+            + replies.dropFirst().map { SlackAppPlan(step: .page, parent: $0.message) }
     }
 
     /// The buttons of a failure's parent: only with a signing secret (which turns on the actions endpoint).
@@ -159,6 +214,16 @@ public struct SlackAppDestination: NoticeDestination {
                 return await postParent(plan.parent ?? reply, failure: plan.failure ?? parent.failure, channel: channel)
             case .failure(let failure): return (failure.sendOutcome, nil)
             }
+        case .sharedRecovery:
+            guard let reply = plan.reply else { return (.delivered, nil) }
+            guard let parent else {
+                // The digest was not posted with the token: only notify_resolved says it anew.
+                guard plan.broadcast else { return (.delivered, nil) }
+                return await postParent(reply, failure: nil, channel: channel)
+            }
+            guard let updated = plan.parent else { return await replyUnder(parent, reply, broadcast: plan.broadcast) }
+            return await updateThenReply(
+                parent, to: updated, failure: nil, reply: reply, broadcast: plan.broadcast, channel: channel)
         case .recovery:
             guard let recovery = plan.recovery, let reply = plan.reply else { return (.delivered, nil) }
             let last = Delivery(raw: parent?.failure ?? recovery.success)
@@ -238,7 +303,9 @@ public struct SlackAppDestination: NoticeDestination {
         }
         switch await client.postMessage(reply, to: current.channel, inThreadOf: current.ts, broadcast: broadcast) {
         case .success: return (.delivered, newPost)
-        case .failure(let problem): return (problem.sendOutcome, nil)
+        // The parent as it now is stays the incident's post (kept even though the notice is retried), so
+        // the retry updates it again rather than posting a new parent twice.
+        case .failure(let problem): return (problem.sendOutcome, newPost)
         }
     }
 

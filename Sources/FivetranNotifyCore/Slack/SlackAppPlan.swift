@@ -16,6 +16,9 @@ struct SlackAppPlan: Codable, Equatable {
         case digest
         /// A digest page that did not fit its parent: a reply in the digest's thread.
         case page
+        /// Connectors of a digest recovered: the digest's parent updated with their count (green when
+        /// all have), and a reply naming them in its thread.
+        case sharedRecovery
     }
 
     var step: Step

@@ -20,6 +20,8 @@ public struct SlackWebAPIClient: Sendable {
     public let timeout: Duration
     /// The clock, for a `Retry-After` given as an HTTP date.
     public let now: @Sendable () -> Date
+    /// Awaited before each `chat.update`: its own rate limit (Tier 3), apart from posting's.
+    public var updatePace: (@Sendable () async -> Void)?
 
     public init(
         baseURL: String = defaultBaseURL, token: String, transport: any HTTPTransport,
@@ -72,12 +74,14 @@ public struct SlackWebAPIClient: Sendable {
     public func updateMessage(_ ref: SlackMessageRef, to message: SlackMessage) async -> Result<
         SlackSent, SlackAPIFailure
     > {
+        await updatePace?()
         let first = await call("chat.update", body: Self.updateBody(ref, to: message), channel: ref.channel)
         switch first {
         case .success(let answer):
             return Self.sent(answer, method: "chat.update", plainTextOnly: false, fallback: ref)
         case .failure(let failure) where failure.kind == .refusedContent && !message.blocks.isEmpty:
             let plain = Self.updateBody(ref, to: SlackMessage(text: message.text))
+            await updatePace?()
             return await call("chat.update", body: plain, channel: ref.channel).flatMap {
                 Self.sent($0, method: "chat.update", plainTextOnly: true, fallback: ref)
             }

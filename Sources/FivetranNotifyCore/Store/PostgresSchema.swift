@@ -13,7 +13,7 @@ import PostgresNIO
 ///   lock, in one transaction; a newer version than this binary knows is refused.
 enum PostgresSchema {
     /// The version this binary creates and understands.
-    static let version = 1
+    static let version = 2
     /// The advisory lock every node's migration takes (an arbitrary constant: "fnotify1").
     static let migrationLock: Int64 = 0x666e_6f74_6966_7931
 
@@ -151,7 +151,20 @@ enum PostgresSchema {
                 leaseUntil DOUBLE PRECISION NOT NULL
             )
             """,
-        ]
+        ],
+        // 2: shared posts (SQLite v11).
+        [
+            """
+            CREATE TABLE post_share (
+                incident TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                recovered INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (incident, destination)
+            )
+            """,
+            "CREATE INDEX post_share_owner ON post_share (owner, destination)",
+        ],
     ]
 
     /// Creates or migrates the schema in one transaction under the migration lock, so nodes starting

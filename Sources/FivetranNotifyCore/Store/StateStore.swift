@@ -113,6 +113,33 @@ public protocol StateStore: AnyObject, Sendable {
     func posts(incidents: [String]) async throws -> [String: IncidentPost]
     /// Forgets the posts of incidents closed before `date`.
     func prunePosts(closedBefore date: Date) async throws
+    /// Records `post` only if the post kept is still `expected` and open; returns whether it did.
+    func replacePost(
+        _ post: String, incident: String, destination: String, open: Bool, at date: Date, expecting expected: String?
+    ) async throws -> Bool
+    /// The incident's recovery was told: its post is closed, kept as it is.
+    func closePost(incident: String, destination: String, at date: Date) async throws
+
+    // MARK: Shared posts
+
+    /// Records that `incidents` share the post kept under `owner`.
+    func recordShares(owner: String, post: String, incidents: [String], destination: String) async throws
+    /// The incident no longer shares a post.
+    func leaveSharedPost(incident: String, destination: String) async throws
+    /// For each of `incidents` sharing a post still open and not recovered: that post.
+    func sharedOwners(incidents: [String], destination: String) async throws -> [String: SharedPostOwner]
+    /// How many incidents share the post kept under `owner`, and which have recovered.
+    func sharedMembers(owner: String, destination: String) async throws -> SharedPostMembers
+    /// The resolves of `incidents` were told on the shared post (one transaction).
+    func settleSharedResolves(owner: String, post: String, incidents: [String], destination: String, at date: Date)
+        async throws
+    /// Replaces pending resolves of incidents sharing one post with one resolve, or returns nil.
+    func replaceWithGatheredResolves(messageIds: [Int64], destination: String, at date: Date) async throws
+        -> OutgoingMessage?
+    /// The deliveries a message was about and when it was queued; nil when it is gone.
+    func messageDeliveries(_ id: Int64) async throws -> (deliveryIds: [Int64], createdAt: Date)?
+    /// Forgets the shares of posts the pruner forgot.
+    func pruneShares() async throws
 
     // MARK: Clicks
 

@@ -65,6 +65,7 @@ public struct StorePruner: Service {
         let cutoff = clock.date().addingTimeInterval(-retention())
         let removed = try await store.prune(before: cutoff)
         try await store.prunePosts(closedBefore: cutoff)
+        try await store.pruneShares()
         try await store.pruneClicks(before: cutoff)
         if removed > 0 { logger.debug("pruned \(removed) old deliveries") }
         return removed

@@ -5,7 +5,7 @@ import GRDB
 /// A state directory written by any earlier release upgrades in place when a listener or command
 /// opens it, and keeps what it held.
 ///
-/// Tables (as of v10):
+/// Tables (as of v11):
 /// - `delivery`: every verified delivery, byte for byte (`dedupKey` makes redeliveries no-ops).
 /// - `message`: the outbox. One row a notice for one destination (`TargetReference`: a route's
 ///   destination of one kind, resolved when sent), in a `MessageState`, with the
@@ -25,6 +25,8 @@ import GRDB
 ///   it and reply under it; `open` until the incident's recovery was delivered.
 /// - `click` (v10): people's clicks on a destination's buttons, by the click's own key (a click
 ///   delivered twice is stored once), recorded before the click is answered and `done` once acted on.
+/// - `post_share` (v11): per incident and destination, the post it shares with other incidents (a
+///   digest's, kept in `incident_post` under its `owner` key) and whether its recovery was told there.
 enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -161,6 +163,7 @@ enum StoreSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v11 shared posts") { db in try DeliveryStore.createPostShares(db) }
         return migrator
     }
 

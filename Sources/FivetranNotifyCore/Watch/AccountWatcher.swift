@@ -5,7 +5,7 @@ import Synchronization
 
 /// Sweeps the Fivetran account every `settings.every` (watch.md): all pages of the webhooks and
 /// connections (and the groups it has not named yet), judged by `AccountSweep`, each finding handed
-/// to `submit` as a delivery body. API failures are logged (a rejected credential once, until it
+/// to `submit` as a delivery (and the body to store). API failures are logged (a rejected credential once, until it
 /// works again), counted and recorded in the status file; they never stop the listener. 429 is
 /// honoured: a short Retry-After is waited out within the sweep, a long one skips sweeps until then.
 public final class AccountWatcher: Service, Sendable {
@@ -19,7 +19,7 @@ public final class AccountWatcher: Service, Sendable {
     /// The store's open incident keys; nil when they could not be read (that sweep then adopts
     /// nothing and the next one asks again, so a condition that ended meanwhile still gets its recovery).
     private let openIncidentKeys: @Sendable () async -> Set<String>?
-    private let submit: @Sendable (Data) async -> Bool
+    private let submit: @Sendable (Delivery, Data) async -> Bool
     private let counter: CountingTransport
     /// Whether this node sweeps now (one node of a cluster at a time); asked before every sweep.
     private let mayRun: @Sendable () async -> Bool
@@ -42,7 +42,8 @@ public final class AccountWatcher: Service, Sendable {
     public init(
         client: FivetranAPIClient, settings: WatchSettings, names: AccountNames, clock: ServiceClock, logger: Logger,
         statusFile: URL, metrics: WatchMetrics, openIncidentKeys: @escaping @Sendable () async -> Set<String>?,
-        submit: @escaping @Sendable (Data) async -> Bool, mayRun: @escaping @Sendable () async -> Bool = { true }
+        submit: @escaping @Sendable (Delivery, Data) async -> Bool,
+        mayRun: @escaping @Sendable () async -> Bool = { true }
     ) {
         self.mayRun = mayRun
         let counter = CountingTransport(base: client.transport, metrics: metrics, now: client.now)
@@ -174,7 +175,8 @@ public final class AccountWatcher: Service, Sendable {
         var result = AccountSweep.evaluate(
             memory: memory, observation: observation, settings: settings, now: sweepDate, openInStore: openInStore)
         for finding in result.findings {
-            let accepted = await submit(finding.body(created: sweepDate))
+            let (delivery, body) = finding.delivery(created: sweepDate)
+            let accepted = await submit(delivery, body)
             metrics.findings.increment()
             if !accepted {
                 logger.warning("watch: could not record the finding \(finding.event) for \(finding.subject)")

@@ -100,11 +100,22 @@ public struct WatchFinding: Sendable, Equatable {
         return raw
     }
 
-    /// The delivery body (JSON, keys sorted), as `submit` receives it.
+    /// The delivery body (JSON, keys sorted), as the store keeps it.
     public func body(created: Date) -> Data {
+        Self.encode(raw(created: created))
+    }
+
+    /// The finding as `submit` receives it: the delivery it is, and the body to store, made from one
+    /// object (never parsed back).
+    public func delivery(created: Date) -> (delivery: Delivery, body: Data) {
+        let raw = raw(created: created)
+        return (Delivery(raw: raw), Self.encode(raw))
+    }
+
+    private static func encode(_ raw: [String: JSONValue]) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(JSONValue.object(raw(created: created)))) ?? Data()
+        return (try? encoder.encode(JSONValue.object(raw))) ?? Data()
     }
 
     /// The recovery of this finding: same subject and names, `_cleared`.

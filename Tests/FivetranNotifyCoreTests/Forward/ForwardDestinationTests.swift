@@ -90,6 +90,16 @@ import Testing
         for absent in ["dbt_job", "failures", "failing_since", "incidents"] { #expect(object[absent] == nil) }
     }
 
+    @Test func aLongReasonIsCutVisiblyInTheTextAndKeptWholeInTheReason() throws {
+        let reason = String(repeating: "relation does not exist; ", count: 40)
+        let object = try Self.json(Self.notice(.alert, [try Self.syncEnd(reason: reason)]))
+        let text = try #require(object["text"]?.stringValue)
+        #expect(text.count <= ForwardText.limit)
+        #expect(text.hasPrefix("Sync failed: salesforce_prod (salesforce) — FAILURE: relation does not exist"))
+        #expect(text.hasSuffix("more characters)"))
+        #expect(object["reason"] == .string(reason))
+    }
+
     @Test func aDbtFailureNamesItsJob() throws {
         let dbt = try Delivery.parse(TestFiles.fixture("events/dbt_run_failed.json"))
         let object = try Self.json(Self.notice(.alert, [dbt]))

@@ -19,9 +19,9 @@ extension ListenSuites {
             _ = try await store.record(incoming)
 
             let settings = LiveSettings(
-                .init(
+                ReloadableSettings(
                     verifier: SignatureVerifier(keys: ["k"]), routeTable: RouteTable(defaultDestinations: []),
-                    forwardedEvents: ForwardedEvents(names: nil), maxAge: .seconds(3 * 86_400)))
+                    maxAge: .seconds(3 * 86_400)))
             // Eight days later, by the injected clock.
             let clock = TestClock(date: { received.addingTimeInterval(8 * 86_400) })
             let pruner = StorePruner(
@@ -36,10 +36,8 @@ extension ListenSuites {
             #expect(try await store.record(incoming) == .duplicate)
 
             // With the start-up 3d it would have gone (a week's floor): the record really was at stake.
-            settings.replace(
-                with: LiveSettings.Snapshot(
-                    verifier: reloaded.verifier, routeTable: reloaded.routeTable,
-                    forwardedEvents: reloaded.forwardedEvents, maxAge: .seconds(3 * 86_400)))
+            reloaded.maxAge = .seconds(3 * 86_400)
+            settings.replace(with: reloaded)
             #expect(try await pruner.pruneOnce() == 1)
             await store.close()
         }

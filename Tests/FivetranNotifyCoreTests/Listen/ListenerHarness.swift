@@ -61,21 +61,22 @@ final class ListenerHarness: Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.idleTimeout = idleTimeout
-        // The sample deliveries were captured long ago: freshness is off unless a test asks for it.
-        configuration.maxAge = maxAge
         configuration.requestTimeout = requestTimeout
         configuration.maxConnections = maxConnections
         configuration.maxBodyMemory = maxBodyMemory
         configuration.stateCheckInterval = .milliseconds(50)
-        configuration.routeTable =
-            destinations.map { RouteTable(routes: routes, defaultDestinations: $0) }
-            ?? RouteTable(routes: routes, defaultURL: slackURL ?? SlackDestination.dryRunTarget)
+        // The sample deliveries were captured long ago: freshness is off unless a test asks for it.
+        let settings = ReloadableSettings(
+            verifier: SignatureVerifier(keys: [key]),
+            routeTable: destinations.map { RouteTable(routes: routes, defaultDestinations: $0) }
+                ?? RouteTable(routes: routes, defaultURL: slackURL ?? SlackDestination.dryRunTarget),
+            maxAge: maxAge, policy: policy)
         let dryRun = slackURL == nil && destinations == nil
         var dispatcherConfiguration = DispatcherConfiguration()
         tune(&dispatcherConfiguration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var inputs = ListenerAssembly.Inputs(
-            configuration: configuration, keys: [key], policy: policy, stateDirectory: stateDirectory,
+            configuration: configuration, settings: settings, stateDirectory: stateDirectory,
             slackTransport: dryRun ? DryRunSlackTransport(output: logs.output) : CurlTransport(),
             dryRun: dryRun, dispatcher: dispatcherConfiguration, clock: clock.serviceClock, logger: logger)
         if let pagerDutyURL { inputs.pagerDutyURL = pagerDutyURL }

@@ -25,6 +25,10 @@ final class FakeSlackWebAPI: Sendable {
         case rateLimited(retryAfter: String?)
         /// Any status and body.
         case raw(status: Int, body: String, contentType: String = "text/html")
+        /// Answered as the fake answers unscripted calls (to script a later call).
+        case pass
+        /// Answered as usual, after this long (a send in flight while the test acts).
+        case slow(Duration)
     }
 
     /// One call as the fake received it.
@@ -136,7 +140,9 @@ final class FakeSlackWebAPI: Sendable {
             return Response(
                 status: .init(code: status), headers: [.contentType: contentType],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
-        case nil:
+        case .slow(let wait)?:
+            try? await Task.sleep(for: wait)
+        case .pass?, nil:
             break
         }
 

@@ -93,37 +93,111 @@ import Testing
         }
     }
 
+    /// A storm folded into one digest while Slack was down; the digest's message and the connectors
+    /// whose incident's message it is.
+    private static func storm(
+        _ listener: ListenerHarness, _ fake: FakeSlackWebAPI, _ names: [String]
+    ) async throws -> (digest: FakeSlackWebAPI.Message, members: [String]) {
+        for (n, name) in names.enumerated() {
+            #expect(try await listener.post(sync(name, n)).status == 200)
+        }
+        #expect(
+            await eventually {
+                let pending = try await listener.store.counts().pending
+                return pending == 0 && !fake.messages.isEmpty
+            })
+        let digest = try #require(fake.messages.first { $0.threadTS == nil && $0.text.contains("failures") })
+        let posts = try await listener.store.posts(incidents: names.map { "sync|id_\($0)" })
+        let members = names.filter {
+            posts["sync|id_\($0)"].flatMap { SlackAppPost(encoded: $0.post) }?.ts == digest.ts
+        }
+        return (digest, members)
+    }
+
     @Test func aStormIsOneDigestAndItsConnectorsLaterNoticesGoToItsThread() async throws {
         try await FakeSlackWebAPI.with { fake in
             // Slack is down while the storm arrives: the failures wait together and fold into a digest.
             for _ in 0..<40 { fake.script(.raw(status: 503, body: "down")) }
+            let wall = HandWallClock()
             try await ListenerHarness.with(
-                slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake)
+                slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake), now: wall.now,
+                dispatcher: { $0.pollInterval = .milliseconds(50) }
             ) { listener throws in
-                for (n, name) in ["a", "b", "c", "d", "e", "f"].enumerated() {
-                    #expect(try await listener.post(sync(name, n)).status == 200)
-                }
-                #expect(
-                    await eventually {
-                        let pending = try await listener.store.counts().pending
-                        return pending == 0 && !fake.messages.isEmpty
-                    })
-                let digest = try #require(fake.messages.first { $0.threadTS == nil && $0.text.contains("failures") })
+                let names = ["a", "b", "c", "d", "e", "f"]
+                let (digest, members) = try await Self.storm(listener, fake, names)
                 // A connector the digest names: its incident's message is the digest.
-                let posts = try await listener.store.posts(
-                    incidents: ["a", "b", "c", "d", "e", "f"].map { "sync|id_\($0)" })
-                let member = try #require(
-                    ["a", "b", "c", "d", "e", "f"].first {
-                        posts["sync|id_\($0)"].flatMap { SlackAppPost(encoded: $0.post) }?.ts == digest.ts
-                    })
-                let before = fake.messages.count
-                // One connector of the digest recovers: said in the digest's thread, the digest unchanged.
+                let member = try #require(members.first)
+                let parents = fake.messages.filter { $0.threadTS == nil }.count
+                // One connector of the digest recovers: said in the digest's thread, counted on the digest.
+                wall.advance(hours: 1)
                 #expect(try await listener.post(sync(member, 9, status: "SUCCESSFUL", reason: nil)).status == 200)
-                #expect(await eventually { fake.messages.count == before + 1 })
-                let reply = try #require(fake.messages.last)
-                #expect(reply.threadTS == digest.ts)
+                #expect(await eventually { fake.messages.contains { $0.threadTS == digest.ts } })
+                let reply = try #require(fake.messages.last { $0.threadTS == digest.ts })
                 #expect(reply.text.contains("Recovered — \(member)"))
-                #expect(fake.message(ts: digest.ts)?.edits == 0)
+                #expect(reply.broadcast == false)
+                #expect(fake.message(ts: digest.ts)?.edits == 1)
+                #expect(fake.message(ts: digest.ts)?.text.contains("1 of \(members.count) recovered") == true)
+                #expect(fake.messages.filter { $0.threadTS == nil }.count == parents)
+            }
+        }
+    }
+
+    @Test func aDigestCountsItsRecoveriesAtMostOnceAMinuteAndTurnsGreenWhenAllHave() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            for _ in 0..<40 { fake.script(.raw(status: 503, body: "down")) }
+            let wall = HandWallClock()
+            try await ListenerHarness.with(
+                slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake), now: wall.now,
+                dispatcher: { $0.pollInterval = .milliseconds(50) }
+            ) { listener throws in
+                let names = ["a", "b", "c", "d", "e", "f", "g", "h"]
+                let (digest, members) = try await Self.storm(listener, fake, names)
+                // At least the digest threshold: failures that arrive after it formed go on their own.
+                #expect(members.count >= 5)
+                let parents = fake.messages.filter { $0.threadTS == nil }.count
+                let m = members.count
+                func updates() -> [FakeSlackWebAPI.Call] {
+                    fake.calls.filter { $0.method == "chat.update" && $0.json["ts"]?.stringValue == digest.ts }
+                }
+                // Two recover within the minute after the digest was posted: they wait for it to pass,
+                // then are told together, with one update of the digest.
+                for (n, name) in members.prefix(2).enumerated() {
+                    #expect(
+                        try await listener.post(sync(name, 20 + n, status: "SUCCESSFUL", reason: nil)).status == 200)
+                }
+                #expect(await eventually { try await listener.store.counts().pending == 2 })
+                #expect(updates().isEmpty)
+                wall.advance(hours: 61.0 / 3600)
+                #expect(await eventually { updates().count == 1 })
+                #expect(await eventually { try await listener.store.counts().pending == 0 })
+                #expect(fake.message(ts: digest.ts)?.text.contains("2 of \(m) recovered") == true)
+                // The rest recover at once: held for a minute since that update, then one more update, green.
+                for (n, name) in members.dropFirst(2).enumerated() {
+                    #expect(
+                        try await listener.post(sync(name, 30 + n, status: "SUCCESSFUL", reason: nil)).status == 200)
+                }
+                #expect(await eventually { try await listener.store.counts().pending == members.count - 2 })
+                #expect(updates().count == 1)
+                wall.advance(hours: 61.0 / 3600)
+                #expect(await eventually { updates().count == 2 })
+                #expect(await eventually { try await listener.store.counts().pending == 0 })
+                let green = try #require(fake.message(ts: digest.ts))
+                #expect(green.text.contains("All \(m) recovered"))
+                let blocks = String(decoding: try JSONEncoder().encode(green.blocks ?? []), as: UTF8.self)
+                #expect(blocks.contains(":large_green_circle:"))
+                #expect(!blocks.contains("\"actions\""))
+                // Every name is told in the thread: two replies, one per update.
+                let replies = fake.messages.filter { $0.threadTS == digest.ts }
+                #expect(replies.count == 2)
+                let told = replies.map { String(decoding: try! JSONEncoder().encode($0.blocks ?? []), as: UTF8.self) }
+                    .joined()
+                for name in members { #expect(told.contains(name)) }
+                #expect(replies.last?.text.contains("all \(m) recovered") == true)
+                // No new top-level message; every member's post and the digest's are closed.
+                #expect(fake.messages.filter { $0.threadTS == nil }.count == parents)
+                let posts = try await listener.store.posts(incidents: members.map { "sync|id_\($0)" })
+                #expect(posts.values.allSatisfy { !$0.open })
+                #expect(posts.count == members.count)
             }
         }
     }
@@ -209,6 +283,28 @@ import Testing
                 let post = try await listener.store.post(incident: "sync|id_pg", destination: "route:slack_app")
                 #expect(post.flatMap { SlackAppPost(encoded: $0.post) }?.ts == parent.ts)
                 #expect(try await listener.store.counts().failed == 0)
+            }
+        }
+    }
+
+    @Test func aNewParentIsKeptEvenWhenTheReplyAfterItFailsSoTheRetryDoesNotPostItTwice() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            try await ListenerHarness.with(
+                slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake)
+            ) { listener throws in
+                #expect(try await listener.post(sync("pg", 1)).status == 200)
+                #expect(await eventually { try await listener.store.counts().delivered == 1 })
+                let first = try #require(fake.messages.first)
+                fake.deleteMessage(ts: first.ts)
+                // The update finds the parent gone, the new parent is posted, the reply under it fails.
+                fake.script(.pass, .pass, .raw(status: 503, body: "down"))
+                #expect(try await listener.post(sync("pg", 2, status: "SUCCESSFUL", reason: nil)).status == 200)
+                #expect(await eventually { try await listener.store.counts().delivered == 2 })
+                let parents = fake.messages.filter { $0.threadTS == nil }
+                #expect(parents.count == 1)
+                let parent = try #require(parents.first)
+                #expect(parent.text.contains("Recovered — pg"))
+                #expect(fake.messages.filter { $0.threadTS == parent.ts }.count == 1)
             }
         }
     }

@@ -133,16 +133,44 @@ import Testing
             #expect(parent.edits == 1)
             #expect(parent.text.contains("Recovered"))
             let out = harness.output.stdout
-            #expect(out.contains("slack_app channel C0ALERTS: posted (https://slack.com/archives/C0ALERTS/p"))
+            #expect(
+                out.contains(
+                    "slack_app channel C0ALERTS: token of Fake works; posted (https://slack.com/archives/C0ALERTS/p"))
             #expect(out.contains("updated in place as recovered"))
             #expect(out.contains("/slack/actions"))
             #expect(!out.contains(FakeSlackWebAPI.token))
         }
     }
 
+    @Test func routeTestChecksTheTokenFirstAndSaysABadOneInOneSentence() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            let harness = CommandHarness()
+            harness.environment["SLACK_BOT_TOKEN"] = "xoxb-1111-2222-revokedTokenQRST"
+            harness.environment["SLACK_CHANNEL"] = FakeSlackWebAPI.channel
+            harness.environment["SLACK_API_URL"] = fake.apiURL
+            #expect(await harness.run(["route", "test"]) == 1)
+            #expect(fake.calls.map(\.method) == ["auth.test"])
+            let line = try #require(harness.output.stdout.split(separator: "\n").first { $0.contains("C0ALERTS") })
+            #expect(line.contains("bot token refused by auth.test"))
+            #expect(line.contains("invalid_auth"))
+            #expect(!harness.output.stdout.contains("revokedTokenQRST"))
+        }
+    }
+
+    @Test func routeTestNamesTheWorkspaceOfAWorkingToken() async throws {
+        try await FakeSlackWebAPI.with { fake in
+            let harness = CommandHarness()
+            harness.environment["SLACK_BOT_TOKEN"] = FakeSlackWebAPI.token
+            harness.environment["SLACK_CHANNEL"] = FakeSlackWebAPI.channel
+            harness.environment["SLACK_API_URL"] = fake.apiURL
+            #expect(await harness.run(["route", "test"]) == 0)
+            #expect(fake.calls.first?.method == "auth.test")
+            #expect(harness.output.stdout.contains("token of Fake works"))
+        }
+    }
+
     @Test func routeTestSaysWhatSlackRefused() async throws {
         try await FakeSlackWebAPI.with { fake in
-            fake.script(.error("channel_not_found"))
             let harness = CommandHarness()
             harness.environment["SLACK_BOT_TOKEN"] = FakeSlackWebAPI.token
             harness.environment["SLACK_CHANNEL"] = "#nowhere"

@@ -40,7 +40,8 @@ import Testing
             api.addGroup(id: "grp_9", name: "BigQuery")
             api.addConnection(id: "conn_9", schema: "stripe", service: "stripe", groupID: "grp_9")
             let h = WatchHarness(api: api)
-            let names = h.names()
+            // Not about the bound: a loaded machine must not turn a slow answer into a missing name.
+            let names = h.names(lookupTimeout: .seconds(30))
             let d = await names.enrich(
                 delivery(["event": "sync_end", "connector_id": "conn_9", "data": ["status": "FAILURE", "reason": "x"]]))
             #expect(d.connectorName == "stripe")

@@ -266,8 +266,10 @@ import Testing
                 .envelope(status: 500, code: "Internal", message: "boom"),
                 .envelope(status: 500, code: "Internal", message: "boom"),
                 .envelope(status: 500, code: "Internal", message: "boom"))
-            await watcher.sweep()
-            #expect(watcher.status.lastError?.contains("500") == true)
+            // The usual timeout here: on a loaded machine a 500 may take longer than 300 ms to arrive.
+            let patient = h.watcher(WatchSettings())
+            await patient.sweep()
+            #expect(patient.status.lastError?.contains("500") == true)
             #expect(h.logs.messages(.warning).contains { $0.contains("reading the connection list failed") })
         }
     }

@@ -57,8 +57,9 @@ final class WatchHarness: Sendable {
             clock: serviceClock, logger: logs.logger, statusFile: statusFile,
             metrics: WatchMetrics(registry: registry),
             openIncidentKeys: { self.openInStore.withLock { $0 } },
-            submit: { body in
-                guard let delivery = try? Delivery.parse(body) else { return false }
+            submit: { delivery, body in
+                // What is stored reads back as the very delivery that was decided on.
+                guard (try? Delivery.parse(body)) == delivery else { return false }
                 guard self.accepts.withLock({ $0 }) else { return false }
                 self.submitted.withLock { $0.append(delivery) }
                 return true
