@@ -172,7 +172,13 @@ enum PostgresSchema {
     /// - Throws: `NotifyError` when the database holds a newer schema than this binary knows.
     @discardableResult
     static func migrate(_ connection: PostgresConnection, redactedURL: String) async throws -> Int {
-        try await PostgresStore.inTransaction(connection) { connection in
+        let server = try await connection.run("SHOW server_version_num").first?.decode(String.self) ?? "0"
+        guard (Int(server) ?? 0) >= 130_000 else {
+            throw NotifyError(
+                "The database \(redactedURL) runs PostgreSQL \(Int(server).map { "\($0 / 10_000)" } ?? server); "
+                    + "fivetran-notify needs PostgreSQL 13 or newer.")
+        }
+        return try await PostgresStore.inTransaction(connection) { connection in
             try await connection.run("SELECT pg_advisory_xact_lock(\(migrationLock))")
             try await connection.run(
                 "CREATE TABLE IF NOT EXISTS fivetran_notify_schema (version INTEGER NOT NULL)")
