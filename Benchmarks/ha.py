@@ -1,210 +1,256 @@
 #!/usr/bin/env python3
-"""Two or three listeners on one PostgreSQL through a failure storm, one killed with SIGKILL in the
-middle (ha.md, "How it is checked"); Benchmarks/ha.sh starts the database and runs this. Python 3
-standard library only (it reuses storm.py's fake Slack and deliveries); everything is on 127.0.0.1.
+"""Several `fivetran-notify listen` nodes on one PostgreSQL through a failure storm, one SIGKILLed in
+the middle (ha.md); Benchmarks/ha.sh builds the binary and runs this. Python 3 standard library only,
+plus Debian's PostgreSQL server binaries; everything is on 127.0.0.1.
 
-    ha.py BINARY DATABASE_URL NODES WORK_DIR
+    ha.py BINARY
 
-DATABASE_URL must name a database that is empty (ha.sh makes a new one per run). NODES listeners run
-`listen --database DATABASE_URL --node-name nodeN` with one fake Slack incoming webhook on the
-default route at the default pacing. STORM [1000] signed `sync_end` failures of distinct connectors
-are sent by THREADS [32] threads spread over the nodes as a load balancer would (round robin; a
-connection refused, a reset or a 503 is tried on the next node). When KILL_AT [0.5] of them were
-answered, node1 gets SIGKILL. It then waits at most MAX_WAIT [120] seconds for every connector to be
-named and prints: deliveries answered 200, connectors named, lost (answered 200, never named: must be
-0), named twice or more and in how many re-sent posts (at most the kill's in-flight sends), the most Slack posts in any 1 s and any
-10 s window (one listener: about 1 a second with a burst of 3), the seconds from the first delivery
-sent until every connector was named, and each node's exit. It reports; it does not assert.
+Settings from the environment (defaults in brackets): NODES ["2 3"] the cluster sizes to run; STORM
+[1000] distinct connectors failing; KILL_AT [STORM/2] deliveries sent before node 1 is SIGKILLed;
+MAX_WAIT [120] seconds for every connector to be named; THREADS [16] sending threads; KEEP [unset].
+
+What it does, for each cluster size:
+  * starts its own PostgreSQL (initdb in a temporary directory, fsync on, a free port; as the postgres
+    user when run as root) and one database per run;
+  * a fake Slack on 127.0.0.1 (200 "ok", recording every post with its time), the nodes' default route;
+  * N listeners (`--database`, `--node-name nodeK`, own state directories), waiting for /healthz;
+  * STORM signed `sync_end` failures of distinct connectors spread over the nodes by THREADS threads,
+    as a load balancer would: a delivery refused by a dead node is sent to the next one; after KILL_AT
+    of them node 1 gets SIGKILL;
+  * waits until every acknowledged connector is named in a Slack post (or MAX_WAIT), then prints:
+    deliveries acknowledged (200), connectors named, lost (acknowledged, never named: must be 0), posts
+    sent twice (identical bodies; at most the dead node's in-flight post), the peak posts in any one
+    second (the cluster's rate to the one channel), and the seconds from the first delivery until
+    every connector was named.
+Exit status 1 when a node did not start or a connector was lost.
 """
+import collections
+import hashlib
+import hmac
+import http.client
+import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import storm  # noqa: E402  (the fake receivers, the deliveries and their signatures)
-
-KILL_AT = float(os.environ.get("KILL_AT") or 0.5)
-MAX_WAIT = float(os.environ.get("MAX_WAIT") or 120)
-THREADS = storm.env_int("THREADS", 32)
-STORM = storm.STORM
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def start_node(binary, database, number, slack, work):
-    port = storm.free_port()
-    name = "node%d" % number
-    env = dict(os.environ, FIVETRAN_SIGNING_KEY=storm.KEY, HOME=work,
-               XDG_CONFIG_HOME=os.path.join(work, "config"), XDG_STATE_HOME=os.path.join(work, "xdg-state"))
-    for variable in ("SLACK_WEBHOOK_URL", "PAGERDUTY_ROUTING_KEY", "TEAMS_WEBHOOK_URL", "FORWARD_URL",
-                     "FIVETRAN_API_KEY", "FIVETRAN_API_SECRET", "FIVETRAN_NOTIFY_DATABASE_URL"):
-        env.pop(variable, None)
-    args = [binary, "listen", "--host", "127.0.0.1", "--port", str(port), "--no-watch",
-            "--state-dir", os.path.join(work, name), "--database", database, "--node-name", name,
-            "--slack-webhook-url", slack]
-    log = open(os.path.join(work, name + ".log"), "wb")
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
-    return {"name": name, "port": port, "proc": proc, "alive": True}
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-class Balancer:
-    """Sends each delivery to the next live node; on a refused connection, a reset or a 503 it tries
-    the next one, as a load balancer with retries would (Fivetran itself would retry later)."""
+def postgres_bin():
+    root = "/usr/lib/postgresql"
+    for version in sorted((v for v in os.listdir(root) if v.isdigit()), key=int, reverse=True):
+        if os.path.exists(f"{root}/{version}/bin/postgres"):
+            return f"{root}/{version}/bin"
+    sys.exit("ha.py: no PostgreSQL server binaries (apt-get install postgresql)")
 
-    def __init__(self, nodes, deliveries):
-        self.nodes = nodes
-        self.deliveries = deliveries
-        self.next = 0
-        self.turn = 0
-        self.answered = 0
-        self.acknowledged = set()
-        self.retries = 0
-        self.first_sent = None
+
+class Postgres:
+    """A private PostgreSQL server for the run."""
+
+    def __init__(self, work):
+        self.dir = os.path.join(work, "pg")
+        os.makedirs(self.dir)
+        self.bin = postgres_bin()
+        self.port = free_port()
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        if self.as_user:
+            subprocess.run(["chown", "-R", "postgres:postgres", self.dir], check=True)
+            os.chmod(work, 0o755)
+        subprocess.run(self.as_user + [f"{self.bin}/initdb", "-D", f"{self.dir}/data", "-U", "postgres",
+                                       "--auth=trust", "-E", "UTF8"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(self.as_user + [f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log",
+                                       "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+                                             "-c max_connections=200", "-w", "start"],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def create(self, name):
+        subprocess.run(["psql", "-h", self.dir, "-p", str(self.port), "-U", "postgres", "-q", "-c",
+                        f"CREATE DATABASE {name}"], check=True)
+        return f"postgres://postgres:not-needed@127.0.0.1:{self.port}/{name}?sslmode=disable"
+
+    def stop(self):
+        subprocess.run(self.as_user + [f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class FakeSlack(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        self.posts = []
         self.lock = threading.Lock()
 
-    def take(self):
-        with self.lock:
-            if self.next >= len(self.deliveries):
-                return None
-            self.next += 1
-            return self.next - 1
-
-    def pick(self):
-        with self.lock:
-            live = [n for n in self.nodes if n["alive"]]
-            self.turn += 1
-            return live[self.turn % len(live)] if live else None
-
-    def worker(self):
-        import http.client
-        while True:
-            index = self.take()
-            if index is None:
-                return
-            body, signature = self.deliveries[index]
-            for _ in range(20):
-                node = self.pick()
-                if node is None:
-                    return
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(handler):
+                body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
                 with self.lock:
-                    if self.first_sent is None:
-                        self.first_sent = storm.now()
-                try:
-                    connection = http.client.HTTPConnection("127.0.0.1", node["port"], timeout=15)
-                    connection.request("POST", "/", body, {
-                        "Content-Type": "application/json", "X-Fivetran-Signature-256": signature})
-                    status = connection.getresponse().status
-                    connection.close()
-                except (OSError, http.client.HTTPException):
-                    status = None
-                if status == 200:
-                    with self.lock:
-                        self.answered += 1
-                        self.acknowledged.add(index)
-                    break
-                with self.lock:
-                    self.retries += 1
-                time.sleep(0.05)
+                    self.posts.append((time.monotonic(), body.decode("utf-8", "replace")))
+                handler.send_response(200)
+                handler.send_header("Content-Length", "2")
+                handler.end_headers()
+                handler.wfile.write(b"ok")
+
+            def log_message(handler, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
-def main(binary, database, count, work):
-    receiver, server = storm.start_receiver("slack")
-    slack = "http://127.0.0.1:%d/services/T/B/X" % server.server_address[1]
-    os.makedirs(os.path.join(work, "config"), exist_ok=True)
-    nodes = [start_node(binary, database, n + 1, slack, work) for n in range(count)]
+def body(index, key):
+    created = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    data = json.dumps({
+        "event": "sync_end", "created": created, "connector_type": "google_cloud_postgresql",
+        "connector_id": "ha_%04d" % index, "connector_name": "ha_conn_%04d" % index,
+        "sync_id": "sync-%d" % index, "destination_group_id": "ha_group",
+        "data": {"status": "FAILURE", "reason": "password authentication failed"},
+    }, separators=(",", ":")).encode()
+    return data, hmac.new(key.encode(), data, hashlib.sha256).hexdigest().upper()
+
+
+def post(port, data, signature):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
     try:
-        deadline = time.monotonic() + 60
-        for node in nodes:
-            while not storm.healthy(node["port"]):
-                if node["proc"].poll() is not None or time.monotonic() > deadline:
-                    sys.exit("ha: %s did not become healthy; see %s.log in %s" % (node["name"], node["name"], work))
-                time.sleep(0.1)
-        deliveries = []
-        for number in range(1, STORM + 1):
-            body = storm.failure_body(number)
-            deliveries.append((body, storm.sign(body)))
-        balancer = Balancer(nodes, deliveries)
-        threads = [threading.Thread(target=balancer.worker) for _ in range(THREADS)]
-        for t in threads:
-            t.start()
-        victim = nodes[0]
-        while balancer.answered < KILL_AT * STORM and any(t.is_alive() for t in threads):
-            time.sleep(0.005)
-        with balancer.lock:
-            victim["alive"] = False
-        victim["proc"].send_signal(signal.SIGKILL)
-        killed_at = storm.now()
-        for t in threads:
-            t.join()
-        acknowledged = {n + 1 for n in balancer.acknowledged}
-        wait_until = time.monotonic() + MAX_WAIT
-        while time.monotonic() < wait_until:
-            with storm.lock:
-                named = set(receiver.first_named)
-            if acknowledged <= named:
-                break
-            time.sleep(0.05)
-        time.sleep(float(os.environ.get("LINGER") or 3))
-        with storm.lock:
-            requests = list(receiver.requests)
-        times = [t for t, _, _, _ in requests]
-        counts = {}
-        for _, _, _, numbers in requests:
-            for n in numbers:
-                counts[n] = counts.get(n, 0) + 1
-        named = set(counts)
-        # A post is a re-send when everything it names was named before (a message cut by the kill and
-        # sent again by another node after its claim expired).
-        seen, resent = set(), 0
-        for _, _, _, numbers in requests:
-            if numbers and numbers <= seen:
-                resent += 1
-            seen |= numbers
-        last_named = max((t for t, _, _, numbers in requests if numbers), default=None)
-
-        def most_in(window):
-            best, start = 0, 0
-            for end in range(len(times)):
-                while times[end] - times[start] >= window:
-                    start += 1
-                best = max(best, end - start + 1)
-            return best
-
-        exits = []
-        for node in nodes[1:]:
-            node["proc"].send_signal(signal.SIGTERM)
-        for node in nodes:
-            try:
-                exits.append("%s %s" % (node["name"], node["proc"].wait(timeout=15)))
-            except subprocess.TimeoutExpired:
-                exits.append("%s did not stop" % node["name"])
-        first = balancer.first_sent or 0
-        print("%d nodes on one PostgreSQL, %d failures, node1 killed (SIGKILL) at %.1f s after %d answered"
-              % (count, STORM, killed_at - first, int(KILL_AT * STORM)))
-        print("  answered 200        %d of %d (%d retries on another node)"
-              % (balancer.answered, STORM, balancer.retries))
-        print("  connectors named    %d" % len(named & acknowledged))
-        print("  lost                %d   (answered 200, never named; must be 0)" % len(acknowledged - named))
-        print("  named twice or more %d, in %d re-sent posts   (at most the kill's in-flight sends)"
-              % (sum(1 for c in counts.values() if c > 1), resent))
-        print("  Slack posts         %d; most in any 1 s: %d, in any 10 s: %d"
-              % (len(requests), most_in(1.0), most_in(10.0)))
-        if last_named is not None and acknowledged <= named:
-            print("  every connector named %.2f s after the first delivery was sent" % (last_named - first))
-        else:
-            print("  not every connector named within MAX_WAIT=%.0f s" % MAX_WAIT)
-        print("  exits: %s (node1 was killed: -9)" % ", ".join(exits))
-        return 0 if acknowledged <= named else 1
+        connection.request("POST", "/", data, {"X-Fivetran-Signature-256": signature,
+                                                "Content-Type": "application/json"})
+        return connection.getresponse().status
     finally:
-        for node in nodes:
-            if node["proc"].poll() is None:
-                node["proc"].kill()
-                node["proc"].wait()
-        server.shutdown()
+        connection.close()
+
+
+def run(binary, work, pg, nodes, storm, kill_at, max_wait, threads):
+    key = "ha-bench-key"
+    url = pg.create("ha_%d_%d" % (nodes, int(time.time())))
+    slack = FakeSlack()
+    slack_url = "http://127.0.0.1:%d/services/T0/B0/X" % slack.server_address[1]
+    procs, ports = [], []
+    for k in range(1, nodes + 1):
+        port = free_port()
+        env = dict(os.environ, FIVETRAN_SIGNING_KEY=key, XDG_CONFIG_HOME=os.path.join(work, "config"),
+                   HOME=work)
+        log = open(os.path.join(work, "node%d-%d.log" % (k, nodes)), "w")
+        procs.append(subprocess.Popen(
+            [binary, "listen", "--host", "127.0.0.1", "--port", str(port), "--database", url,
+             "--node-name", "node%d" % k, "--state-dir", os.path.join(work, "state-%d-%d" % (nodes, k)),
+             "--slack-webhook-url", slack_url, "--no-watch"], env=env, stdout=subprocess.DEVNULL, stderr=log))
+        ports.append(port)
+    for port in ports:
+        deadline = time.time() + 30
+        while True:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                print("ha.py: a node did not start; see %s" % work, file=sys.stderr)
+                return False
+            time.sleep(0.2)
+
+    acknowledged = set()
+    lock = threading.Lock()
+    sent = [0]
+    dead = set()
+    started = time.monotonic()
+
+    def worker(indexes):
+        for i in indexes:
+            data, signature = body(i, key)
+            for attempt in range(len(ports) * 3):
+                node = (i + attempt) % len(ports)
+                if node in dead:
+                    continue
+                try:
+                    status = post(ports[node], data, signature)
+                except OSError:
+                    continue  # the load balancer tries the next node
+                if status == 200:
+                    with lock:
+                        acknowledged.add(i)
+                    break
+            with lock:
+                sent[0] += 1
+                if sent[0] == kill_at and 0 not in dead:
+                    dead.add(0)
+                    procs[0].send_signal(signal.SIGKILL)
+
+    chunks = [list(range(t, storm, threads)) for t in range(threads)]
+    workers = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    intake = time.monotonic() - started
+
+    names = {i: "ha_conn_%04d" % i for i in range(storm)}
+    all_named_at = None
+    while time.monotonic() - started < max_wait:
+        with slack.lock:
+            text = "\n".join(b for _, b in slack.posts)
+        missing = [i for i in acknowledged if names[i] not in text]
+        if not missing:
+            all_named_at = time.monotonic() - started
+            break
+        time.sleep(0.25)
+    time.sleep(2)  # later posts still count as sent twice
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    slack.shutdown()
+
+    with slack.lock:
+        posts = list(slack.posts)
+    text = "\n".join(b for _, b in posts)
+    named = sum(1 for i in range(storm) if names[i] in text)
+    lost = sum(1 for i in acknowledged if names[i] not in text)
+    twice = sum(n - 1 for n in collections.Counter(b for _, b in posts).values() if n > 1)
+    seconds = collections.Counter(int(t - started) for t, _ in posts)
+    peak = max(seconds.values()) if seconds else 0
+    print("%d nodes: acknowledged %d/%d (intake %.1f s), named %d, lost %d, sent twice %d, posts %d, "
+          "peak posts/s to the channel %d, every connector named after %s"
+          % (nodes, len(acknowledged), storm, intake, named, lost, twice, len(posts), peak,
+             "%.1f s" % all_named_at if all_named_at is not None else "NOT within %d s" % max_wait))
+    return lost == 0
+
+
+def main():
+    binary = sys.argv[1]
+    storm = int(os.environ.get("STORM") or 1000)
+    kill_at = int(os.environ.get("KILL_AT") or storm // 2)
+    max_wait = float(os.environ.get("MAX_WAIT") or 120)
+    threads = int(os.environ.get("THREADS") or 16)
+    work = tempfile.mkdtemp(prefix="fivetran-notify-ha.")
+    pg = Postgres(work)
+    ok = True
+    try:
+        for nodes in [int(n) for n in (os.environ.get("NODES") or "2 3").split()]:
+            ok = run(binary, work, pg, nodes, storm, kill_at, max_wait, threads) and ok
+    finally:
+        pg.stop()
+        if os.environ.get("KEEP"):
+            print("ha.py: work dir kept: %s" % work, file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
-        sys.exit("usage: ha.py BINARY DATABASE_URL NODES WORK_DIR")
-    sys.exit(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]))
+    main()

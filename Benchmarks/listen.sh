@@ -10,12 +10,12 @@
 #
 #   Benchmarks/listen.sh                 # 64 connections, 15 s per server, 3 rounds
 #   DURATION=30s CONNECTIONS=64 ROUNDS=5 Benchmarks/listen.sh
-#   BINARY=/path/to/fivetran-notify Benchmarks/listen.sh    # skips the build
 #   COMPARE_BINARY=/path/to/older/fivetran-notify Benchmarks/listen.sh   # also runs an older build in
 #                                        # each round, as "before", for before/after figures in one run
-#   POSTGRES_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres Benchmarks/listen.sh
-#                                        # also runs the same listener on PostgreSQL in each round, as
-#                                        # "postgres" (a new database per round on that server; psql needed)
+#   DATABASE_URL=postgres://… PG_ADMIN="psql -h … -U postgres" Benchmarks/listen.sh   # also runs the
+#                                        # same listener with --database (a new database per round, made
+#                                        # with PG_ADMIN), as "listen-pg" (Benchmarks/ha.sh INTAKE=1 does)
+#   BINARY=.build/debug/fivetran-notify Benchmarks/listen.sh   # skips the release build
 #
 # Needs: wrk and webhook (Debian packages of those names), python3. Only 127.0.0.1 is used.
 set -euo pipefail
@@ -107,11 +107,14 @@ run() {
         "$(sed -n 's/.*RESULT requests=\([0-9]*\).*/\1/p' <<<"$line")" >>"$work/results.tsv"
 }
 
-# listen_round NAME BINARY PORT: one wrk run against `BINARY listen --dry-run` on a new state directory.
+# listen_round NAME BINARY PORT [DATABASE_URL]: one wrk run against `BINARY listen --dry-run` on a new
+# state directory (and, with a URL, on that database).
 listen_round() {
-    local name=$1 bin=$2 port=$3
+    local name=$1 bin=$2 port=$3 database=${4:-}
+    local extra=()
+    if [ -n "$database" ]; then extra=(--database "$database"); fi
     FIVETRAN_SIGNING_KEY=$key XDG_CONFIG_HOME="$work/config" "$bin" listen --dry-run --host 127.0.0.1 \
-        --port "$port" --state-dir "$work/state-$name-$round" >/dev/null 2>"$work/$name.log" &
+        --port "$port" --state-dir "$work/state-$name-$round" "${extra[@]}" >/dev/null 2>"$work/$name.log" &
     pids+=($!)
     local pid=$!
     wait_for_port "$port"
@@ -119,32 +122,23 @@ listen_round() {
     kill -TERM "$pid"
     wait "$pid" || true
     local stored
-    stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from delivery').fetchone()[0])" \
-        "$work/state-$name-$round/fivetran-notify.sqlite")
+    if [ -n "$database" ]; then
+        stored=$($PG_ADMIN -d "bench_$round" -tA -c 'select count(*) from delivery')
+    else
+        stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from delivery').fetchone()[0])" \
+            "$work/state-$name-$round/fivetran-notify.sqlite")
+    fi
     echo "$name stored $stored distinct deliveries" >&2
-}
-
-# postgres_round PORT: the same as listen_round for the listener on a new PostgreSQL database.
-postgres_round() {
-    local port=$1 database="listen_bench_${round}_$$"
-    psql "$POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $database" >/dev/null
-    local url="${POSTGRES_ADMIN_URL%/*}/$database"
-    FIVETRAN_SIGNING_KEY=$key XDG_CONFIG_HOME="$work/config" "$binary" listen --dry-run --host 127.0.0.1 \
-        --port "$port" --state-dir "$work/state-postgres-$round" --database "$url" >/dev/null 2>"$work/postgres.log" &
-    pids+=($!)
-    local pid=$!
-    wait_for_port "$port"
-    run postgres "$pid" "http://127.0.0.1:$port/"
-    kill -TERM "$pid"
-    wait "$pid" || true
-    echo "postgres stored $(psql "$url" -tAc 'select count(*) from delivery') distinct deliveries" >&2
 }
 
 for round in $(seq 1 "$ROUNDS"); do
     # fivetran-notify listen --dry-run: verify + durable store (synchronous=FULL) + 200, on a new state.
     listen_round listen "$binary" $((BASE_PORT + 4 * round))
     if [ -n "${COMPARE_BINARY:-}" ]; then listen_round before "$COMPARE_BINARY" $((BASE_PORT + 4 * round + 3)); fi
-    if [ -n "${POSTGRES_ADMIN_URL:-}" ]; then postgres_round $((BASE_PORT + 40 + round)); fi
+    if [ -n "${DATABASE_URL:-}" ]; then
+        $PG_ADMIN -d postgres -c "CREATE DATABASE bench_$round"
+        listen_round listen-pg "$binary" $((BASE_PORT + 40 + round)) "${DATABASE_URL%/*}/bench_$round?${DATABASE_URL#*\?}"
+    fi
 
     # adnanh/webhook with an HMAC rule and /bin/true.
     port=$((BASE_PORT + 4 * round + 1))
@@ -181,7 +175,7 @@ def num(text):
     except ValueError:
         return float("nan")
 summary = {}
-for name in ("listen", "before", "postgres", "webhook", "bare"):
+for name in ("listen", "listen-pg", "before", "webhook", "bare"):
     mine = [r for r in rows if r[0] == name]
     if not mine:
         continue
@@ -200,10 +194,10 @@ print("listen / webhook rate:  %.2f   (target >= 1.2)" % (listen["rps"] / webhoo
 print("listen / bare rate:     %.2f   (target >= 0.8)" % (listen["rps"] / bare["rps"]))
 print("listen / webhook p99:   %.2f   (target <= 0.33)" % (listen["p99"] / webhook["p99"]))
 print("listen peak RSS:        %.1f MB   (target <= 45)" % listen["rss"])
-if "postgres" in summary:
-    postgres = summary["postgres"]
-    print("postgres / listen rate: %.2f   (target >= 0.5)   CPU per request: %.2f"
-          % (postgres["rps"] / listen["rps"], postgres["cpu"] / listen["cpu"]))
+if "listen-pg" in summary:
+    pg = summary["listen-pg"]
+    print("PostgreSQL / SQLite rate: %.2f   p99: %.2f   CPU per request: %.2f   (target rate >= 0.5)"
+          % (pg["rps"] / listen["rps"], pg["p99"] / listen["p99"], pg["cpu"] / listen["cpu"]))
 if "before" in summary:
     before = summary["before"]
     print("listen / before rate:   %.2f   CPU per request: %.2f" % (listen["rps"] / before["rps"], listen["cpu"] / before["cpu"]))

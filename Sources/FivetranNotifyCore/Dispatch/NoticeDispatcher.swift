@@ -48,7 +48,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         do {
             try await store.releaseClaims()
         } catch {
-            logger.error("cannot update the outbox: \(store.failureText(error))")
+            logStoreError("cannot update the outbox", error)
         }
         await cancelWhenGracefulShutdown {
             await self.superviseWorkers()
@@ -73,7 +73,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 } catch {
                     // Stopping is not a store problem.
                     if !(error is CancellationError) {
-                        logger.error("cannot read the outbox: \(store.failureText(error))")
+                        logStoreError("cannot read the outbox", error)
                     }
                 }
                 await store.messagesQueued.wait(timeout: configuration.pollInterval)
@@ -208,10 +208,17 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         } catch is CancellationError {
             return nil  // stopping: not a store problem
         } catch {
-            logger.error("cannot read the outbox: \(store.failureText(error))")
+            logStoreError("cannot read the outbox", error)
             try? await clock.sleep(.seconds(1))
             return nil
         }
+    }
+
+    /// A failed store operation in the log, unless the store has logged the outage it is part of (a
+    /// database away is one line per outage, not one per poll).
+    private func logStoreError(_ what: String, _ error: any Error) {
+        guard !store.outageLogged else { return }
+        logger.error("\(what): \(store.failureText(error))")
     }
 
     /// Whether this node may send to the target now (always on a single node).
@@ -219,7 +226,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         do {
             return try await store.holdDestination(target)
         } catch {
-            if !(error is CancellationError) { logger.error("cannot update the outbox: \(store.failureText(error))") }
+            if !(error is CancellationError) { logStoreError("cannot update the outbox", error) }
             return false
         }
     }
@@ -229,7 +236,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         do {
             return try await store.claim(message.id)
         } catch {
-            logger.error("cannot update the outbox: \(store.failureText(error))")
+            logStoreError("cannot update the outbox", error)
             try? await clock.sleep(.seconds(1))
             return false
         }
@@ -241,7 +248,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     private func persist<T: Sendable>(_ write: @escaping @Sendable () async throws -> T) async -> T? {
         let task = Task { () -> T? in
             do { return try await write() } catch {
-                logger.error("cannot update the outbox: \(store.failureText(error))")
+                logStoreError("cannot update the outbox", error)
                 return nil
             }
         }
@@ -354,7 +361,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 metadata: ["destination": "\(destination.redacted(target))"])
             return digest
         } catch {
-            logger.error("cannot form a digest: \(store.failureText(error))")
+            logStoreError("cannot form a digest", error)
             return nil
         }
     }

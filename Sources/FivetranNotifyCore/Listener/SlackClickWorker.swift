@@ -61,7 +61,9 @@ struct SlackClickWorker: Service {
         do {
             clicks = try await store.pendingClicks()
         } catch {
-            if !(error is CancellationError) { logger.error("cannot read Slack clicks: \(store.failureText(error))") }
+            if !(error is CancellationError), !store.outageLogged {
+                logger.error("cannot read Slack clicks: \(store.failureText(error))")
+            }
             return
         }
         for click in clicks {

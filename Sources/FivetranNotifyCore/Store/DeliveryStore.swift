@@ -461,6 +461,7 @@ public final class DeliveryStore: StateStore {
     public func releaseDestination(_ target: String) async throws {}
     public func holdSingleton(_ name: String, lease: Duration) async throws -> Bool { true }
     public var nodeName: String? { nil }
+    public var outageLogged: Bool { false }
     public func sentByNode() async throws -> [String: Int] { [:] }
     public func senders(incidents: [String]) async throws -> [String: String] { [:] }
 }

@@ -26,19 +26,31 @@ enum PostgresFailure: Error {
             case .authMechanismRequiresPassword:
                 return "asks for a password and the URL has none"
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown:
-                let why = error.underlying.map { " (\(String(describing: $0)))" } ?? ""
-                return "cannot be reached\(why)"
+                return "cannot be reached" + (error.underlying.map { " (\(connectionReason($0)))" } ?? "")
             case .poolClosed:
                 return "cannot be used: the connection pool was closed"
             default:
                 return "failed (\(error.code))"
             }
         }
-        let text = String(describing: error)
-        if text.contains("CircuitBreaker") || text.contains("connectionCreation") {
+        // The pool's own errors (new connections keep failing, the pool closed): their text is a type dump.
+        if String(reflecting: type(of: error)).contains("ConnectionPool") {
             return "cannot be reached (new connections keep failing)"
         }
         return (error as NSError).localizedDescription
+    }
+
+    /// Why a connection failed, in words (NIO's errors print as type dumps).
+    private static func connectionReason(_ error: any Error) -> String {
+        let text = String(describing: error).lowercased()
+        if text.contains("refused") { return "connection refused: is PostgreSQL running there, on that port?" }
+        if text.contains("timed out") || text.contains("timeout") { return "no answer within 5 s" }
+        if text.contains("resolve") || text.contains("name or service") || text.contains("nodename") {
+            return "the host name cannot be resolved"
+        }
+        if text.contains("unreachable") { return "no route to the host" }
+        if text.contains("reset") || text.contains("eof") { return "the connection was closed" }
+        return "the connection failed"
     }
 
     /// Whether the error means the database cannot be used now (as opposed to one statement refused).

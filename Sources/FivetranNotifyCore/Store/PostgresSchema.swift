@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 /// The PostgreSQL schema, in one place: the same tables and columns as the SQLite store's latest
-/// (`StoreSchema`, v11) so both stores' SQL stays parallel, plus what a cluster needs:
+/// (`StoreSchema`, v10) so both stores' SQL stays parallel, plus what a cluster needs:
 /// - `message.claimedBy` / `leaseUntil`: the process sending it and until when its claim holds
 ///   (another node takes an expired claim); `sentBy`: the node name that sent it, for `status`.
 /// - `destination_lease`: per destination target, the process that alone sends to it for now
@@ -13,7 +13,7 @@ import PostgresNIO
 ///   lock, in one transaction; a newer version than this binary knows is refused.
 enum PostgresSchema {
     /// The version this binary creates and understands.
-    static let version = 1
+    static let version = 2
     /// The advisory lock every node's migration takes (an arbitrary constant: "fnotify1").
     static let migrationLock: Int64 = 0x666e_6f74_6966_7931
 
@@ -151,6 +151,9 @@ enum PostgresSchema {
                 leaseUntil DOUBLE PRECISION NOT NULL
             )
             """,
+        ],
+        // 2: shared posts (SQLite v11).
+        [
             """
             CREATE TABLE post_share (
                 incident TEXT NOT NULL,
@@ -161,7 +164,7 @@ enum PostgresSchema {
             )
             """,
             "CREATE INDEX post_share_owner ON post_share (owner, destination)",
-        ]
+        ],
     ]
 
     /// Creates or migrates the schema in one transaction under the migration lock, so nodes starting
@@ -169,7 +172,13 @@ enum PostgresSchema {
     /// - Throws: `NotifyError` when the database holds a newer schema than this binary knows.
     @discardableResult
     static func migrate(_ connection: PostgresConnection, redactedURL: String) async throws -> Int {
-        try await PostgresStore.inTransaction(connection) { connection in
+        let server = try await connection.run("SHOW server_version_num").first?.decode(String.self) ?? "0"
+        guard (Int(server) ?? 0) >= 130_000 else {
+            throw NotifyError(
+                "The database \(redactedURL) runs PostgreSQL \(Int(server).map { "\($0 / 10_000)" } ?? server); "
+                    + "fivetran-notify needs PostgreSQL 13 or newer.")
+        }
+        return try await PostgresStore.inTransaction(connection) { connection in
             try await connection.run("SELECT pg_advisory_xact_lock(\(migrationLock))")
             try await connection.run(
                 "CREATE TABLE IF NOT EXISTS fivetran_notify_schema (version INTEGER NOT NULL)")

@@ -97,7 +97,9 @@ extension PostgresStore {
     }
 
     /// Each expired claim is sent again, unless its incident ended meanwhile (then it is withdrawn, with
-    /// the "Recovered" held for it); expired destination leases are dropped.
+    /// the "Recovered" held for it); expired destination leases are dropped. Only `sending` claims are
+    /// released: the clock moves between the statements, so one that expired after the first is
+    /// settled by the next heartbeat, never sent again by mistake.
     static func settleExpiredClaims(_ db: PostgresConnection) async throws {
         try await db.run(
             """
@@ -108,7 +110,7 @@ extension PostgresStore {
         try await db.run(
             """
             UPDATE message SET claim = \(MessageClaim.none.rawValue), claimedBy = NULL, leaseUntil = NULL
-            WHERE id IN (SELECT id FROM message WHERE claim != \(MessageClaim.none.rawValue)
+            WHERE id IN (SELECT id FROM message WHERE claim = \(MessageClaim.sending.rawValue)
                 AND leaseUntil < \(unescaped: now) FOR UPDATE SKIP LOCKED)
             """)
         try await db.run("DELETE FROM destination_lease WHERE leaseUntil < \(unescaped: now)")

@@ -1,10 +1,8 @@
 import Foundation
 import PostgresNIO
 
-/// Changing an incident's post when a send and a click race, and the posts that incidents share (a
-/// storm's digest), in PostgreSQL: the twin of `DeliveryStore+PostChanges.swift` and
-/// `DeliveryStore+SharedPosts.swift`, so any node counts a digest's recoveries on the message another
-/// node posted.
+/// Posts that change under two writers, and posts that incidents share, in PostgreSQL: the twin of
+/// `DeliveryStore+PostChanges.swift` and `DeliveryStore+SharedPosts.swift`, in the same order.
 extension PostgresStore {
     public func replacePost(
         _ post: String, incident: String, destination: String, open: Bool, at date: Date, expecting expected: String?
@@ -48,24 +46,24 @@ extension PostgresStore {
     public func recordShares(owner: String, post: String, incidents: [String], destination: String) async throws {
         guard !incidents.isEmpty else { return }
         try await transaction { db in
-            // Shares left under this key by an earlier post (DeliveryStore.recordShares) are forgotten.
             try await db.run(
                 """
-                DELETE FROM post_share
-                WHERE owner = \(owner) AND destination = \(destination) AND NOT (incident = ANY(\(incidents)))
+                DELETE FROM post_share WHERE owner = \(owner) AND destination = \(destination)
+                    AND NOT (incident = ANY(\(incidents)))
                 """)
-            try await db.run(
-                """
-                INSERT INTO post_share (incident, destination, owner, recovered)
-                SELECT incident, destination, \(owner), 0 FROM incident_post
-                WHERE incident = ANY(\(incidents)) AND destination = \(destination) AND post = \(post) AND open = 1
-                ON CONFLICT (incident, destination) DO UPDATE SET owner = excluded.owner, recovered = 0
-                """)
+            for incident in incidents {
+                try await db.run(
+                    """
+                    INSERT INTO post_share (incident, destination, owner, recovered)
+                    SELECT incident, destination, \(owner), 0 FROM incident_post
+                    WHERE incident = \(incident) AND destination = \(destination) AND post = \(post) AND open = 1
+                    ON CONFLICT (incident, destination) DO UPDATE SET owner = excluded.owner, recovered = 0
+                    """)
+            }
         }
     }
 
     public func leaveSharedPost(incident: String, destination: String) async throws {
-        // Most incidents never shared one: no write for them.
         let shares = try await read { db in
             try await !db.run(
                 "SELECT 1 FROM post_share WHERE incident = \(incident) AND destination = \(destination)"
@@ -102,8 +100,7 @@ extension PostgresStore {
             let rows = try await db.run(
                 "SELECT incident, recovered FROM post_share WHERE owner = \(owner) AND destination = \(destination)"
             ).map { try $0.decode((String, Int).self) }
-            return SharedPostMembers(
-                members: rows.count, recovered: Set(rows.filter { $0.1 != 0 }.map(\.0)))
+            return SharedPostMembers(members: rows.count, recovered: Set(rows.filter { $0.1 != 0 }.map(\.0)))
         }
     }
 
@@ -112,16 +109,18 @@ extension PostgresStore {
     ) async throws {
         let time = date.timeIntervalSince1970
         try await transaction { db in
-            try await db.run(
-                """
-                UPDATE post_share SET recovered = 1
-                WHERE incident = ANY(\(incidents)) AND destination = \(destination) AND owner = \(owner)
-                """)
-            try await db.run(
-                """
-                UPDATE incident_post SET open = 0, updatedAt = \(time)
-                WHERE incident = ANY(\(incidents)) AND destination = \(destination)
-                """)
+            for incident in incidents {
+                try await db.run(
+                    """
+                    UPDATE post_share SET recovered = 1
+                    WHERE incident = \(incident) AND destination = \(destination) AND owner = \(owner)
+                    """)
+                try await db.run(
+                    """
+                    UPDATE incident_post SET open = 0, updatedAt = \(time)
+                    WHERE incident = \(incident) AND destination = \(destination)
+                    """)
+            }
             let waiting =
                 try await db.run(
                     """
@@ -129,11 +128,11 @@ extension PostgresStore {
                     WHERE owner = \(owner) AND destination = \(destination) AND recovered = 0
                     """
                 ).first?.decode(Int.self) ?? 0
-            let isOpen = waiting > 0 ? 1 : 0
+            let open = waiting > 0 ? 1 : 0
             try await db.run(
                 """
                 INSERT INTO incident_post (incident, destination, post, open, updatedAt)
-                VALUES (\(owner), \(destination), \(post), \(isOpen), \(time))
+                VALUES (\(owner), \(destination), \(post), \(open), \(time))
                 ON CONFLICT (incident, destination) DO UPDATE
                 SET post = excluded.post, open = excluded.open, updatedAt = excluded.updatedAt
                 """)
@@ -158,8 +157,8 @@ extension PostgresStore {
                 SELECT DISTINCT delivery FROM message_delivery WHERE message = ANY(\(messageIds)) ORDER BY delivery
                 """
             ).map { try $0.decode(Int64.self) }
-            let since = try await db.run("SELECT min(since) FROM message WHERE id = ANY(\(messageIds))")
-                .first?.decode(Double?.self)
+            let since = try await db.run("SELECT min(since) FROM message WHERE id = ANY(\(messageIds))").first?
+                .decode(Double?.self)
             try await db.run("DELETE FROM message WHERE id = ANY(\(messageIds))")
             let sinceDate = since.map(Date.init(timeIntervalSince1970:))
             let id = try await Self.queueMessage(
@@ -172,16 +171,22 @@ extension PostgresStore {
     }
 
     public func messageDeliveries(_ id: Int64) async throws -> (deliveryIds: [Int64], createdAt: Date)? {
-        try await read { db in
-            guard
-                let created = try await db.run("SELECT createdAt FROM message WHERE id = \(id)").first?
-                    .decode(Double.self)
-            else { return nil }
+        let found = try await read { db -> MessageDeliveries? in
+            guard let created = try await db.run("SELECT createdAt FROM message WHERE id = \(id)").first else {
+                return nil
+            }
             let ids = try await db.run(
                 "SELECT delivery FROM message_delivery WHERE message = \(id) ORDER BY delivery"
             ).map { try $0.decode(Int64.self) }
-            return (ids, Date(timeIntervalSince1970: created))
+            return MessageDeliveries(ids: ids, createdAt: Date(timeIntervalSince1970: try created.decode(Double.self)))
         }
+        return found.map { ($0.ids, $0.createdAt) }
+    }
+
+    /// A message's deliveries and creation time (a Sendable pair out of the read).
+    private struct MessageDeliveries: Sendable {
+        var ids: [Int64]
+        var createdAt: Date
     }
 
     public func pruneShares() async throws {

@@ -188,6 +188,7 @@ public final class PostgresStore: StateStore {
 
     public var writeProblem: String? { outage.withLock { $0 } }
     public var lostReason: String? { nil }
+    public var outageLogged: Bool { writeProblem != nil }
 
     public func failureText(_ error: any Error) -> String {
         "the database \(url.redacted) \(PostgresFailure.text(error))"

@@ -23,6 +23,9 @@ public protocol StateStore: AnyObject, Sendable {
     /// Set when nothing given to the store now would be kept until the listener restarts (its SQLite
     /// file was pulled away); nil otherwise.
     var lostReason: String? { get }
+    /// True while the store is in an outage it logged itself (once, and once on recovery): callers
+    /// stay quiet about the failures it causes meanwhile.
+    var outageLogged: Bool { get }
 
     /// Replaces the noise-control policy for deliveries stored from now on (config.toml reloaded).
     func setPolicy(_ policy: NoticePolicy)
@@ -110,31 +113,27 @@ public protocol StateStore: AnyObject, Sendable {
     func posts(incidents: [String]) async throws -> [String: IncidentPost]
     /// Forgets the posts of incidents closed before `date`.
     func prunePosts(closedBefore date: Date) async throws
-    /// Records `post` for the incident only if the post kept is still `expected` and open (nil: none
-    /// kept, or only a closed one); returns whether it did (a click and a send never undo each other).
+    /// Records `post` only if the post kept is still `expected` and open; returns whether it did.
     func replacePost(
         _ post: String, incident: String, destination: String, open: Bool, at date: Date, expecting expected: String?
     ) async throws -> Bool
     /// The incident's recovery was told: its post is closed, kept as it is.
     func closePost(incident: String, destination: String, at date: Date) async throws
 
-    // MARK: Shared posts (a storm's digest: one message that many incidents share)
+    // MARK: Shared posts
 
-    /// Records that each of `incidents` whose post is now `post` shares the post kept under `owner`.
+    /// Records that `incidents` share the post kept under `owner`.
     func recordShares(owner: String, post: String, incidents: [String], destination: String) async throws
-    /// The incident no longer shares a post: it has one of its own now.
+    /// The incident no longer shares a post.
     func leaveSharedPost(incident: String, destination: String) async throws
-    /// For each of `incidents` that shares a post still open and has not recovered yet: that post.
+    /// For each of `incidents` sharing a post still open and not recovered: that post.
     func sharedOwners(incidents: [String], destination: String) async throws -> [String: SharedPostOwner]
     /// How many incidents share the post kept under `owner`, and which have recovered.
     func sharedMembers(owner: String, destination: String) async throws -> SharedPostMembers
-    /// The resolves of `incidents` were told on the shared post, in one transaction (see
-    /// `DeliveryStore.settleSharedResolves`).
-    func settleSharedResolves(
-        owner: String, post: String, incidents: [String], destination: String, at date: Date
-    ) async throws
-    /// Replaces pending resolves of incidents sharing one post with one resolve about all their
-    /// deliveries; nil (and nothing changed) when any of them is no longer pending.
+    /// The resolves of `incidents` were told on the shared post (one transaction).
+    func settleSharedResolves(owner: String, post: String, incidents: [String], destination: String, at date: Date)
+        async throws
+    /// Replaces pending resolves of incidents sharing one post with one resolve, or returns nil.
     func replaceWithGatheredResolves(messageIds: [Int64], destination: String, at date: Date) async throws
         -> OutgoingMessage?
     /// The deliveries a message was about and when it was queued; nil when it is gone.

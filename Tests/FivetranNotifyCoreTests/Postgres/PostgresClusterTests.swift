@@ -160,3 +160,21 @@ import Testing
         }
     }
 }
+
+extension PostgresClusterTests {
+    @Test func sslmodePreferFallsBackAndRequireRefusesAServerWithoutTLS() async throws {
+        let database = try await TestPostgres.database()
+        let prefer = try PostgresURL(database.url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=prefer"))
+        let store = try await PostgresStore.open(url: prefer, logger: TestPostgres.quiet)
+        #expect(try await store.deliveryCount() == 0)
+        await store.close()
+        let require = try PostgresURL(database.url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require"))
+        await #expect {
+            _ = try await PostgresStore.open(url: require, logger: TestPostgres.quiet)
+        } throws: { error in
+            let message = (error as? NotifyError)?.message ?? ""
+            return message.contains("does not offer TLS") && message.contains("sslmode=require")
+                && !message.contains(TestPostgres.password)
+        }
+    }
+}

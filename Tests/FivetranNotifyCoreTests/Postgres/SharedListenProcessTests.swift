@@ -56,3 +56,52 @@ import Testing
         }
     }
 }
+
+extension SharedListenProcessTests {
+    /// ha.md "PostgreSQL unavailable": 503 and a non-200 /healthz within 10 s of the database going away,
+    /// one log line for the outage and one for the recovery, serving again within 30 s of its return,
+    /// without a restart.
+    @Test func theDatabaseGoingAwayIs503UntilItIsBackWithOneLineEachWay() async throws {
+        let database = try await TestPostgres.database()
+        let server = try await TestPostgres.shared()
+        let relay = try TCPRelay(to: server.port)
+        let url = database.url.replacingOccurrences(of: ":\(server.port)/", with: ":\(relay.port)/")
+        try await FakeSlack.with(default: .ok) { slack in
+            let home = TestFiles.temporaryDirectory()
+            try await ListenProcess.with(
+                home: home, state: home.appendingPathComponent("state"), slackURL: slack.url,
+                arguments: ["--database", url, "--node-name", "solo"]
+            ) { node in
+                #expect(try await node.post(Samples.syncEnd(connector: "before_pg")).status == 200)
+                relay.cut()
+                let cutAt = ContinuousClock.now
+                let down = await eventually(within: .seconds(10)) {
+                    (try? await node.get("/healthz").status).map { $0 != 200 } ?? false
+                }
+                #expect(down)
+                let refused = try await node.post(Samples.syncEnd(connector: "during_pg"))
+                #expect(refused.status == 503)
+                #expect(ContinuousClock.now - cutAt < .seconds(15))
+                try await Task.sleep(for: .seconds(3))  // an outage lasting a few polls logs once
+                try relay.restore()
+                let back = await eventually(within: .seconds(30)) {
+                    (try? await node.get("/healthz").status) == 200
+                }
+                #expect(back, "stderr: \(node.stderr)")
+                let accepted = try await node.post(Samples.syncEnd(connector: "during_pg"))
+                #expect(accepted.status == 200)
+                // Sending resumes by itself (a send recorded during the outage retries with backoff).
+                #expect(
+                    await eventually(within: .seconds(40)) {
+                        slack.delivered.contains { $0.text.contains("during_pg") }
+                    },
+                    "stderr: \(node.stderr)")
+                let lines = node.stderr.split(separator: "\n")
+                #expect(lines.filter { $0.contains("cannot be used (") }.count == 1, "\(node.stderr)")
+                #expect(lines.filter { $0.contains("can be used again") }.count == 1, "\(node.stderr)")
+                #expect(!lines.contains { $0.contains("cannot read the outbox") }, "\(node.stderr)")
+                #expect(!node.stderr.contains(TestPostgres.password))
+            }
+        }
+    }
+}

@@ -267,3 +267,35 @@ import Testing
         await store.close()
     }
 }
+
+extension SharedStoreTests {
+    @Test(arguments: StoreBackend.allCases) func aPostChangesOnlyOverThePostItWasReadAs(_ backend: StoreBackend)
+        async throws
+    {
+        let location = try await StoreLocation.make(backend)
+        let store = try await location.open()
+        let now = Date()
+        #expect(try await store.replacePost("p1", incident: "i", destination: "d", open: true, at: now, expecting: nil))
+        #expect(
+            try await store.replacePost("p2", incident: "i", destination: "d", open: true, at: now, expecting: nil)
+                == false)
+        #expect(
+            try await store.replacePost("p2", incident: "i", destination: "d", open: true, at: now, expecting: "p1"))
+        #expect(
+            try await store.replacePost("p3", incident: "i", destination: "d", open: true, at: now, expecting: "p1")
+                == false)
+        try await store.closePost(incident: "i", destination: "d", at: now)
+        #expect(
+            try await store.post(incident: "i", destination: "d")
+                == IncidentPost(
+                    destination: "d", post: "p2", open: false,
+                    updatedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970)))
+        _ = try await store.record(storeIncoming("a"))
+        _ = try await store.record(storeIncoming("b"))
+        let pending = try await store.pendingMessages(destination: Self.target)
+        let found = try #require(try await store.messageDeliveries(pending[0].id))
+        #expect(found.deliveryIds == pending[0].deliveryIds)
+        #expect(try await store.messageDeliveries(999_999) == nil)
+        await store.close()
+    }
+}

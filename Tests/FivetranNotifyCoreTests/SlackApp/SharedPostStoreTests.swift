@@ -3,11 +3,16 @@ import Testing
 
 @testable import FivetranNotifyCore
 
-/// The store's record of incidents sharing a digest's post, on both backends.
+/// The store's record of incidents sharing a digest's post, on both stores (SQLite and PostgreSQL).
 @Suite struct SharedPostStoreTests {
-    @Test(arguments: StoreBackend.allCases)
-    func aDigestsMembersAreCountedAndTheLastRecoveryClosesItsPost(_ backend: StoreBackend) async throws {
-        let store = try await StoreLocation.make(backend).open()
+    private static func store(_ backend: StoreBackend) async throws -> any StateStore {
+        try await StoreLocation.make(backend).open()
+    }
+
+    @Test(arguments: StoreBackend.allCases) func aDigestsMembersAreCountedAndTheLastRecoveryClosesItsPost(
+        _ backend: StoreBackend
+    ) async throws {
+        let store = try await Self.store(backend)
         let now = Date()
         try await store.recordPost("digest post", incident: "digest:7", destination: "d", open: true, at: now)
         try await store.recordSharedPost("digest post", incidents: ["a", "b"], destination: "d", at: now)
@@ -26,9 +31,10 @@ import Testing
         await store.close()
     }
 
-    @Test(arguments: StoreBackend.allCases)
-    func sharesOfAnEarlierPostUnderTheSameKeyAreForgotten(_ backend: StoreBackend) async throws {
-        let store = try await StoreLocation.make(backend).open()
+    @Test(arguments: StoreBackend.allCases) func sharesOfAnEarlierPostUnderTheSameKeyAreForgotten(
+        _ backend: StoreBackend
+    ) async throws {
+        let store = try await Self.store(backend)
         let now = Date()
         try await store.recordPost("old", incident: "digest:7", destination: "d", open: true, at: now)
         try await store.recordSharedPost("old", incidents: ["a"], destination: "d", at: now)
