@@ -69,4 +69,37 @@ extension SlackAppLayout {
         let parent = SlackMessage(text: fitted.message.text, blocks: fitted.message.blocks).fittingLimits()
         return SlackDigestLayout(parent: parent, continuations: continuations)
     }
+
+    /// A digest's parent as it is in Slack (`message`) showing what people did (`state`): its state line
+    /// ("Acknowledged by …", "Muted by …") replaced, and its buttons (when it still has some, that is
+    /// until it turns green) showing Unacknowledge once acknowledged. A digest's names are laid out
+    /// once, when it is posted; its state changes later, from a click or a stored post.
+    public static func digestShowing(
+        _ state: SlackParentState, on message: SlackMessage, buttons: SlackButtons, now: Date
+    ) -> SlackMessage {
+        var blocks = message.blocks.filter { !isStateLines($0) }
+        var extra: [JSONValue] = []
+        if let lines = stateLines(state, now: now) { extra.append(SlackMessage.context(lines)) }
+        if let index = blocks.lastIndex(where: { $0["type"]?.stringValue == "actions" }) {
+            blocks.remove(at: index)
+            let digestButtons = SlackButtons(key: buttons.key, muteFor: buttons.muteFor, canResync: false)
+            extra.append(actions(digestButtons, acknowledged: state.isAcknowledged, resync: nil, for: nil))
+            blocks.insert(contentsOf: extra, at: index)
+        } else {
+            blocks += extra
+        }
+        return SlackMessage(text: message.text, blocks: blocks).fittingLimits()
+    }
+
+    /// A context block of `stateLines`.
+    private static func isStateLines(_ block: JSONValue) -> Bool {
+        guard block["type"]?.stringValue == "context", let elements = block["elements"]?.arrayValue else {
+            return false
+        }
+        return !elements.isEmpty
+            && elements.allSatisfy {
+                let text = $0["text"]?.stringValue ?? ""
+                return text.hasPrefix(":white_check_mark: Acknowledged by ") || text.hasPrefix(":no_bell: Muted by ")
+            }
+    }
 }
