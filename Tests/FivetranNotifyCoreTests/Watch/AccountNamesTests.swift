@@ -68,7 +68,9 @@ import Testing
             ])
             let started = ContinuousClock.now
             let d = await names.enrich(original)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Well under the client's own 5 s timeout (what a missing bound would wait for), with room
+            // for a loaded machine.
+            #expect(ContinuousClock.now - started < .seconds(4))
             #expect(d == original)
             #expect(h.logs.count(containing: "goes out with the ids alone") == 1)
         }
