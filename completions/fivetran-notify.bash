@@ -579,12 +579,15 @@ _fivetran-notify_mute_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--connector --group --event --for --reason --state-dir --database)
+    non_repeating_options=(--connector --dbt-job --group --event --for --reason --state-dir --database)
     __fivetran-notify_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--connector')
+        return
+        ;;
+    '--dbt-job')
         return
         ;;
     '--group')
@@ -633,12 +636,15 @@ _fivetran-notify_mute_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--connector --group --event --state-dir --database)
+    non_repeating_options=(--connector --dbt-job --group --event --state-dir --database)
     __fivetran-notify_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--connector')
+        return
+        ;;
+    '--dbt-job')
         return
         ;;
     '--group')

@@ -2,20 +2,24 @@ import ArgumentParser
 import FivetranNotifyCore
 
 extension FivetranNotifyCommand.Mute {
-    /// `mute add (--connector ID | --group ID | --event E) --for DURATION [--reason TEXT]`
+    /// `mute add (--connector ID | --dbt-job ID | --group ID | --event E) --for DURATION [--reason TEXT]`
     struct Add: ContextCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
-            abstract: "Mute a connector, a destination group or an event; prints the mute's id.",
+            abstract: "Mute a connector, a dbt job, a destination group or an event; prints the mute's id.",
             discussion: """
                 Examples:
                   fivetran-notify mute add --connector warrant_sheep --for 2h --reason "vendor maintenance"
+                  fivetran-notify mute add --dbt-job nightly_models --for 8h
                   fivetran-notify mute add --group inappropriate_implode --for 1d
                   fivetran-notify mute add --event connection_failure --for 30m
                 """)
 
-        @Option(help: ArgumentHelp("A connector id (or dbt job id).", valueName: "id"))
+        @Option(help: ArgumentHelp("A connector id.", valueName: "id"))
         var connector: String?
+
+        @Option(help: ArgumentHelp("A dbt job (transformation) id: its runs' failures.", valueName: "id"))
+        var dbtJob: String?
 
         @Option(help: ArgumentHelp("A destination group id: every connector loading into it.", valueName: "id"))
         var group: String?
@@ -36,9 +40,9 @@ extension FivetranNotifyCommand.Mute {
         @OptionGroup var state: StateOptions
 
         func validate() throws {
-            let targets = [connector, group, event].compactMap { $0 }
+            let targets = [connector, dbtJob, group, event].compactMap { $0 }
             guard targets.count == 1 else {
-                throw ValidationError("Give exactly one of --connector, --group or --event.")
+                throw ValidationError("Give exactly one of --connector, --dbt-job, --group or --event.")
             }
             if let problem = DurationText.problem(duration, within: .upToAYear, example: "90s, 15m, 2h or 1d") {
                 throw ValidationError("--for \(problem).")
@@ -47,7 +51,8 @@ extension FivetranNotifyCommand.Mute {
 
         func run(in context: CommandContext) async throws {
             // validate() made sure exactly one target is given.
-            let target = FivetranNotifyCore.Mute.Target(connector: connector, group: group, event: event)!
+            let target = FivetranNotifyCore.Mute.Target(
+                connector: connector, dbtJob: dbtJob, group: group, event: event)!
             try await MuteCommands.add(
                 target: target, for: try DurationText.parse(duration, for: "--for", within: .upToAYear), reason: reason,
                 stateDirectory: state.stateDir, database: state.database, context: context)

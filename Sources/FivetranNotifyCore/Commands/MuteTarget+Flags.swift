@@ -1,8 +1,10 @@
 extension Mute.Target {
-    /// What `--connector`, `--group` or `--event` names (the first one given); nil when none is.
-    public init?(connector: String?, group: String?, event: String?) {
+    /// What `--connector`, `--dbt-job`, `--group` or `--event` names (the first one given); nil when none is.
+    public init?(connector: String?, dbtJob: String? = nil, group: String?, event: String?) {
         if let connector {
             self = .connector(connector)
+        } else if let dbtJob {
+            self = .dbtJob(dbtJob)
         } else if let group {
             self = .group(group)
         } else if let event {

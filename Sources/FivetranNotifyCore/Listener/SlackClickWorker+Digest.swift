@@ -83,7 +83,9 @@ extension SlackClickWorker {
             let pages = members.contains { pagerDuty(found.destination, $0.failure) != nil }
             reply = SlackAppLayout.unacknowledgeReply(by: actor, pagesPagerDuty: pages)
         case .mute:
-            let subjects = Array(Set(members.compactMap { Self.muteSubject($0.failure) })).sorted()
+            let targets = members.compactMap { Mute.Target(subjectOf: $0.failure) }
+            let subjects = Dictionary(targets.map { ($0.kind + " " + $0.value, $0) }) { first, _ in first }
+                .sorted { $0.key < $1.key }.map(\.value)
             guard !subjects.isEmpty else {
                 await tell("This digest names nothing still failing to mute: use `fivetran-notify mute add`.", action)
                 return
@@ -92,7 +94,7 @@ extension SlackClickWorker {
             let reason = "from Slack by @\(action.userName ?? action.userID) (a digest)"
             for subject in subjects {
                 let mute = Mute(
-                    id: Mute.newID(), target: .connector(subject), until: until, reason: reason, createdAt: now)
+                    id: Mute.newID(), target: subject, until: until, reason: reason, createdAt: now)
                 do {
                     try await store.addMute(mute)
                 } catch {
@@ -101,7 +103,7 @@ extension SlackClickWorker {
                         "Not every mute could be recorded; try again, or use `fivetran-notify mute add`.", action)
                     return
                 }
-                logger.info("muted connector \(subject) until \(until) from Slack by \(who) (\(mute.id))")
+                logger.info("muted \(subject.kind) \(subject.value) until \(until) from Slack by \(who) (\(mute.id))")
             }
             change = {
                 $0.mutedBy = actor

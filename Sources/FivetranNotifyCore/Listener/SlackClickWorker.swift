@@ -129,13 +129,13 @@ struct SlackClickWorker: Service {
             }
             reply = SlackAppLayout.unacknowledgeReply(by: actor, pagesPagerDuty: paging != nil)
         case .mute:
-            guard let failure = post.failure, let subject = Self.muteSubject(Delivery(raw: failure)) else {
+            guard let failure = post.failure, let target = Mute.Target(subjectOf: Delivery(raw: failure)) else {
                 await tell("This alert cannot be muted from Slack: use `fivetran-notify mute add`.", action)
                 return
             }
             let until = now.addingTimeInterval(options.muteFor.seconds)
             let mute = Mute(
-                id: Mute.newID(), target: .connector(subject), until: until,
+                id: Mute.newID(), target: target, until: until,
                 reason: "from Slack by @\(action.userName ?? action.userID)", createdAt: now)
             do {
                 try await store.addMute(mute)
@@ -144,7 +144,7 @@ struct SlackClickWorker: Service {
                 await tell("The mute could not be recorded; try again, or use `fivetran-notify mute add`.", action)
                 return
             }
-            logger.info("muted connector \(subject) until \(until) from Slack by \(who) (\(mute.id))")
+            logger.info("muted \(target.kind) \(target.value) until \(until) from Slack by \(who) (\(mute.id))")
             change = {
                 $0.mutedBy = actor
                 $0.mutedUntil = until
@@ -190,12 +190,6 @@ struct SlackClickWorker: Service {
     }
 
     /// What Mute silences: the connector, else the dbt job, of the failure.
-    static func muteSubject(_ d: Delivery) -> String? {
-        if let id = d.connectorId, !id.isEmpty { return id }
-        if let id = d.dbtJobId, !id.isEmpty { return id }
-        return nil
-    }
-
     func tell(_ text: String, _ action: SlackBlockAction) async {
         if let problem = await destination.tellClicker(text, responseURL: action.responseURL) {
             logger.warning("cannot answer a Slack click: \(problem.sentence)")

@@ -5,17 +5,20 @@ import Foundation
 public struct Mute: Sendable, Equatable, Codable {
     /// What a mute silences.
     public enum Target: Sendable, Equatable, Codable {
-        /// One connector (or dbt job) by id.
+        /// One connector by id (for mutes made before dbt jobs had their own target, a dbt job id too).
         case connector(String)
+        /// One dbt job (or transformation) by id: its runs' failures.
+        case dbtJob(String)
         /// Every connector of a destination group.
         case group(String)
         /// One event name.
         case event(String)
 
-        /// `connector`, `group` or `event`, as stored and printed.
+        /// `connector`, `dbt_job`, `group` or `event`, as stored and printed.
         public var kind: String {
             switch self {
             case .connector: return "connector"
+            case .dbtJob: return "dbt_job"
             case .group: return "group"
             case .event: return "event"
             }
@@ -23,16 +26,28 @@ public struct Mute: Sendable, Equatable, Codable {
 
         public var value: String {
             switch self {
-            case .connector(let id), .group(let id), .event(let id): return id
+            case .connector(let id), .dbtJob(let id), .group(let id), .event(let id): return id
             }
         }
 
         public init?(kind: String, value: String) {
             switch kind {
             case "connector": self = .connector(value)
+            case "dbt_job": self = .dbtJob(value)
             case "group": self = .group(value)
             case "event": self = .event(value)
             default: return nil
+            }
+        }
+
+        /// What a person would mute to silence this delivery's trouble: its connector, else its dbt job.
+        public init?(subjectOf delivery: Delivery) {
+            if let id = delivery.connectorId, !id.isEmpty {
+                self = .connector(id)
+            } else if let id = delivery.dbtJobId, !id.isEmpty {
+                self = .dbtJob(id)
+            } else {
+                return nil
             }
         }
     }
@@ -62,6 +77,7 @@ public struct Mute: Sendable, Equatable, Codable {
     public func matches(_ delivery: Delivery) -> Bool {
         switch target {
         case .connector(let id): return delivery.connectorId == id || delivery.dbtJobId == id
+        case .dbtJob(let id): return delivery.dbtJobId == id
         case .group(let id): return delivery.destinationGroupId == id
         case .event(let name): return delivery.event == name
         }

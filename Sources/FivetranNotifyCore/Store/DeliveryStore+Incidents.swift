@@ -297,7 +297,7 @@ extension DeliveryStore {
     public func hasDeliveries(from target: Mute.Target) async throws -> Bool {
         try await pool.read { db in
             switch target {
-            case .connector(let id):
+            case .connector(let id), .dbtJob(let id):
                 return try Bool.fetchOne(
                     db, sql: "SELECT EXISTS(SELECT 1 FROM delivery WHERE subject = ?)", arguments: [id])
                     ?? false

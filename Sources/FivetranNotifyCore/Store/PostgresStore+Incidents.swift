@@ -291,7 +291,7 @@ extension PostgresStore {
         try await read { db in
             let rows: [PostgresRow]
             switch target {
-            case .connector(let id):
+            case .connector(let id), .dbtJob(let id):
                 rows = try await db.run("SELECT 1 FROM delivery WHERE subject = \(id) LIMIT 1")
             case .group(let id):
                 rows = try await db.run(

@@ -326,6 +326,25 @@ import Testing
         #expect(try await run(["mute", "list"], state: state).1.stdout == "No active mutes.")
     }
 
+    /// slack-app.md: `mute add --dbt-job ID` is a target beside the others, listed and removed the same
+    /// way; it silences that job's runs and no connector.
+    @Test func aDbtJobIsMutedByItsOwnTarget() async throws {
+        let state = TestFiles.temporaryDirectory()
+        #expect(try await run(["mute", "add", "--dbt-job", "nightly_models", "--for", "1h"], state: state).0 == 0)
+        let (_, list) = try await run(["mute", "list"], state: state)
+        #expect(list.stdout.contains("dbt_job nightly_models"))
+        let mute = Mute(
+            id: "m", target: .dbtJob("nightly_models"), until: .distantFuture, reason: nil, createdAt: Date())
+        #expect(mute.matches(Delivery(raw: ["event": "dbt_run_failed", "data": ["dbtJobId": "nightly_models"]])))
+        #expect(!mute.matches(Delivery(raw: ["event": "sync_end", "connector_id": "nightly_models"])))
+        #expect(Mute.Target(subjectOf: Delivery(raw: ["data": ["dbtJobId": "j1"]])) == .dbtJob("j1"))
+        #expect(Mute.Target(subjectOf: Delivery(raw: ["connector_id": "c1"])) == .connector("c1"))
+        let (removed, output) = try await run(["mute", "remove", "--dbt-job", "nightly_models"], state: state)
+        #expect(removed == 0)
+        #expect(output.stdout.contains("dbt_job nightly_models"))
+        #expect(try await run(["mute", "list"], state: state).1.stdout == "No active mutes.")
+    }
+
     @Test func removingAnUnknownMuteSaysHowToFindOne() async throws {
         let (status, output) = try await run(
             ["mute", "remove", "mute_00000000"], state: TestFiles.temporaryDirectory())
