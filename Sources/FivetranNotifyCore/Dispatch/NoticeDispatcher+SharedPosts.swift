@@ -67,7 +67,7 @@ extension NoticeDispatcher {
         }
         return SharedPostProgress(
             announced: announced, announcedAt: announcedAt, members: members.members,
-            recovered: members.recovered.union(shared.incidents))
+            recovered: members.recovered.union(shared.incidents), owner: shared.owner.owner)
     }
 
     /// Folds waiting resolves told on one shared post into one; nil when that could not be done.
@@ -88,10 +88,8 @@ extension NoticeDispatcher {
     }
 
     /// The key a digest's post is kept under, and back.
-    static func ownerKey(ofDigest id: Int64) -> String { "digest:\(id)" }
-    static func messageId(ofOwner owner: String) -> Int64? {
-        owner.hasPrefix("digest:") ? Int64(owner.dropFirst("digest:".count)) : nil
-    }
+    static func ownerKey(ofDigest id: Int64) -> String { Notice.digestKey(ofMessage: id) }
+    static func messageId(ofOwner owner: String) -> Int64? { Notice.digestMessage(ofKey: owner) }
 
     /// The incident key of each resolve's last delivery, by delivery id.
     private func incidentKeys(of messages: [OutgoingMessage]) async throws -> [Int64: String] {

@@ -113,7 +113,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
                 continue
             }
             // Paced per place, not per route: routes that share a channel share its pace.
-            let place = await resolve(target, for: pending[0]) ?? target
+            let place = await resolve(target, for: MessageDeliveries(of: pending[0], in: store)) ?? target
             let wait = pacers.reserve(place, now: clock.now())
             if wait > .zero {
                 do { try await clock.sleep(wait) } catch { return }
@@ -368,11 +368,10 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
 
     /// The notice a message holds, with its deliveries read back from the store and their names filled
     /// in (`enrich`).
-    private func notice(_ message: OutgoingMessage, shared: SharedResolve?, target: String) async throws -> Notice {
-        let deliveries = try await store.deliveries(ids: message.deliveryIds).map { stored in
-            (try? Delivery.parse(stored.body))
-                ?? Delivery(raw: ["event": .string(stored.event), "connector_id": .string(stored.subject)])
-        }
+    private func notice(
+        _ message: OutgoingMessage, _ deliveries: MessageDeliveries, shared: SharedResolve?, target: String
+    ) async throws -> Notice {
+        let deliveries = try await deliveries.all()
         var notice = Notice(
             id: message.id, kind: message.kind, deliveries: await enrich(deliveries), failures: message.failures,
             since: message.since, createdAt: message.createdAt, legacySlackPayload: message.legacyPayload)
@@ -412,14 +411,15 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     /// The bodies a message sends, fixed the first time it is taken up (names looked up then) and read
     /// back on every later attempt, so a retry, a restart or a replay sends what was decided; with the
     /// number of them already sent.
-    private func parts(of message: OutgoingMessage, shared: SharedResolve?, target: String) async throws -> (
-        bodies: [Data], sent: Int
-    ) {
+    private func parts(
+        of message: OutgoingMessage, _ deliveries: MessageDeliveries, shared: SharedResolve?, target: String
+    ) async throws -> (bodies: [Data], sent: Int) {
         let frozen = try await store.frozenParts(message.id)
         guard frozen.isEmpty else { return (frozen, message.partsSent) }
         // A digest renders as of when it was formed.
         let now = message.kind == .digest ? message.createdAt : clock.date()
-        let bodies = destination.render(try await notice(message, shared: shared, target: target), now: now)
+        let bodies = destination.render(
+            try await notice(message, deliveries, shared: shared, target: target), now: now)
         // Parts sent by a release that did not fix them may have said other things than these: every
         // part is sent again, so every connector is posted (at least once) rather than some never.
         let restart = message.partsSent > 0
@@ -452,11 +452,13 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var incident: String?
         var known: IncidentPost?
         var shared: SharedResolve?
+        // Read and parsed once, by whichever step below needs them first.
+        let deliveries = MessageDeliveries(of: message, in: store)
         do {
             if destination.capabilities.keepsPosts { shared = try await sharedResolve(of: message, target: target) }
-            (bodies, sent) = try await parts(of: message, shared: shared, target: target)
+            (bodies, sent) = try await parts(of: message, deliveries, shared: shared, target: target)
             var key = shared?.owner.owner
-            if key == nil { key = try await postKey(of: message) }
+            if key == nil { key = try await postKey(of: message, deliveries) }
             if destination.capabilities.keepsPosts, let key {
                 incident = key
                 known = try await store.post(incident: key, destination: target)
@@ -468,7 +470,7 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         }
         // Nothing to say (a notice about deliveries since pruned): done.
         guard sent < bodies.count else { return (.delivered, true, nil) }
-        guard let resolved = await resolve(target, for: message) else {
+        guard let resolved = await resolve(target, for: deliveries) else {
             let reason =
                 "no \(destination.displayName) destination is configured for it now (\(destination.redacted(target)))"
             return (.permanent(status: 0, reason: reason), false, nil)
@@ -500,28 +502,23 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         var kept = KeptPost(
             incident: incident, post: post, open: !closes, shared: closes ? shared : nil, given: given)
         if shared == nil, message.kind == .digest || message.deliveryIds.count > 1, sent == 0, answered != nil {
-            kept.members = (try? await memberKeys(of: message)) ?? []
+            kept.members = (try? await memberKeys(of: message, deliveries)) ?? []
         }
         return (outcome, isLastPart, kept)
     }
 
     /// The incidents of a digest's deliveries.
-    private func memberKeys(of message: OutgoingMessage) async throws -> [String] {
-        let keys = try await store.deliveries(ids: message.deliveryIds).compactMap { stored -> String? in
-            guard let delivery = try? Delivery.parse(stored.body) else { return nil }
-            return Notice(id: message.id, kind: .alert, deliveries: [delivery], createdAt: message.createdAt)
-                .incidentKey
+    private func memberKeys(of message: OutgoingMessage, _ deliveries: MessageDeliveries) async throws -> [String] {
+        let keys = try await deliveries.all().compactMap { delivery in
+            Notice(id: message.id, kind: .alert, deliveries: [delivery], createdAt: message.createdAt).incidentKey
         }
         return Array(Set(keys)).sorted()
     }
 
     /// The incident a message's post belongs to: its incident key, or its own for a digest.
-    private func postKey(of message: OutgoingMessage) async throws -> String? {
+    private func postKey(of message: OutgoingMessage, _ deliveries: MessageDeliveries) async throws -> String? {
         if message.kind == .digest || message.deliveryIds.count > 1 { return Self.ownerKey(ofDigest: message.id) }
-        guard let last = message.deliveryIds.last,
-            let stored = try await store.deliveries(ids: [last]).first,
-            let delivery = try? Delivery.parse(stored.body)
-        else { return nil }
+        guard let delivery = try await deliveries.all().last else { return nil }
         return Notice(id: message.id, kind: message.kind, deliveries: [delivery], createdAt: message.createdAt)
             .incidentKey
     }
@@ -529,11 +526,10 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
     /// The target to send to now: a stored reference resolved in the running listener's configuration
     /// (the route's destination as it is at this moment), a literal target as it is; nil when nothing is
     /// configured for the reference.
-    private func resolve(_ stored: String, for message: OutgoingMessage) async -> String? {
+    private func resolve(_ stored: String, for deliveries: MessageDeliveries) async -> String? {
         guard let reference = TargetReference(encoded: stored) else { return stored }
         guard let resolver else { return nil }
         if let found = resolver(reference, nil) { return found.encoded }
-        let first = try? await store.deliveries(ids: Array(message.deliveryIds.prefix(1))).first
-        return resolver(reference, first.flatMap { try? Delivery.parse($0.body) })?.encoded
+        return resolver(reference, (try? await deliveries.all())?.first)?.encoded
     }
 }

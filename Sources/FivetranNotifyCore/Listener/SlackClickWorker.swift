@@ -23,7 +23,7 @@ struct SlackClickWorker: Service {
 
     /// Records the click's change over the post it read; when a send recorded a newer post meanwhile,
     /// over that one (never reopening a post a recovery closed). Returns the post kept.
-    private func record(
+    func record(
         _ change: (inout SlackAppPost) -> Void, on read: SlackAppPost, found: IncidentPost, incident: String, now: Date
     ) async throws -> SlackAppPost? {
         var expected = found.post
@@ -93,6 +93,10 @@ struct SlackClickWorker: Service {
         }
         guard found.open else {
             await tell(SlackAppLayout.Ephemeral.alreadyRecovered, action)
+            return
+        }
+        if let digest = Notice.digestMessage(ofKey: key) {
+            await actOnDigest(action, button, digest: digest, key: key, found: found, post: post)
             return
         }
         let now = clock.date()
@@ -192,7 +196,7 @@ struct SlackClickWorker: Service {
         return nil
     }
 
-    private func tell(_ text: String, _ action: SlackBlockAction) async {
+    func tell(_ text: String, _ action: SlackBlockAction) async {
         if let problem = await destination.tellClicker(text, responseURL: action.responseURL) {
             logger.warning("cannot answer a Slack click: \(problem.sentence)")
         }

@@ -60,4 +60,12 @@ public struct Notice: Sendable, Equatable {
         else { return nil }
         return IncidentKey(family, IncidentSignal.subject(of: delivery)).text
     }
+
+    /// The key a digest's post is kept under (`digest:<message id>`): what its buttons act on.
+    public static func digestKey(ofMessage id: Int64) -> String { "digest:\(id)" }
+
+    /// The message id of a digest's key; nil for any other key (an incident's).
+    public static func digestMessage(ofKey key: String) -> Int64? {
+        key.hasPrefix("digest:") ? Int64(key.dropFirst("digest:".count)) : nil
+    }
 }

@@ -13,8 +13,13 @@ public struct SharedPostProgress: Sendable, Equatable {
     public var members: Int
     /// The incident keys of those that have recovered, this notice's included.
     public var recovered: Set<String>
+    /// The key the post is kept under (`Notice.digestKey(ofMessage:)`): what its buttons act on.
+    public var owner: String?
 
-    public init(announced: [Delivery], announcedAt: Date, members: Int, recovered: Set<String>) {
+    public init(
+        announced: [Delivery], announcedAt: Date, members: Int, recovered: Set<String>, owner: String? = nil
+    ) {
+        self.owner = owner
         self.announced = announced
         self.announcedAt = announcedAt
         self.members = members

@@ -17,6 +17,19 @@ extension SlackAppDestination {
         }
     }
 
+    /// Updates a digest's parent, as the clicker saw it (`shown`), to show `post`'s state; nothing when
+    /// the click did not carry the message.
+    func showDigestState(of post: SlackAppPost, shown: SlackMessage?, key: String, now: Date) async
+        -> SlackAPIFailure?
+    {
+        guard let shown, let buttons = digestButtons(key) else { return nil }
+        let message = SlackAppLayout.digestShowing(post.state, on: shown, buttons: buttons, now: now)
+        switch await client.updateMessage(post.ref, to: message) {
+        case .success: return nil
+        case .failure(let problem): return problem
+        }
+    }
+
     /// Replies in the parent's thread.
     func reply(_ reply: SlackThreadReply, under post: SlackAppPost) async -> SlackAPIFailure? {
         switch await client.postMessage(

@@ -13,6 +13,8 @@ public struct SlackAppDestination: NoticeDestination {
     let logger: Logger
     /// Whether recoveries are broadcast to the channel (`notify_resolved` in force).
     let notifyResolved: @Sendable () -> Bool
+    /// Paces `chat.update`; its date is "now" for what people did, shown at send time.
+    let clock: ServiceClock
     public let dryRun: Bool
 
     /// `chat.update` is Tier 3, "50+ per minute" per workspace: one token's updates, however many
@@ -38,6 +40,7 @@ public struct SlackAppDestination: NoticeDestination {
         self.logger = logger
         self.dryRun = dryRun
         self.notifyResolved = notifyResolved
+        self.clock = clock
     }
 
     public var kind: DestinationKind { .slackApp }
@@ -110,7 +113,8 @@ public struct SlackAppDestination: NoticeDestination {
         case .alert, .digest:
             guard
                 let layout = SlackAppLayout.digest(
-                    notice.deliveries, recovered: [], buttons: nil, now: now)
+                    notice.deliveries, recovered: [], buttons: digestButtons(Notice.digestKey(ofMessage: notice.id)),
+                    now: now)
             else { return [] }
             plans =
                 [SlackAppPlan(step: .digest, parent: layout.parent)]
@@ -161,8 +165,10 @@ public struct SlackAppDestination: NoticeDestination {
         guard let first = replies.first else { return [] }
         let parent = SlackAppLayout.sharedParent(
             announced: progress.announced, announcedAt: progress.announcedAt, recoveredIncidents: progress.recovered,
-            allRecovered: progress.allRecovered)
-        return [SlackAppPlan(step: .sharedRecovery, parent: parent, reply: first.message, broadcast: first.broadcast)]
+            allRecovered: progress.allRecovered, buttons: progress.owner.flatMap(digestButtons))
+        var plan = SlackAppPlan(step: .sharedRecovery, parent: parent, reply: first.message, broadcast: first.broadcast)
+        if !progress.allRecovered { plan.buttonsKey = progress.owner.flatMap(digestButtons)?.key }
+        return [plan]
             + replies.dropFirst().map { SlackAppPlan(step: .page, parent: $0.message) }
     }
 
@@ -170,6 +176,13 @@ public struct SlackAppDestination: NoticeDestination {
     private func buttons(for notice: Notice) -> SlackButtons? {
         guard options.hasButtons, let key = notice.incidentKey else { return nil }
         return SlackButtons(key: key, muteFor: options.muteFor, canResync: options.canResync)
+    }
+
+    /// The buttons of a digest's parent (Acknowledge and Mute, acting on every connector it names still
+    /// failing): only with a signing secret, like a failure's.
+    func digestButtons(_ key: String) -> SlackButtons? {
+        guard options.hasButtons else { return nil }
+        return SlackButtons(key: key, muteFor: options.muteFor, canResync: false)
     }
 
     // MARK: - Sending
@@ -221,7 +234,11 @@ public struct SlackAppDestination: NoticeDestination {
                 guard plan.broadcast else { return (.delivered, nil) }
                 return await postParent(reply, failure: nil, channel: channel)
             }
-            guard let updated = plan.parent else { return await replyUnder(parent, reply, broadcast: plan.broadcast) }
+            guard var updated = plan.parent else { return await replyUnder(parent, reply, broadcast: plan.broadcast) }
+            if let buttons = plan.buttonsKey.flatMap(digestButtons) {
+                // What people did to the digest (a click) stays shown as its connectors recover.
+                updated = SlackAppLayout.digestShowing(parent.state, on: updated, buttons: buttons, now: clock.date())
+            }
             return await updateThenReply(
                 parent, to: updated, failure: nil, reply: reply, broadcast: plan.broadcast, channel: channel)
         case .recovery:

@@ -51,12 +51,17 @@ extension SlackAppLayout {
         }
 
         var extra: [JSONValue] = []
-        if let lines = stateLines(state, now: now) { extra.append(SlackMessage.context(lines)) }
+        let lines = stateLines(state, now: now)
+        if let lines { extra.append(SlackMessage.context(lines)) }
+        // Room for what people will do (`digestShowing` adds it later without moving a name).
+        let reserved = buttons != nil && !allGreen && lines == nil
+        if reserved { extra.append(reservedStateLines) }
         if let buttons, !allGreen {
             let digestButtons = SlackButtons(key: buttons.key, muteFor: buttons.muteFor, canResync: false)
             extra.append(actions(digestButtons, acknowledged: state.isAcknowledged, resync: nil, for: nil))
         }
-        let fitted = fitting(SlackMessage(text: text, blocks: blocks), adding: extra)
+        var fitted = fitting(SlackMessage(text: text, blocks: blocks), adding: extra)
+        if reserved { fitted.message.blocks.removeAll { $0 == reservedStateLines } }
         var continuations = pages
         if !fitted.removed.isEmpty {
             // Names never disappear: what no longer fits the parent opens its thread.
@@ -68,5 +73,45 @@ extension SlackAppLayout {
         }
         let parent = SlackMessage(text: fitted.message.text, blocks: fitted.message.blocks).fittingLimits()
         return SlackDigestLayout(parent: parent, continuations: continuations)
+    }
+
+    /// A digest's parent as it is in Slack (`message`) showing what people did (`state`): its state line
+    /// ("Acknowledged by …", "Muted by …") replaced, and its buttons (when it still has some, that is
+    /// until it turns green) showing Unacknowledge once acknowledged. A digest's names are laid out
+    /// once, when it is posted; its state changes later, from a click or a stored post.
+    public static func digestShowing(
+        _ state: SlackParentState, on message: SlackMessage, buttons: SlackButtons, now: Date
+    ) -> SlackMessage {
+        var blocks = message.blocks.filter { !isStateLines($0) }
+        var extra: [JSONValue] = []
+        if let lines = stateLines(state, now: now) { extra.append(SlackMessage.context(lines)) }
+        if let index = blocks.lastIndex(where: { $0["type"]?.stringValue == "actions" }) {
+            blocks.remove(at: index)
+            let digestButtons = SlackButtons(key: buttons.key, muteFor: buttons.muteFor, canResync: false)
+            extra.append(actions(digestButtons, acknowledged: state.isAcknowledged, resync: nil, for: nil))
+            blocks.insert(contentsOf: extra, at: index)
+        } else {
+            blocks += extra
+        }
+        return SlackMessage(text: message.text, blocks: blocks).fittingLimits()
+    }
+
+    /// As much room as `stateLines` takes at most (both lines, long names), kept free in a digest's
+    /// parent with buttons.
+    private static let reservedStateLines = SlackMessage.context([
+        ":white_check_mark: Acknowledged by " + String(repeating: "x", count: 40) + " at 2026-05-21 10:14 UTC",
+        ":no_bell: Muted by " + String(repeating: "x", count: 40) + " until 2026-05-21 14:10 UTC",
+    ])
+
+    /// A context block of `stateLines`.
+    private static func isStateLines(_ block: JSONValue) -> Bool {
+        guard block["type"]?.stringValue == "context", let elements = block["elements"]?.arrayValue else {
+            return false
+        }
+        return !elements.isEmpty
+            && elements.allSatisfy {
+                let text = $0["text"]?.stringValue ?? ""
+                return text.hasPrefix(":white_check_mark: Acknowledged by ") || text.hasPrefix(":no_bell: Muted by ")
+            }
     }
 }

@@ -52,10 +52,11 @@ extension SlackAppLayout {
     }
 
     /// The digest's parent as its connectors recover: the digest as it was posted (`announced`, as of
-    /// `announcedAt`) with "N of M recovered", green without buttons once `allRecovered`. Nil when the
-    /// digest's deliveries are no longer kept.
+    /// `announcedAt`) with "N of M recovered" and its `buttons`, green without buttons once
+    /// `allRecovered`. Nil when the digest's deliveries are no longer kept.
     public static func sharedParent(
-        announced: [Delivery], announcedAt: Date, recoveredIncidents: Set<String>, allRecovered: Bool
+        announced: [Delivery], announcedAt: Date, recoveredIncidents: Set<String>, allRecovered: Bool,
+        buttons: SlackButtons? = nil
     ) -> SlackMessage? {
         let recovered = Set(
             announced.filter { d in
@@ -64,6 +65,6 @@ extension SlackAppLayout {
                         recoveredIncidents.contains($0)
                     } == true
             }.map(\.subjectKey))
-        return digest(announced, recovered: recovered, buttons: nil, now: announcedAt)?.parent
+        return digest(announced, recovered: recovered, buttons: buttons, now: announcedAt)?.parent
     }
 }

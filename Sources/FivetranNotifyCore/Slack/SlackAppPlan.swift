@@ -32,6 +32,8 @@ struct SlackAppPlan: Codable, Equatable {
     var failure: [String: JSONValue]?
     /// For a recovery: what the recovered parent says.
     var recovery: Recovered?
+    /// For a digest's update with buttons: the key they act on (what people did is shown at send time).
+    var buttonsKey: String?
 
     struct Recovered: Codable, Equatable {
         /// The success.

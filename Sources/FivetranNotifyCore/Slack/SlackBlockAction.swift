@@ -24,6 +24,8 @@ public struct SlackBlockAction: Sendable, Equatable {
     public var responseURL: String
     /// The click came from an ephemeral message.
     public var isEphemeral: Bool
+    /// The message as Slack showed it to the clicker (its `text` and `blocks`), when the payload has it.
+    public var shown: SlackMessage? = nil
 
     /// The button, when it is one of ours.
     public var button: SlackButton? { SlackButton(rawValue: actionID) }
@@ -88,7 +90,10 @@ public struct SlackBlockAction: Sendable, Equatable {
             teamID: (json["team"]?["id"] ?? json["user"]?["team_id"])?
                 .stringValue.map(clip),
             message: SlackMessageRef(channel: channel, ts: ts), responseURL: responseURL,
-            isEphemeral: json["container"]?["is_ephemeral"]?.boolValue ?? false)
+            isEphemeral: json["container"]?["is_ephemeral"]?.boolValue ?? false,
+            shown: json["message"]?["blocks"]?.arrayValue.map {
+                SlackMessage(text: json["message"]?["text"]?.stringValue ?? "", blocks: $0)
+            })
     }
 
     private struct Form: Decodable {

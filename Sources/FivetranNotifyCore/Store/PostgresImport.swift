@@ -59,6 +59,7 @@ public enum PostgresImport {
         var parts: [[DatabaseValue]]
         var posts: [[DatabaseValue]]
         var clicks: [[DatabaseValue]]
+        var shares: [[DatabaseValue]]
 
         init(_ db: Database) throws {
             func all(_ sql: String) throws -> [[DatabaseValue]] {
@@ -83,6 +84,7 @@ public enum PostgresImport {
             parts = try all("SELECT message, part, body FROM message_part")
             posts = try all("SELECT incident, destination, post, open, updatedAt FROM incident_post")
             clicks = try all("SELECT key, body, receivedAt, done FROM click")
+            shares = try all("SELECT incident, destination, owner, recovered FROM post_share")
         }
 
         func copy(into db: PostgresConnection) async throws -> Summary {
@@ -154,6 +156,13 @@ public enum PostgresImport {
                     """
                     INSERT INTO click (key, body, receivedAt, done)
                     VALUES (\(text(r[0])), \(blob(r[1])), \(real(r[2])), \(int(r[3])))
+                    """)
+            }
+            for r in shares {
+                try await db.run(
+                    """
+                    INSERT INTO post_share (incident, destination, owner, recovered)
+                    VALUES (\(text(r[0])), \(text(r[1])), \(text(r[2])), \(int(r[3])))
                     """)
             }
             // New rows continue after the imported ids.

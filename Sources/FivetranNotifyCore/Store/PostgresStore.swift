@@ -139,6 +139,7 @@ public final class PostgresStore: StateStore {
 
     /// Runs `work` in one transaction on a pooled connection, within the deadline. The result is
     /// returned only after COMMIT returned.
+    @discardableResult
     func transaction<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
         -> T
     {
@@ -280,8 +281,10 @@ public final class PostgresStore: StateStore {
         }
     }
 
-    /// The database's clock, in seconds since 1970: leases are judged by one clock for every node.
-    static let now = "extract(epoch from clock_timestamp())"
+    /// The database's clock, in seconds since 1970: leases are judged by one clock for every node. The
+    /// transaction's start, so every statement of one transaction judges a lease at the same instant
+    /// (a claim cannot expire between "withdraw the ended ones" and "release the rest").
+    static let now = "extract(epoch from transaction_timestamp())"
 
     // MARK: Policy
 

@@ -287,4 +287,45 @@ func buttonIDs(_ message: SlackMessage) -> [String] {
         #expect((0..<3000).allSatisfy { names.contains("connector_name_\($0)") })
         #expect(allTexts(layout.parent).contains("1 of 3000 recovered"))
     }
+
+    @Test func aDigestShowsWhatPeopleDidWithoutLosingANameOrBreakingALimit() throws {
+        let buttons = SlackButtons(key: "digest:42", canResync: false)
+        for count in [3, 3000] {
+            let deliveries = try (0..<count).map { index in
+                try modifiedFixture(
+                    "sync_end_failure_with_task",
+                    data: ["reason": .string("reason number \(index % 60) with some words to make it longer")],
+                    top: [
+                        "connector_id": .string("conn_\(index)"),
+                        "connector_name": .string("connector_name_\(index)"),
+                    ])
+            }
+            let posted = try #require(SlackAppLayout.digest(deliveries, recovered: [], buttons: buttons, now: now))
+            let acknowledged = SlackAppLayout.digestShowing(
+                SlackParentState(acknowledgedBy: alice, acknowledgedAt: now), on: posted.parent, buttons: buttons,
+                now: now)
+            #expect(appLayoutViolations(acknowledged) == [])
+            #expect(allTexts(acknowledged).contains("Acknowledged by"))
+            #expect(buttonIDs(acknowledged) == ["fivetran_notify_unacknowledge", "fivetran_notify_mute"])
+            // Every name the parent had is still there: what people did took only the room kept for it.
+            #expect(acknowledged.blocks.count == posted.parent.blocks.count + 1)
+            #expect(
+                Array(acknowledged.blocks.prefix(posted.parent.blocks.count - 1)) == posted.parent.blocks.dropLast())
+            // Shown again (muted too, then unacknowledged): one state line, replaced, never repeated.
+            let both = SlackAppLayout.digestShowing(
+                SlackParentState(
+                    acknowledgedBy: alice, acknowledgedAt: now, mutedBy: alice, mutedUntil: now + 4 * 3600),
+                on: acknowledged, buttons: buttons, now: now)
+            #expect(appLayoutViolations(both) == [])
+            #expect(both.blocks.count == acknowledged.blocks.count)
+            #expect(allTexts(both).contains("Muted by"))
+            let muted = SlackAppLayout.digestShowing(
+                SlackParentState(mutedBy: alice, mutedUntil: now + 4 * 3600), on: both, buttons: buttons, now: now)
+            #expect(!allTexts(muted).contains("Acknowledged by"))
+            #expect(buttonIDs(muted) == ["fivetran_notify_acknowledge", "fivetran_notify_mute"])
+            #expect(
+                SlackAppLayout.digestShowing(SlackParentState(), on: muted, buttons: buttons, now: now) == posted.parent
+            )
+        }
+    }
 }
