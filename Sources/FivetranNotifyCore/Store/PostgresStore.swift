@@ -320,19 +320,21 @@ public final class PostgresStore: StateStore {
     ) async throws -> RecordOutcome {
         let received = item.receivedAt.timeIntervalSince1970
         let forwarded = item.destinations.isEmpty ? 0 : 1
+        // Stored, and then (in the same round trip) one decision at a time per connector across the
+        // cluster: the advisory lock of its subject (its incidents of every family) until the commit.
+        let lockKey = "incident:" + item.subject
         guard
             let deliveryId = try await connection.run(
                 """
-                INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
-                VALUES (\(item.deduplicationKey), \(item.event), \(item.subject), \(item.status), \(item.body),
-                    \(received), \(forwarded))
-                ON CONFLICT (dedupKey) DO NOTHING RETURNING id
+                WITH stored AS (
+                    INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
+                    VALUES (\(item.deduplicationKey), \(item.event), \(item.subject), \(item.status), \(item.body),
+                        \(received), \(forwarded))
+                    ON CONFLICT (dedupKey) DO NOTHING RETURNING id)
+                SELECT stored.id, pg_advisory_xact_lock(hashtextextended(\(lockKey), 0))::text FROM stored
                 """
-            ).first?.decode(Int64.self)
+            ).first.map({ row in try row.decode((Int64, String?).self).0 })
         else { return .duplicate }
-        // One decision at a time per connector across the cluster (its incidents of every family).
-        try await connection.run(
-            "SELECT pg_advisory_xact_lock(hashtextextended(\("incident:" + item.subject), 0))")
         let messageId = try await applyNoiseControl(
             item, deliveryId: deliveryId, policy: policy, audiences: audiences, connection)
         return .stored(deliveryId: deliveryId, messageId: messageId)

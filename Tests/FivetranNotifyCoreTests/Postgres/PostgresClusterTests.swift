@@ -64,7 +64,8 @@ import Testing
     }
 
     @Test func oneNodeAtATimeSendsToADestination() async throws {
-        let (_, a, b) = try await twoNodes()
+        // Leases long enough that a loaded machine never lets one run out between two lines.
+        let (_, a, b) = try await twoNodes(claimLease: .seconds(4))
         #expect(try await a.holdDestination(Self.target))
         #expect(try await a.holdDestination(Self.target))
         #expect(try await b.holdDestination(Self.target) == false)
