@@ -42,19 +42,27 @@ public struct StorePruner: Service {
         self.logger = logger
     }
 
+    /// How long a node's right to prune lasts: renewed at each run, a little longer than the interval,
+    /// so when the node dies another prunes within about one interval (ha.md: "The pruner likewise").
+    var lease: Duration { interval + min(interval, .seconds(60)) }
+    /// How often a node that does not prune asks again (at most every 30 s).
+    var standbyPoll: Duration { min(interval, .seconds(30)) }
+
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                var holding = false
                 do {
                     // One node of a cluster prunes; another takes over once its lease ran out.
-                    if try await store.holdSingleton("prune", lease: interval * 2) { try await pruneOnce() }
+                    holding = try await store.holdSingleton("prune", lease: lease)
+                    if holding { try await pruneOnce() }
                 } catch is CancellationError {
                     return
                 } catch {
                     logger.warning("could not prune old deliveries: \(store.failureText(error))")
                 }
                 // Housekeeping runs on real time even under a test clock, whose sleeps return at once.
-                do { try await Task.sleep(for: interval) } catch { return }
+                do { try await Task.sleep(for: holding ? interval : standbyPoll) } catch { return }
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import Testing
 
@@ -91,6 +92,38 @@ import Testing
         #expect(try await a.holdSingleton("watch", lease: .seconds(1)))
         await a.close()
         #expect(try await eventually { try await b.holdSingleton("watch", lease: .seconds(1)) })
+        await b.close()
+    }
+
+    /// Which process holds a singleton's lease now.
+    static func holder(of name: String, in store: PostgresStore) async throws -> String? {
+        try await store.client.query(
+            "SELECT holder FROM singleton_lease WHERE name = \(name)", logger: TestPostgres.quiet
+        ).collect().first?.decode(String.self)
+    }
+
+    /// ha.md: the pruner runs on one node at a time and another takes over within about one interval
+    /// of its death (not two).
+    @Test func thePrunerIsTakenOverWithinAboutOneInterval() async throws {
+        let (_, a, b) = try await twoNodes()
+        let interval = Duration.seconds(1)
+        let logger = Logger(label: "pruner-test")
+        let first = StorePruner(store: a, interval: interval, clock: .live, logger: logger)
+        let second = StorePruner(store: b, interval: interval, clock: .live, logger: logger)
+        // The hourly pruner: a dead node's lease lasts at most a minute past the hour, and a standby asks
+        // every 30 s, so the takeover comes within about one interval (not two).
+        let hourly = StorePruner(store: a, interval: .seconds(3600), clock: .live, logger: logger)
+        #expect(hourly.lease == .seconds(3660) && hourly.standbyPoll == .seconds(30))
+        let running = Task { try await first.run() }
+        #expect(try await eventually { try await Self.holder(of: "prune", in: b) == a.nodeId })
+        let standby = Task { try await second.run() }
+        running.cancel()
+        await a.close()
+        let died = ContinuousClock.now
+        // b's pruner holds the lease once a's ran out: a's lease plus one standby poll at most.
+        #expect(try await eventually { try await Self.holder(of: "prune", in: b) == b.nodeId })
+        #expect(ContinuousClock.now - died < first.lease + second.standbyPoll + .seconds(2))
+        standby.cancel()
         await b.close()
     }
 
