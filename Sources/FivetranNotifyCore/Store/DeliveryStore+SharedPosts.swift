@@ -165,10 +165,8 @@ extension DeliveryStore {
             let sinceDate = since.map(Date.init(timeIntervalSince1970:))
             let id = try Self.queueMessage(
                 .resolved, destination: destination, deliveryIds: deliveryIds, since: sinceDate, at: date, db)
-            return OutgoingMessage(
-                id: id, destination: destination, kind: .resolved, state: .pending, deliveryIds: deliveryIds,
-                failures: nil, since: sinceDate, legacyPayload: nil, partsSent: 0, attempts: 0, nextAttemptAt: date,
-                lastError: nil, createdAt: date)
+            return .justQueued(
+                id: id, destination: destination, kind: .resolved, deliveryIds: deliveryIds, since: sinceDate, at: date)
         }
     }
 

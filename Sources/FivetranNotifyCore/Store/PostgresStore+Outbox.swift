@@ -235,10 +235,7 @@ extension PostgresStore {
             try await db.run("DELETE FROM message WHERE id = ANY(\(messageIds))")
             let id = try await Self.queueMessage(
                 .digest, destination: destination, deliveryIds: deliveryIds, incidents: incidents, at: date, db)
-            return OutgoingMessage(
-                id: id, destination: destination, kind: .digest, state: .pending, deliveryIds: deliveryIds,
-                failures: nil, since: nil, legacyPayload: nil, partsSent: 0, attempts: 0, nextAttemptAt: date,
-                lastError: nil, createdAt: date)
+            return .justQueued(id: id, destination: destination, kind: .digest, deliveryIds: deliveryIds, at: date)
         }
     }
 

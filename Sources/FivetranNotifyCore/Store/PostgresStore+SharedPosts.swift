@@ -163,10 +163,8 @@ extension PostgresStore {
             let sinceDate = since.map(Date.init(timeIntervalSince1970:))
             let id = try await Self.queueMessage(
                 .resolved, destination: destination, deliveryIds: deliveryIds, since: sinceDate, at: date, db)
-            return OutgoingMessage(
-                id: id, destination: destination, kind: .resolved, state: .pending, deliveryIds: deliveryIds,
-                failures: nil, since: sinceDate, legacyPayload: nil, partsSent: 0, attempts: 0, nextAttemptAt: date,
-                lastError: nil, createdAt: date)
+            return .justQueued(
+                id: id, destination: destination, kind: .resolved, deliveryIds: deliveryIds, since: sinceDate, at: date)
         }
     }
 

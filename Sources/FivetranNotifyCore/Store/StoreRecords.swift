@@ -109,6 +109,16 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var nextAttemptAt: Date
     public var lastError: String?
     public var createdAt: Date
+
+    /// A message as it stands the moment it was queued (a digest or gathered resolves replacing others).
+    static func justQueued(
+        id: Int64, destination: String, kind: NoticeKind, deliveryIds: [Int64], since: Date? = nil, at date: Date
+    ) -> OutgoingMessage {
+        OutgoingMessage(
+            id: id, destination: destination, kind: kind, state: .pending, deliveryIds: deliveryIds, failures: nil,
+            since: since, legacyPayload: nil, partsSent: 0, attempts: 0, nextAttemptAt: date, lastError: nil,
+            createdAt: date)
+    }
 }
 
 /// A stored delivery, as read back for rendering.
