@@ -125,17 +125,7 @@ extension SlackClickWorker {
                 logger.error("cannot record a Slack click's effect on \(member.key): \(store.failureText(error))")
             }
         }
-        var post = read
-        do {
-            guard let kept = try await record(change, on: read, found: found, incident: key, now: now) else {
-                await tell(SlackAppLayout.Ephemeral.alreadyRecovered, action)
-                return
-            }
-            post = kept
-        } catch {
-            logger.error("cannot record a Slack click's effect: \(store.failureText(error))")
-            change(&post)
-        }
+        guard let post = await settle(change, on: read, found: found, incident: key, now: now, action) else { return }
         if let problem = await destination.showDigestState(of: post, shown: action.shown, key: key, now: now) {
             logger.warning("cannot update the Slack message \(post.ref.link): \(problem.sentence)")
         }

@@ -46,6 +46,26 @@ struct SlackClickWorker: Service {
         return nil
     }
 
+    /// `record`, as a click needs it: nil when the incident recovered meanwhile (the clicker is told and
+    /// its green message left alone); when the store fails, the change is shown anyway.
+    func settle(
+        _ change: (inout SlackAppPost) -> Void, on read: SlackAppPost, found: IncidentPost, incident: String,
+        now: Date, _ action: SlackBlockAction
+    ) async -> SlackAppPost? {
+        do {
+            guard let kept = try await record(change, on: read, found: found, incident: incident, now: now) else {
+                await tell(SlackAppLayout.Ephemeral.alreadyRecovered, action)
+                return nil
+            }
+            return kept
+        } catch {
+            logger.error("cannot record a Slack click's effect: \(store.failureText(error))")
+            var post = read
+            change(&post)
+            return post
+        }
+    }
+
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
@@ -154,17 +174,9 @@ struct SlackClickWorker: Service {
         case .resync:
             reply = SlackAppLayout.resyncReply(by: actor, error: await resync(action.buttonValue?.connection))
         }
-        do {
-            guard let kept = try await record(change, on: post, found: found, incident: key, now: now) else {
-                // It recovered while the click was being carried out: its message is green, leave it so.
-                await tell(SlackAppLayout.Ephemeral.alreadyRecovered, action)
-                return
-            }
-            post = kept
-        } catch {
-            logger.error("cannot record a Slack click's effect: \(store.failureText(error))")
-            change(&post)
-        }
+        // It recovered while the click was being carried out: its message is green, leave it so.
+        guard let kept = await settle(change, on: post, found: found, incident: key, now: now, action) else { return }
+        post = kept
         if button != .resync, let problem = await destination.showState(of: post, incident: key, now: now) {
             logger.warning("cannot update the Slack message \(post.ref.link): \(problem.sentence)")
         }
