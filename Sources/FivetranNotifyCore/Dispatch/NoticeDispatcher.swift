@@ -289,7 +289,9 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             return true
         }) == nil {
             do { try await clock.sleep(wait) } catch { return }
-            wait = min(wait * 2, .seconds(30))
+            // At most 5 s apart: once the store is back (ha.md: serving again within 30 s of the
+            // database's return) the record lands soon, and the sends behind it go on.
+            wait = min(wait * 2, .seconds(5))
         }
     }
 
