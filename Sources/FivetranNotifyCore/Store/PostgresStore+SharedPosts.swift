@@ -169,22 +169,15 @@ extension PostgresStore {
     }
 
     public func messageDeliveries(_ id: Int64) async throws -> (deliveryIds: [Int64], createdAt: Date)? {
-        let found = try await read { db -> MessageDeliveries? in
+        try await read { db in
             guard let created = try await db.run("SELECT createdAt FROM message WHERE id = \(id)").first else {
                 return nil
             }
             let ids = try await db.run(
                 "SELECT delivery FROM message_delivery WHERE message = \(id) ORDER BY delivery"
             ).map { try $0.decode(Int64.self) }
-            return MessageDeliveries(ids: ids, createdAt: Date(timeIntervalSince1970: try created.decode(Double.self)))
+            return (ids, Date(timeIntervalSince1970: try created.decode(Double.self)))
         }
-        return found.map { ($0.ids, $0.createdAt) }
-    }
-
-    /// A message's deliveries and creation time (a Sendable pair out of the read).
-    private struct MessageDeliveries: Sendable {
-        var ids: [Int64]
-        var createdAt: Date
     }
 
     public func pruneShares() async throws {
