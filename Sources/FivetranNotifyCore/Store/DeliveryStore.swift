@@ -328,6 +328,14 @@ public final class DeliveryStore: StateStore {
     /// How many group commits (transactions) `record` has made: fewer than the deliveries under load.
     var groupCommitCount: Int { committer.batchCount }
 
+    /// Records these deliveries as one group commit, as if they had arrived together (tests show a
+    /// batch decides like one delivery at a time).
+    func recordTogether(_ items: [IncomingDelivery]) async throws -> [RecordOutcome] {
+        let policy = self.policy.value
+        let audiences = self.audiences.value
+        return try await pool.write { db in try Self.insert(items, policy: policy, audiences: audiences, db) }
+    }
+
     private static func insert(
         _ items: [IncomingDelivery], policy: NoticePolicy, audiences: [DestinationKind: NoticeAudience],
         _ db: Database

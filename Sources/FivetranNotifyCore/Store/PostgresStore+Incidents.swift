@@ -11,12 +11,13 @@ extension PostgresStore {
     /// route. Returns the id of the (last) message queued, if any.
     static func applyNoiseControl(
         _ item: IncomingDelivery, deliveryId: Int64, policy: NoticePolicy,
-        audiences: [DestinationKind: NoticeAudience] = [:], _ db: PostgresConnection
+        audiences: [DestinationKind: NoticeAudience] = [:], _ batch: PostgresIntakeBatch
     ) async throws -> Int64? {
+        let db = batch.connection
         let audience = { (target: String) in Self.audience(of: target, in: audiences) }
         guard item.delivery != nil, let signal = item.signal else {
             guard !item.destinations.isEmpty else { return nil }
-            let muted = try await isMuted(item, db)
+            let muted = batch.isMuted(item)
             if muted { try await markMuted(deliveryId, db) }
             let decision = IncidentDecision.decide(
                 incident: nil, signal: nil, muted: muted, policy: policy, now: item.receivedAt)
@@ -27,20 +28,20 @@ extension PostgresStore {
         // A successful sync also ends the account watch's "no successful sync" incident of its connector.
         var staleQueued: Int64?
         if signal.family == .sync, signal.kind == .resolution,
-            try await incident(.stale, signal.subject, db) != nil
+            try await batch.incident(.stale, signal.subject) != nil
         {
             var staleItem = item
             staleItem.signal = IncidentSignal(family: .stale, subject: signal.subject, kind: .resolution)
             staleQueued = try await applyNoiseControl(
-                staleItem, deliveryId: deliveryId, policy: policy, audiences: audiences, db)
+                staleItem, deliveryId: deliveryId, policy: policy, audiences: audiences, batch)
         }
         let key = DeliveryStore.incidentKey(signal.family, signal.subject)
         let created = item.delivery?.effectiveCreated(receivedAt: item.receivedAt) ?? item.receivedAt
-        let applied = try await lastApplied(signal, db)
+        let applied = try await batch.lastApplied(signal)
         guard !IncidentDecision.isLate(created: created, lastApplied: applied) else { return staleQueued }
-        try await recordApplied(signal, created: created, db)
-        let existing = try await incident(signal.family, signal.subject, db)
-        let muted = try await isMuted(item, db)
+        batch.recordApplied(signal, created: created)
+        let existing = try await batch.incident(signal.family, signal.subject)
+        let muted = batch.isMuted(item)
         switch signal.kind {
         case .failure:
             guard !item.destinations.isEmpty else { return nil }
@@ -50,6 +51,7 @@ extension PostgresStore {
                 created: created)
             if case .save(let incident) = decision.change {
                 try await save(incident, destinations: item.destinations, lastDeliveryId: deliveryId, db)
+                batch.savedIncident(signal.family, signal.subject)
             }
             return try await apply(
                 decision, key: key, targets: item.destinations, audience: audience, deliveryId: deliveryId,
@@ -68,6 +70,7 @@ extension PostgresStore {
             if decisions.contains(where: { $0.1.change == .close }) {
                 try await db.run(
                     "DELETE FROM incident WHERE family = \(signal.family.rawValue) AND subject = \(signal.subject)")
+                batch.deletedIncident(signal.family, signal.subject)
             }
             var queued: Int64?
             for (target, var decision) in decisions {
@@ -174,34 +177,8 @@ extension PostgresStore {
         ).map { try $0.decode(Int64.self) }
     }
 
-    private static func isMuted(_ item: IncomingDelivery, _ db: PostgresConnection) async throws -> Bool {
-        guard let delivery = item.delivery else { return false }
-        return try await activeMutes(db, at: item.receivedAt).contains { $0.matches(delivery) }
-    }
-
     private static func markMuted(_ deliveryId: Int64, _ db: PostgresConnection) async throws {
         try await db.run("UPDATE delivery SET muted = 1 WHERE id = \(deliveryId)")
-    }
-
-    /// The newest `created` applied to the signal's incident (kept after it closes), if any.
-    private static func lastApplied(_ signal: IncidentSignal, _ db: PostgresConnection) async throws -> Date? {
-        try await db.run(
-            """
-            SELECT lastCreated FROM incident_order WHERE family = \(signal.family.rawValue) AND subject = \(signal.subject)
-            """
-        ).first.map { Date(timeIntervalSince1970: try $0.decode(Double.self)) }
-    }
-
-    /// Records `created` as the newest applied to the signal's incident.
-    private static func recordApplied(_ signal: IncidentSignal, created: Date, _ db: PostgresConnection)
-        async throws
-    {
-        try await db.run(
-            """
-            INSERT INTO incident_order (family, subject, lastCreated)
-            VALUES (\(signal.family.rawValue), \(signal.subject), \(created.timeIntervalSince1970))
-            ON CONFLICT (family, subject) DO UPDATE SET lastCreated = excluded.lastCreated
-            """)
     }
 
     /// The columns of `incident`, in the order `storedIncident` reads them.
@@ -210,16 +187,6 @@ extension PostgresStore {
         incident.lastFailureAt, incident.failures, incident.lastNoticeAt, incident.failuresSinceNotice,
         incident.destination, incident.lastDeliveryId
         """
-
-    private static func incident(_ family: IncidentSignal.Family, _ subject: String, _ db: PostgresConnection)
-        async throws -> DeliveryStore.StoredIncident?
-    {
-        try await db.run(
-            """
-            SELECT \(unescaped: incidentColumns) FROM incident WHERE family = \(family.rawValue) AND subject = \(subject)
-            """
-        ).first.map(storedIncident)
-    }
 
     static func storedIncident(_ row: PostgresRow) throws -> DeliveryStore.StoredIncident {
         let (family, subject, status, reason, first, last, failures, lastNotice, sinceNotice, destination, lastId) =

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -10,8 +11,9 @@ import Synchronization
 ///
 /// - **A 200 means committed:** `record` returns once its transaction's COMMIT returned; the
 ///   deduplication key is one unique index, so a delivery answered by one node is a duplicate on all.
-///   Noise control for a connector runs under a transaction-scoped advisory lock on its subject, so two
-///   nodes never decide about one incident at once.
+///   Deliveries arriving together are stored in one transaction (group commit, as in SQLite), and noise
+///   control for a connector runs under a transaction-scoped advisory lock on its subject, so two nodes
+///   never decide about one incident at once.
 /// - **Claims with a lease:** a message is claimed with `FOR UPDATE SKIP LOCKED` under this process's
 ///   unique id (`nodeId`) until `leaseUntil`; a heartbeat renews this process's claims and leases and
 ///   settles the expired claims of dead nodes, so another node sends their messages within
@@ -38,6 +40,7 @@ public final class PostgresStore: StateStore {
     private let pool: Mutex<Pool>
     private let outage = Mutex<String?>(nil)
     private let heartbeatTask = Mutex<Task<Void, Never>?>(nil)
+    private let committer = Mutex<GroupCommitter<IncomingDelivery, RecordOutcome>?>(nil)
 
     /// A running client and the task that runs it.
     private struct Pool {
@@ -98,6 +101,7 @@ public final class PostgresStore: StateStore {
         self.timeout = timeout
         self.logger = logger
         pool = Mutex(try Self.makePool(url))
+        committer.withLock { $0 = GroupCommitter(maxBatch: 256) { [weak self] items in try await self?.commit(items) ?? [] } }
     }
 
     private static func makePool(_ url: PostgresURL) throws -> Pool {
@@ -106,6 +110,7 @@ public final class PostgresStore: StateStore {
     }
 
     public func close() async {
+        await committer.withLock { $0 }?.close()
         heartbeatTask.withLock { $0?.cancel() }
         let task = pool.withLock { $0.task }
         task.cancel()
@@ -305,39 +310,83 @@ public final class PostgresStore: StateStore {
     // MARK: Deliveries
 
     public func record(_ delivery: IncomingDelivery) async throws -> RecordOutcome {
-        let policy = self.policy.value
-        let audiences = self.audiences.value
-        let outcome = try await transaction { connection in
-            try await Self.insert(delivery, policy: policy, audiences: audiences, connection)
-        }
-        if case .stored(_, .some) = outcome { messagesQueued.signal() }
-        return outcome
+        guard let committer = committer.withLock({ $0 }) else { throw NotifyError("The delivery store is closed.") }
+        return try await committer.submit(delivery)
     }
 
+    /// Records these deliveries as one group commit, as if they had arrived together (tests show a
+    /// batch decides like one delivery at a time).
+    func recordTogether(_ items: [IncomingDelivery]) async throws -> [RecordOutcome] { try await commit(items) }
+
+    /// One group commit: the deliveries waiting together, stored and decided in one transaction.
+    private func commit(_ items: [IncomingDelivery]) async throws -> [RecordOutcome] {
+        let policy = self.policy.value
+        let audiences = self.audiences.value
+        let outcomes = try await transaction { connection in
+            try await Self.insert(items, policy: policy, audiences: audiences, connection)
+        }
+        if outcomes.contains(where: {
+            if case .stored(_, .some) = $0 { return true }
+            return false
+        }) {
+            messagesQueued.signal()
+        }
+        return outcomes
+    }
+
+    /// Stores the deliveries in arrival order (the first of one deduplication key in the batch; the
+    /// rest, and those already stored by any node, are duplicates), takes the advisory locks of their
+    /// subjects in one order (so two nodes' batches never wait on each other in a circle), and applies
+    /// noise control to each, in arrival order, with what `PostgresIntakeBatch` read once for all.
     private static func insert(
-        _ item: IncomingDelivery, policy: NoticePolicy, audiences: [DestinationKind: NoticeAudience],
+        _ items: [IncomingDelivery], policy: NoticePolicy, audiences: [DestinationKind: NoticeAudience],
         _ connection: PostgresConnection
-    ) async throws -> RecordOutcome {
-        let received = item.receivedAt.timeIntervalSince1970
-        let forwarded = item.destinations.isEmpty ? 0 : 1
-        // Stored, and then (in the same round trip) one decision at a time per connector across the
-        // cluster: the advisory lock of its subject (its incidents of every family) until the commit.
-        let lockKey = "incident:" + item.subject
-        guard
-            let deliveryId = try await connection.run(
-                """
-                WITH stored AS (
-                    INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
-                    VALUES (\(item.deduplicationKey), \(item.event), \(item.subject), \(item.status), \(item.body),
-                        \(received), \(forwarded))
-                    ON CONFLICT (dedupKey) DO NOTHING RETURNING id)
-                SELECT stored.id, pg_advisory_xact_lock(hashtextextended(\(lockKey), 0))::text FROM stored
-                """
-            ).first.map({ row in try row.decode((Int64, String?).self).0 })
-        else { return .duplicate }
-        let messageId = try await applyNoiseControl(
-            item, deliveryId: deliveryId, policy: policy, audiences: audiences, connection)
-        return .stored(deliveryId: deliveryId, messageId: messageId)
+    ) async throws -> [RecordOutcome] {
+        var fresh: [IncomingDelivery] = []
+        var seen = Set<String>()
+        for item in items where seen.insert(item.deduplicationKey).inserted { fresh.append(item) }
+        let rows = try await connection.run(
+            """
+            INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
+            SELECT dedupKey, event, subject, CASE WHEN hasStatus THEN status END, body, receivedAt, forwarded
+            FROM unnest(\(fresh.map(\.deduplicationKey))::text[], \(fresh.map(\.event))::text[],
+                \(fresh.map(\.subject))::text[], \(fresh.map { $0.status ?? "" })::text[],
+                \(fresh.map { $0.status != nil })::bool[], \(fresh.map { ByteBuffer(bytes: $0.body) })::bytea[],
+                \(fresh.map(\.receivedAt.timeIntervalSince1970))::float8[],
+                \(fresh.map { $0.destinations.isEmpty ? 0 : 1 })::int8[])
+                WITH ORDINALITY AS input(dedupKey, event, subject, status, hasStatus, body, receivedAt, forwarded, n)
+            ORDER BY n
+            ON CONFLICT (dedupKey) DO NOTHING
+            RETURNING dedupKey, id
+            """)
+        var ids: [String: Int64] = [:]
+        for row in rows {
+            let (key, id) = try row.decode((String, Int64).self)
+            ids[key] = id
+        }
+        let stored = fresh.filter { ids[$0.deduplicationKey] != nil }
+        guard !stored.isEmpty else { return items.map { _ in .duplicate } }
+        let lockKeys = Array(Set(stored.map { "incident:" + $0.subject }))
+        try await connection.run(
+            """
+            SELECT pg_advisory_xact_lock(key)::text FROM (
+                SELECT DISTINCT hashtextextended(name, 0) AS key FROM unnest(\(lockKeys)::text[]) AS name ORDER BY key
+            ) AS locks
+            """)
+        let batch = try await PostgresIntakeBatch(connection, items: stored)
+        var messages: [String: Int64?] = [:]
+        for item in stored {
+            let deliveryId = ids[item.deduplicationKey]!
+            messages[item.deduplicationKey] = try await applyNoiseControl(
+                item, deliveryId: deliveryId, policy: policy, audiences: audiences, batch)
+        }
+        try await batch.finish()
+        var answered = Set<String>()
+        return items.map { item in
+            let key = item.deduplicationKey
+            guard let id = ids[key], answered.insert(key).inserted else { return .duplicate }
+            return .stored(deliveryId: id, messageId: messages[key] ?? nil)
+        }
     }
 
     public func deliveries(ids: [Int64]) async throws -> [StoredDelivery] {

@@ -48,6 +48,51 @@ import Testing
         await store.close()
     }
 
+    /// Deliveries stored in one group commit are decided in arrival order, each seeing what the ones
+    /// before it changed: the same outcomes, incidents and messages as one at a time.
+    @Test(arguments: StoreBackend.allCases) func deliveriesArrivingTogetherAreDecidedAsOneAtATime(
+        _ backend: StoreBackend
+    ) async throws {
+        let at = { (seconds: Double) in storeTime(Date().addingTimeInterval(seconds - 60)) }
+        let first = try storeSyncEnd("flaky", created: at(0))
+        let items = [
+            first,
+            try storeSyncEnd("flaky", created: at(1)),  // a repeat: quiet
+            first,  // the same delivery again: a duplicate
+            try storeSyncEnd("steady", created: at(2)),
+            try storeSyncEnd("flaky", status: "SUCCESSFUL", created: at(3)),  // recovers
+            try storeSyncEnd("flaky", created: at(2)),  // late: older than the recovery
+            try storeSyncEnd("quiet", created: at(4)),  // muted
+            try storeSyncEnd("steady", created: at(5)),
+        ]
+        var results: [[String]] = []
+        for together in [false, true] {
+            let location = try await StoreLocation.make(backend)
+            let store = try await location.open()
+            store.setPolicy(NoticePolicy(notifyResolved: true))
+            try await store.addMute(
+                Mute(id: "m1", target: .connector("id_quiet"), until: Date() + 3600, reason: nil, createdAt: Date()))
+            var outcomes: [RecordOutcome] = []
+            if together {
+                outcomes = try await location.recordTogether(items, on: store)
+            } else {
+                for item in items { outcomes.append(try await store.record(item)) }
+            }
+            let shapes = outcomes.map { outcome -> String in
+                guard case .stored(_, let message) = outcome else { return "duplicate" }
+                return message == nil ? "stored" : "queued"
+            }
+            let incidents = try await store.openIncidentKeys().sorted()
+            let messages = try await store.pendingMessages(destination: Self.target).map(\.kind.rawValue)
+            results.append(shapes + ["|"] + incidents + ["|"] + messages)
+            #expect(try await store.deliveryCount() == 7)
+            await store.close()
+        }
+        #expect(results[0] == results[1])
+        #expect(results[0].starts(with: ["queued", "stored", "duplicate", "queued"]))
+        #expect(results[1].contains("sync|id_steady") && !results[1].contains("sync|id_flaky"))
+    }
+
     @Test(arguments: StoreBackend.allCases) func survivesReopening(_ backend: StoreBackend) async throws {
         let location = try await StoreLocation.make(backend)
         let store = try await location.open()

@@ -46,6 +46,12 @@ struct StoreLocation: Sendable {
         }
     }
 
+    /// Records the deliveries as one group commit (as if they arrived together) on either store.
+    func recordTogether(_ items: [IncomingDelivery], on store: any StateStore) async throws -> [RecordOutcome] {
+        if let store = store as? DeliveryStore { return try await store.recordTogether(items) }
+        return try await (store as! PostgresStore).recordTogether(items)
+    }
+
     /// The store of the same state after a crash of `store`'s process, once another process (a
     /// restarted listener, or another node) has settled what the dead one held: for SQLite the file
     /// reopened; for PostgreSQL a second node, after the dead one's leases ran out.
