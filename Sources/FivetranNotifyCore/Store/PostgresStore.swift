@@ -101,7 +101,9 @@ public final class PostgresStore: StateStore {
         self.timeout = timeout
         self.logger = logger
         pool = Mutex(try Self.makePool(url))
-        committer.withLock { $0 = GroupCommitter(maxBatch: 256) { [weak self] items in try await self?.commit(items) ?? [] } }
+        committer.withLock {
+            $0 = GroupCommitter(maxBatch: 256) { [weak self] items in try await self?.commit(items) ?? [] }
+        }
     }
 
     private static func makePool(_ url: PostgresURL) throws -> Pool {
