@@ -102,7 +102,10 @@ public final class PostgresStore: StateStore {
         self.logger = logger
         pool = Mutex(try Self.makePool(url))
         committer.withLock {
-            $0 = GroupCommitter(maxBatch: 256) { [weak self] items in try await self?.commit(items) ?? [] }
+            $0 = GroupCommitter(maxBatch: 256) { [weak self] items in
+                guard let self else { throw NotifyError("The delivery store is closed.") }
+                return try await self.commit(items)
+            }
         }
     }
 
