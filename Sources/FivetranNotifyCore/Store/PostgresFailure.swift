@@ -43,6 +43,11 @@ enum PostgresFailure: Error {
     /// Why a connection failed, in words (NIO's errors print as type dumps).
     private static func connectionReason(_ error: any Error) -> String {
         let text = String(describing: error).lowercased()
+        if text.contains("certificate") {
+            return "its TLS certificate is not trusted: sslrootcert must name the CA that signed it, and the URL's "
+                + "host must be a name in it"
+        }
+        if text.contains("handshake") || text.contains("ssl") { return "the TLS handshake failed" }
         if text.contains("refused") { return "connection refused: is PostgreSQL running there, on that port?" }
         if text.contains("timed out") || text.contains("timeout") { return "no answer within 5 s" }
         if text.contains("resolve") || text.contains("name or service") || text.contains("nodename") {

@@ -196,15 +196,52 @@ import Testing
 }
 
 extension PostgresClusterTests {
+    /// The test server offers TLS with the fixture certificate (CN 127.0.0.1, its own CA).
+    @Test func sslmodeRequireAndVerifyFullUseTLSAndVerifyFullRefusesAnotherCA() async throws {
+        let database = try await TestPostgres.database()
+        let tls = { (query: String) in
+            try PostgresURL(database.url.replacingOccurrences(of: "sslmode=disable", with: query))
+        }
+        let trusted = TLSFixture.localhost.caFile
+        for url in [try tls("sslmode=require"), try tls("sslmode=verify-full&sslrootcert=\(trusted)")] {
+            let store = try await PostgresStore.open(url: url, logger: TestPostgres.quiet)
+            let encrypted = try await store.client.query(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: TestPostgres.quiet
+            ).collect().first?.decode(Bool.self)
+            #expect(encrypted == true, "\(url.redacted)")
+            await store.close()
+        }
+        let other = try tls("sslmode=verify-full&sslrootcert=\(TLSFixture.other.caFile)")
+        await #expect {
+            _ = try await PostgresStore.open(url: other, logger: TestPostgres.quiet)
+        } throws: { error in
+            let message = (error as? NotifyError)?.message ?? ""
+            return message.contains("Cannot use the database") && message.contains("certificate")
+                && !message.contains(TestPostgres.password)
+        }
+        let plain = try await PostgresStore.open(url: try tls("sslmode=disable"), logger: TestPostgres.quiet)
+        let unencrypted = try await plain.client.query(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: TestPostgres.quiet
+        ).collect().first?.decode(Bool.self)
+        #expect(unencrypted == false)
+        await plain.close()
+    }
+
+    /// Through a relay that refuses TLS, as a server (or pooler) without it does.
     @Test func sslmodePreferFallsBackAndRequireRefusesAServerWithoutTLS() async throws {
         let database = try await TestPostgres.database()
-        let prefer = try PostgresURL(database.url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=prefer"))
-        let store = try await PostgresStore.open(url: prefer, logger: TestPostgres.quiet)
+        let server = try await TestPostgres.shared()
+        let relay = try TCPRelay(to: server.port, refusingTLS: true)
+        let url = { (mode: String) in
+            try PostgresURL(
+                database.url.replacingOccurrences(of: ":\(server.port)/", with: ":\(relay.port)/")
+                    .replacingOccurrences(of: "sslmode=disable", with: "sslmode=\(mode)"))
+        }
+        let store = try await PostgresStore.open(url: try url("prefer"), logger: TestPostgres.quiet)
         #expect(try await store.deliveryCount() == 0)
         await store.close()
-        let require = try PostgresURL(database.url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require"))
         await #expect {
-            _ = try await PostgresStore.open(url: require, logger: TestPostgres.quiet)
+            _ = try await PostgresStore.open(url: try url("require"), logger: TestPostgres.quiet)
         } throws: { error in
             let message = (error as? NotifyError)?.message ?? ""
             return message.contains("does not offer TLS") && message.contains("sslmode=require")

@@ -8,13 +8,16 @@ import Synchronization
 /// A TCP relay on 127.0.0.1 to another local port, that a test can cut (every connection closed, new
 /// ones refused: the database is gone) and restore on the same port (it is back). Plain sockets and a
 /// thread per direction: the relay is the far end of the test, not the code under test.
+/// `refusingTLS` makes it answer a client's TLS request "N", as a server or pooler without TLS does.
 final class TCPRelay: Sendable {
     let port: Int
     let target: Int
+    let refusingTLS: Bool
     private let state = Mutex<(listener: Int32, connections: Set<Int32>)>((-1, []))
 
-    init(to target: Int) throws {
+    init(to target: Int, refusingTLS: Bool = false) throws {
         self.target = target
+        self.refusingTLS = refusingTLS
         let listener = try Self.listen(port: 0)
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -59,6 +62,7 @@ final class TCPRelay: Sendable {
                     close(upstream)
                     continue
                 }
+                if refusingTLS { Self.refuseTLS(client, upstream) }
                 state.withLock { $0.connections.formUnion([client, upstream]) }
                 for (from, to) in [(client, upstream), (upstream, client)] {
                     Thread { [self] in
@@ -74,6 +78,18 @@ final class TCPRelay: Sendable {
                 }
             }
         }.start()
+    }
+
+    /// PostgreSQL's SSLRequest (length 8, code 80877103) is answered "N"; anything else goes on.
+    private static func refuseTLS(_ client: Int32, _ upstream: Int32) {
+        var first = [UInt8](repeating: 0, count: 8)
+        let count = read(client, &first, 8)
+        guard count > 0 else { return }
+        if count == 8, first == [0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F] {
+            _ = write(client, "N", 1)
+        } else {
+            _ = write(upstream, first, count)
+        }
     }
 
     private static func address(port: Int) -> sockaddr_in {

@@ -117,11 +117,21 @@ final class TestPostgres: Sendable {
         guard initdb.status == 0 else {
             throw TestPostgresError("initdb failed for the test PostgreSQL server: \(initdb.output)")
         }
+        // TLS for the sslmode tests: the fixture certificate (CN 127.0.0.1, its own CA), the key the
+        // server's own, readable by it alone.
+        for (name, bytes) in [
+            ("server.crt", TLSFixture.localhost.certificate), ("server.key", TLSFixture.localhost.key),
+        ] {
+            let file = data + "/" + name
+            try bytes.write(to: URL(fileURLWithPath: file))
+            chmod(file, 0o600)
+            if asRoot { _ = try await run("/bin/chown", ["postgres:postgres", file]) }
+        }
         for _ in 0..<5 {
             let port = try freePort()
             let script = """
                 \(bin.appendingPathComponent("postgres").path) -D \(data) -p \(port) -k \(directory.path) \
-                -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+                -c listen_addresses=127.0.0.1 -c ssl=on -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
                 -c max_connections=300 -c shared_buffers=32MB > \(directory.path)/server.log 2>&1 &
                 server=$!
                 while [ -d /proc/\(getpid()) ] && [ -d /proc/$server ]; do sleep 0.5; done
