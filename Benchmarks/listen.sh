@@ -124,6 +124,10 @@ listen_round() {
     local stored
     if [ -n "$database" ]; then
         stored=$($PG_ADMIN -d "bench_$round" -tA -c 'select count(*) from delivery')
+        local commits
+        commits=$($PG_ADMIN -d "bench_$round" -tA -c \
+            'select xact_commit from pg_stat_database where datname = current_database()')
+        echo "$name committed $commits transactions (group commits, heartbeats and reads)" >&2
     else
         stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from delivery').fetchone()[0])" \
             "$work/state-$name-$round/fivetran-notify.sqlite")

@@ -4,7 +4,8 @@ import Synchronization
 /// Group commit: callers hand in items and wait; a single writer task takes everything that is
 /// waiting, commits it in one transaction (one fsync) and answers every caller. Under load a batch
 /// grows while the previous one is being synced, so durability costs one fsync per batch instead of
-/// one per delivery; with a single caller it is one item per batch and no added delay.
+/// one per delivery; with a single caller it is one item per batch and no added delay. With more than
+/// one writer, a batch can start while another is committing (a server database's round trips overlap).
 final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
     typealias Commit = @Sendable ([Item]) async throws -> [Outcome]
 
@@ -15,37 +16,39 @@ final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
 
     private struct State {
         var queue: [Waiting] = []
-        var writerWaiting: CheckedContinuation<Void, Never>?
+        var writersWaiting: [CheckedContinuation<Void, Never>] = []
         var closed = false
         var batches = 0
     }
 
     private let state = Mutex(State())
     private let maxBatch: Int
-    private let writer = Mutex<Task<Void, Never>?>(nil)
+    private let writers = Mutex<[Task<Void, Never>]>([])
 
-    /// Starts the writer task. `commit` must return one outcome per item, in order; if it throws,
+    /// Starts the writer tasks. `commit` must return one outcome per item, in order; if it throws,
     /// every caller of that batch gets the error (nothing of the batch was committed).
-    init(maxBatch: Int = 1024, commit: @escaping Commit) {
+    init(maxBatch: Int = 1024, writers count: Int = 1, commit: @escaping Commit) {
         self.maxBatch = maxBatch
-        let task = Task { [weak self] in
-            while let batch = await self?.nextBatch() {
-                let items = batch.map(\.item)
-                do {
-                    let outcomes = try await commit(items)
-                    for (waiting, outcome) in zip(batch, outcomes) {
-                        waiting.continuation.resume(returning: outcome)
+        let tasks = (0..<max(1, count)).map { _ in
+            Task { [weak self] in
+                while let batch = await self?.nextBatch() {
+                    let items = batch.map(\.item)
+                    do {
+                        let outcomes = try await commit(items)
+                        for (waiting, outcome) in zip(batch, outcomes) {
+                            waiting.continuation.resume(returning: outcome)
+                        }
+                    } catch {
+                        for waiting in batch { waiting.continuation.resume(throwing: error) }
                     }
-                } catch {
-                    for waiting in batch { waiting.continuation.resume(throwing: error) }
                 }
             }
         }
-        writer.withLock { $0 = task }
+        writers.withLock { $0 = tasks }
     }
 
     deinit {
-        writer.withLock { $0?.cancel() }
+        writers.withLock { tasks in for task in tasks { task.cancel() } }
     }
 
     /// Queues the item and returns once its batch is committed.
@@ -54,8 +57,7 @@ final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
             let (wake, closed) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Bool) in
                 if state.closed { return (nil, true) }
                 state.queue.append(Waiting(item: item, continuation: continuation))
-                let wake = state.writerWaiting
-                state.writerWaiting = nil
+                let wake = state.writersWaiting.isEmpty ? nil : state.writersWaiting.removeFirst()
                 return (wake, false)
             }
             if closed {
@@ -68,17 +70,15 @@ final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
     /// How many batches (transactions) were taken so far.
     var batchCount: Int { state.withLock { $0.batches } }
 
-    /// Stops accepting items; the writer finishes what is queued and ends.
+    /// Stops accepting items; the writers finish what is queued and end.
     func close() async {
-        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let wake = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.closed = true
-            let wake = state.writerWaiting
-            state.writerWaiting = nil
-            return wake
+            defer { state.writersWaiting.removeAll() }
+            return state.writersWaiting
         }
-        wake?.resume()
-        let task = writer.withLock { $0 }
-        await task?.value
+        for writer in wake { writer.resume() }
+        for task in writers.withLock({ $0 }) { await task.value }
     }
 
     /// Everything waiting (up to `maxBatch`), or nil once closed and drained.
@@ -100,7 +100,7 @@ final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
                     if !state.queue.isEmpty || state.closed { return true }
-                    state.writerWaiting = continuation
+                    state.writersWaiting.append(continuation)
                     return false
                 }
                 if resumeNow { continuation.resume() }

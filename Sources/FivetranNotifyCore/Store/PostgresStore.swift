@@ -102,7 +102,7 @@ public final class PostgresStore: StateStore {
         self.logger = logger
         pool = Mutex(try Self.makePool(url))
         committer.withLock {
-            $0 = GroupCommitter(maxBatch: 256) { [weak self] items in
+            $0 = GroupCommitter(maxBatch: 256, writers: 2) { [weak self] items in
                 guard let self else { throw NotifyError("The delivery store is closed.") }
                 return try await self.commit(items)
             }
@@ -339,10 +339,11 @@ public final class PostgresStore: StateStore {
         return outcomes
     }
 
-    /// Stores the deliveries in arrival order (the first of one deduplication key in the batch; the
-    /// rest, and those already stored by any node, are duplicates), takes the advisory locks of their
-    /// subjects in one order (so two nodes' batches never wait on each other in a circle), and applies
-    /// noise control to each, in arrival order, with what `PostgresIntakeBatch` read once for all.
+    /// Stores the deliveries (the first of one deduplication key in the batch; the rest, and those
+    /// already stored by any node, are duplicates), takes the advisory locks of their subjects, and
+    /// applies noise control to each, in arrival order, with what `PostgresIntakeBatch` read once for
+    /// all. Keys are inserted and locks taken in sorted order, so two batches (of this node's two
+    /// writers, or of two nodes) never wait on each other in a circle.
     private static func insert(
         _ items: [IncomingDelivery], policy: NoticePolicy, audiences: [DestinationKind: NoticeAudience],
         _ connection: PostgresConnection
@@ -359,8 +360,8 @@ public final class PostgresStore: StateStore {
                 \(fresh.map { $0.status != nil })::bool[], \(fresh.map { ByteBuffer(bytes: $0.body) })::bytea[],
                 \(fresh.map(\.receivedAt.timeIntervalSince1970))::float8[],
                 \(fresh.map { $0.destinations.isEmpty ? 0 : 1 })::int8[])
-                WITH ORDINALITY AS input(dedupKey, event, subject, status, hasStatus, body, receivedAt, forwarded, n)
-            ORDER BY n
+                AS input(dedupKey, event, subject, status, hasStatus, body, receivedAt, forwarded)
+            ORDER BY dedupKey
             ON CONFLICT (dedupKey) DO NOTHING
             RETURNING dedupKey, id
             """)
