@@ -67,6 +67,9 @@ final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
         }
     }
 
+    /// How many items wait for a writer now.
+    var waitingCount: Int { state.withLock { $0.queue.count } }
+
     /// How many batches (transactions) were taken so far.
     var batchCount: Int { state.withLock { $0.batches } }
 
