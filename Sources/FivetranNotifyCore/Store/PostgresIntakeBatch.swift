@@ -46,30 +46,19 @@ final class PostgresIntakeBatch {
         self.connection = connection
         let pairs = Self.pairs(of: items)
         if !pairs.isEmpty {
-            let families = pairs.map(\.family.rawValue)
-            let subjects = pairs.map(\.subject)
             for pair in pairs {
                 incidents[pair] = .some(nil)
                 orders[pair] = .some(nil)
             }
-            for row in try await connection.run(
-                """
-                SELECT \(unescaped: PostgresStore.incidentColumns) FROM incident
-                JOIN unnest(\(families)::text[], \(subjects)::text[]) AS wanted(family, subject)
-                    ON incident.family = wanted.family AND incident.subject = wanted.subject
-                """)
+            let wanted = (families: pairs.map(\.family.rawValue), subjects: pairs.map(\.subject))
+            for stored in try await connection.run(
+                PostgresIntakeStatements.ReadIncidents(families: wanted.families, subjects: wanted.subjects))
             {
-                let stored = try PostgresStore.storedIncident(row)
                 incidents[Pair(family: stored.incident.family, subject: stored.incident.subject)] = stored
             }
-            for row in try await connection.run(
-                """
-                SELECT incident_order.family, incident_order.subject, incident_order.lastCreated FROM incident_order
-                JOIN unnest(\(families)::text[], \(subjects)::text[]) AS wanted(family, subject)
-                    ON incident_order.family = wanted.family AND incident_order.subject = wanted.subject
-                """)
+            for (family, subject, created) in try await connection.run(
+                PostgresIntakeStatements.ReadOrders(families: wanted.families, subjects: wanted.subjects))
             {
-                let (family, subject, created) = try row.decode((String, String, Double).self)
                 guard let family = IncidentSignal.Family(rawValue: family) else { continue }
                 orders[Pair(family: family, subject: subject)] = Date(timeIntervalSince1970: created)
             }
@@ -134,15 +123,10 @@ final class PostgresIntakeBatch {
     /// Writes what is kept in memory (the applied orders), in one statement, before the commit.
     func finish() async throws {
         guard !changedOrders.isEmpty else { return }
-        let families = changedOrders.map(\.family.rawValue)
-        let subjects = changedOrders.map(\.subject)
-        let created = changedOrders.map { (orders[$0] ?? nil)?.timeIntervalSince1970 ?? 0 }
         try await connection.run(
-            """
-            INSERT INTO incident_order (family, subject, lastCreated)
-            SELECT * FROM unnest(\(families)::text[], \(subjects)::text[], \(created)::float8[])
-            ON CONFLICT (family, subject) DO UPDATE SET lastCreated = excluded.lastCreated
-            """)
+            PostgresIntakeStatements.WriteOrders(
+                families: changedOrders.map(\.family.rawValue), subjects: changedOrders.map(\.subject),
+                created: changedOrders.map { (orders[$0] ?? nil)?.timeIntervalSince1970 ?? 0 }))
         changedOrders.removeAll()
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -351,34 +350,14 @@ public final class PostgresStore: StateStore {
         var fresh: [IncomingDelivery] = []
         var seen = Set<String>()
         for item in items where seen.insert(item.deduplicationKey).inserted { fresh.append(item) }
-        let rows = try await connection.run(
-            """
-            INSERT INTO delivery (dedupKey, event, subject, status, body, receivedAt, forwarded)
-            SELECT dedupKey, event, subject, CASE WHEN hasStatus THEN status END, body, receivedAt, forwarded
-            FROM unnest(\(fresh.map(\.deduplicationKey))::text[], \(fresh.map(\.event))::text[],
-                \(fresh.map(\.subject))::text[], \(fresh.map { $0.status ?? "" })::text[],
-                \(fresh.map { $0.status != nil })::bool[], \(fresh.map { ByteBuffer(bytes: $0.body) })::bytea[],
-                \(fresh.map(\.receivedAt.timeIntervalSince1970))::float8[],
-                \(fresh.map { $0.destinations.isEmpty ? 0 : 1 })::int8[])
-                AS input(dedupKey, event, subject, status, hasStatus, body, receivedAt, forwarded)
-            ORDER BY dedupKey
-            ON CONFLICT (dedupKey) DO NOTHING
-            RETURNING dedupKey, id
-            """)
         var ids: [String: Int64] = [:]
-        for row in rows {
-            let (key, id) = try row.decode((String, Int64).self)
+        for (key, id) in try await connection.run(PostgresIntakeStatements.InsertDeliveries(items: fresh)) {
             ids[key] = id
         }
         let stored = fresh.filter { ids[$0.deduplicationKey] != nil }
         guard !stored.isEmpty else { return items.map { _ in .duplicate } }
-        let lockKeys = Array(Set(stored.map { "incident:" + $0.subject }))
         try await connection.run(
-            """
-            SELECT pg_advisory_xact_lock(key)::text FROM (
-                SELECT DISTINCT hashtextextended(name, 0) AS key FROM unnest(\(lockKeys)::text[]) AS name ORDER BY key
-            ) AS locks
-            """)
+            PostgresIntakeStatements.LockNames(names: Array(Set(stored.map { "incident:" + $0.subject }))))
         let batch = try await PostgresIntakeBatch(connection, items: stored)
         var messages: [String: Int64?] = [:]
         for item in stored {
