@@ -57,7 +57,7 @@ enum PostgresIntakeStatements {
     }
 
     /// The open incidents among these (family, subject) pairs.
-    struct ReadIncidents: PostgresPreparedStatement {
+    struct ReadIncidents: BoundToPairs {
         static let sql = """
             SELECT \(PostgresStore.incidentColumns) FROM incident
             JOIN unnest($1::text[], $2::text[]) AS wanted(family, subject)
@@ -67,18 +67,11 @@ enum PostgresIntakeStatements {
         var families: [String]
         var subjects: [String]
 
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(families)
-            bindings.append(subjects)
-            return bindings
-        }
-
         func decodeRow(_ row: PostgresRow) throws -> Row { try PostgresStore.storedIncident(row) }
     }
 
     /// The newest `created` applied to each of these (family, subject) pairs that has one.
-    struct ReadOrders: PostgresPreparedStatement {
+    struct ReadOrders: BoundToPairs {
         static let sql = """
             SELECT incident_order.family, incident_order.subject, incident_order.lastCreated FROM incident_order
             JOIN unnest($1::text[], $2::text[]) AS wanted(family, subject)
@@ -87,13 +80,6 @@ enum PostgresIntakeStatements {
         typealias Row = (String, String, Double)
         var families: [String]
         var subjects: [String]
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(families)
-            bindings.append(subjects)
-            return bindings
-        }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
@@ -119,6 +105,21 @@ enum PostgresIntakeStatements {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row {}
+    }
+}
+
+/// A statement bound to (family, subject) pairs, as two arrays.
+protocol BoundToPairs: PostgresPreparedStatement {
+    var families: [String] { get }
+    var subjects: [String] { get }
+}
+
+extension BoundToPairs {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(families)
+        bindings.append(subjects)
+        return bindings
     }
 }
 
