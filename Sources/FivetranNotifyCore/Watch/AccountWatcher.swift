@@ -21,7 +21,8 @@ public final class AccountWatcher: Service, Sendable {
     private let openIncidentKeys: @Sendable () async -> Set<String>?
     private let submit: @Sendable (Delivery, Data) async -> Bool
     private let counter: CountingTransport
-    /// Whether this node sweeps now (one node of a cluster at a time); asked before every sweep.
+    /// Whether this node sweeps now (one node of a cluster at a time); asked before every sweep and
+    /// again when it ends (so a lease behind it is held from the end of a sweep to the next).
     private let mayRun: @Sendable () async -> Bool
 
     private struct State {
@@ -82,6 +83,10 @@ public final class AccountWatcher: Service, Sendable {
                     continue
                 }
                 await self.sweep()
+                // Asked again as the wait starts, which renews a lease: a slow sweep (retries, a Retry-After
+                // waited out) must not let it run out before the next sweep and hand the watch to another
+                // node in the middle of the interval. Taken over meanwhile, this node stands by.
+                guard await self.mayRun() else { continue }
                 do { try await self.clock.sleep(self.settings.every) } catch { return }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import FivetranNotifyCore
@@ -321,6 +322,47 @@ import Testing
             h.accepts.withLock { $0 = true }
             await watcher.sweep()
             #expect(h.takeSubmitted().map(\.event) == ["watch_connection_broken_cleared"])
+        }
+    }
+
+    /// ha.md "one sweep at a time": the node's lease (renewed through `mayRun`) is renewed again when a
+    /// sweep ends, so a sweep slowed by a Retry-After never lets it run out before the next sweep.
+    @Test func theLeaseIsRenewedWhenASweepEndsAsWellAsBeforeIt() async throws {
+        try await run { api, h in
+            api.addConnection(id: "conn_1")
+            api.failNext(
+                .envelope(status: 429, code: "TooManyRequests", message: "slow down", headers: ["Retry-After": "30"]))
+            let asked = Mutex<[Duration]>([])
+            let clock = h.clock.serviceClock
+            let watcher = h.watcher(
+                WatchSettings(every: .seconds(60)),
+                mayRun: {
+                    asked.withLock { $0.append(clock.now()) }
+                    return true
+                })
+            let task = Task { try await watcher.run() }
+            #expect(await eventually { asked.withLock { $0.count } >= 3 })
+            task.cancel()
+            _ = try? await task.value
+            // Before the first sweep, when it ended (after waiting 30 s), and before the next, a minute later.
+            #expect(Array(asked.withLock { $0 }.prefix(3)) == [.zero, .seconds(30), .seconds(90)])
+        }
+    }
+
+    /// Taken over while sweeping (its lease ran out), a node stands by rather than sweeping again.
+    @Test func aNodeTakenOverDuringASweepStandsBy() async throws {
+        try await run { api, h in
+            api.addConnection(id: "conn_1")
+            let answers = Mutex([true, false])
+            let watcher = h.watcher(
+                WatchSettings(every: .seconds(60)),
+                mayRun: { answers.withLock { $0.isEmpty ? false : $0.removeFirst() } })
+            let task = Task { try await watcher.run() }
+            #expect(await eventually { answers.withLock { $0.isEmpty } })
+            task.cancel()
+            _ = try? await task.value
+            #expect(api.requests.filter { $0.path == "/v1/connections" }.count == 1)
+            #expect(!h.clock.sleeps.contains(.seconds(60)))
         }
     }
 

@@ -50,7 +50,8 @@ final class WatchHarness: Sendable {
 
     func watcher(
         _ settings: WatchSettings = WatchSettings(publicURL: "https://alerts.example.com/fivetran"),
-        names: AccountNames? = nil, timeout: Duration = .seconds(10)
+        names: AccountNames? = nil, timeout: Duration = .seconds(10),
+        mayRun: @escaping @Sendable () async -> Bool = { true }
     ) -> AccountWatcher {
         AccountWatcher(
             client: client(timeout: timeout), settings: settings, names: names ?? self.names(),
@@ -63,7 +64,7 @@ final class WatchHarness: Sendable {
                 guard self.accepts.withLock({ $0 }) else { return false }
                 self.submitted.withLock { $0.append(delivery) }
                 return true
-            })
+            }, mayRun: mayRun)
     }
 
     /// The findings submitted since the last call.
