@@ -4,10 +4,12 @@ import Testing
 
 @testable import FivetranNotifyCore
 
-extension ListenSuites {
+@Suite enum SharedWatchSuites {
     /// ha.md "One sweep at a time" through real processes: two `listen` nodes with the account watch on
     /// one PostgreSQL database. Each node has a fake Fivetran API of its own (holding the same account),
-    /// so the test can tell which node swept. With the other process tests, one at a time.
+    /// so the test can tell which node swept. It waits out a minute's interval and a lease, mostly idle,
+    /// so it runs beside the other suites (not serialized with the `listen` ones): it must not add its
+    /// 70 s to theirs.
     @Suite struct SharedWatchProcessTests {
         /// The shortest interval the config allows.
         static let every = WatchSettings.minimumEvery
