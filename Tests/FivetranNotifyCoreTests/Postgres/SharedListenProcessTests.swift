@@ -100,7 +100,20 @@ extension ListenSuites.SharedListenProcessTests {
                     ["before_pg", "during_pg"].allSatisfy { name in slack.delivered.contains { $0.text.contains(name) }
                     }
                 }
-                #expect(resumed, "stderr: \(node.stderr)")
+                if !resumed {
+                    // What the outbox holds then: which message is stuck, and under whose claim.
+                    let rows = try await server.superuser(database: database.name) { connection in
+                        try await connection.query(
+                            "SELECT id, destination, state, claim, claimedBy, leaseUntil FROM message ORDER BY id",
+                            logger: TestPostgres.quiet
+                        ).collect().map { row in
+                            let (id, destination, state, claim, by, lease) = try row.decode(
+                                (Int64, String, String, Int, String?, Double?).self)
+                            return "\(id) \(destination) \(state) claim=\(claim) by=\(by ?? "-") lease=\(lease ?? 0)"
+                        }
+                    }
+                    Issue.record("nothing sent after the cut; messages: \(rows); stderr: \(node.stderr)")
+                }
                 // One line each way per outage: the lines alternate, outage first, recovery last. (On a
                 // loaded machine one cut may be seen as two outages — a pooled connection may answer once
                 // in between — but never as two lines for one.)
