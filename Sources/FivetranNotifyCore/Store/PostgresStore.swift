@@ -81,8 +81,9 @@ public final class PostgresStore: StateStore {
         } catch {
             await store.close()
             throw NotifyError(
-                "Cannot use the database \(url.redacted): \(PostgresFailure.text(error)). listen needs it to store "
-                    + "deliveries; check the URL, that PostgreSQL runs there and accepts this user.")
+                "Cannot use the database \(url.redacted): \(PostgresFailure.text(error)). Check the URL (--database, "
+                    + "FIVETRAN_NOTIFY_DATABASE_URL or database_url in config.toml), that PostgreSQL runs there and "
+                    + "accepts this user.")
         }
         store.startHeartbeat()
         return store
@@ -385,6 +386,24 @@ public final class PostgresStore: StateStore {
                 case .pending: counts[kind, default: QueueCounts()].pending += n
                 case .delivered: counts[kind, default: QueueCounts()].delivered += n
                 case .failed: counts[kind, default: QueueCounts()].failed += n
+                case .held, nil: break
+                }
+            }
+            return counts
+        }
+    }
+
+    public func countsByDestination() async throws -> [String: QueueCounts] {
+        try await read { connection in
+            var counts: [String: QueueCounts] = [:]
+            for row in try await connection.run(
+                "SELECT destination, state, COUNT(*) FROM message GROUP BY destination, state")
+            {
+                let (destination, state, n) = try row.decode((String, String, Int).self)
+                switch MessageState(rawValue: state) {
+                case .pending: counts[destination, default: QueueCounts()].pending += n
+                case .delivered: counts[destination, default: QueueCounts()].delivered += n
+                case .failed: counts[destination, default: QueueCounts()].failed += n
                 case .held, nil: break
                 }
             }
