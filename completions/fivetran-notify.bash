@@ -729,15 +729,26 @@ _fivetran-notify_route_list() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--state-dir --database)
     __fivetran-notify_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--state-dir')
+        __fivetran-notify_add_completions -d
+        return
+        ;;
+    '--database')
+        return
+        ;;
+    esac
 }
 
 _fivetran-notify_route_test() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--event --status)
+    non_repeating_options=(--event --status --state-dir --database)
     __fivetran-notify_offer_flags_options 1
 
     # Offer option value completions
@@ -747,6 +758,13 @@ _fivetran-notify_route_test() {
         return
         ;;
     '--status')
+        return
+        ;;
+    '--state-dir')
+        __fivetran-notify_add_completions -d
+        return
+        ;;
+    '--database')
         return
         ;;
     esac

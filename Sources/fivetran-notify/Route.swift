@@ -18,13 +18,21 @@ extension FivetranNotifyCommand {
         struct List: ContextCommand {
             static let configuration = CommandConfiguration(
                 commandName: "list",
-                abstract: "Every route in order (the default last): its name, what it matches, its destinations.")
+                abstract: "Every route in order (the default last): its name, what it matches, its destinations.",
+                discussion: """
+                    With a state (--database, FIVETRAN_NOTIFY_DATABASE_URL or database_url in config.toml, else \
+                    the state directory, when it holds one), each destination also shows how many of its messages \
+                    are pending and failed there: from any machine, which destination's messages are stuck.
+                    """)
 
             @Flag(help: "Print the routes as JSON.")
             var json = false
 
+            @OptionGroup var state: StateOptions
+
             func run(in context: CommandContext) async throws {
-                try RouteCommands.list(json: json, context: context)
+                try await RouteCommands.list(
+                    json: json, stateDirectory: state.stateDir, database: state.database, context: context)
             }
         }
 
@@ -52,8 +60,12 @@ extension FivetranNotifyCommand {
             @Option(help: "The sample's data.status (default: FAILURE).")
             var status: String?
 
+            @OptionGroup var state: StateOptions
+
             func run(in context: CommandContext) async throws {
-                try await RouteCommands.test(route: name, event: event, status: status, context: context)
+                try await RouteCommands.test(
+                    route: name, event: event, status: status, stateDirectory: state.stateDir,
+                    database: state.database, context: context)
             }
         }
     }

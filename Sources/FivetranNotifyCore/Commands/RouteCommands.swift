@@ -4,12 +4,24 @@ import Logging
 /// The work of `route list` and `route test`: the routes as `listen` would read them now (flags,
 /// environment, config.toml), shown with secrets redacted, and tried directly with one test notice.
 public enum RouteCommands {
-    /// `route list [--json]`: every route in order, the default last.
-    public static func list(json: Bool, context: CommandContext) throws {
+    /// `route list [--json]`: every route in order, the default last; when there is a state (a database
+    /// given, or a state directory holding one), each destination with its pending and failed messages.
+    public static func list(
+        json: Bool, stateDirectory: String? = nil, database: String? = nil, context: CommandContext
+    ) async throws {
         let routes = try ConfiguredRoutes.load(context: context, checks: DestinationCatalog.targetChecks)
+        let queue = try await RouteQueueCounts.load(
+            stateDirectory: stateDirectory, database: database, context: context)
+        func entry(_ name: String?, match: RouteMatch?, _ destinations: [DestinationTarget]) -> Entry {
+            Entry(
+                name: name ?? "default", match: match, destinations: destinations,
+                counts: queue.map { queue in
+                    destinations.map { queue.counts(route: name, target: $0, of: destinations) }
+                })
+        }
         let entries =
-            routes.routes.map { Entry(name: $0.name, match: $0.match, destinations: $0.destinations) }
-            + [Entry(name: "default", match: nil, destinations: routes.defaultDestinations)]
+            routes.routes.map { entry($0.name, match: $0.match, $0.destinations) }
+            + [entry(nil, match: nil, routes.defaultDestinations)]
         if json {
             context.output.out(try ReportJSON.encode(entries))
             return
@@ -18,14 +30,20 @@ public enum RouteCommands {
             [entry.name, entry.matchText, entry.destinationsText]
         }
         context.output.out(TextTable.render(header: ["ROUTE", "MATCH", "DESTINATIONS"], rows: rows))
+        if let elsewhere = queue?.elsewhere(in: routes), elsewhere.pending + elsewhere.failed > 0 {
+            context.output.out(
+                "Also \(RouteQueueCounts.text(elsewhere)) for destinations no route has now (a route removed or "
+                    + "renamed since they were queued, or queued by an older release).")
+        }
     }
 
     /// `route test [NAME]`: one sample failure notice, titled as a test, to every destination of the
     /// route, straight through the destinations (not a listener's queue); PagerDuty gets the matching
-    /// resolve right after, so nobody stays paged. Exit 0 only if every destination took it.
+    /// resolve right after, so nobody stays paged. Exit 0 only if every destination took it. When there
+    /// is a state, a destination's line also says how many of its messages are pending or failed in it.
     public static func test(
-        route name: String?, event: String?, status: String?, context: CommandContext,
-        transport: (any HTTPTransport)? = nil
+        route name: String?, event: String?, status: String?, stateDirectory: String? = nil,
+        database: String? = nil, context: CommandContext, transport: (any HTTPTransport)? = nil
     ) async throws {
         let settings = try Settings.load(flags: SettingFlags(), context: context)
         let transport = transport ?? CurlTransport(caFile: settings.caFile)
@@ -63,6 +81,17 @@ public enum RouteCommands {
         let id = Int64(now.timeIntervalSince1970 * 1000)
         var notice = Notice(id: id, kind: .alert, deliveries: [delivery], createdAt: now)
         notice.isTest = true
+        // The state is only a hint here: the test notices go out even when it cannot be read.
+        let queue: RouteQueueCounts?
+        do {
+            queue = try await RouteQueueCounts.load(
+                stateDirectory: stateDirectory, database: database, context: context)
+        } catch {
+            queue = nil
+            let reason = (error as? NotifyError)?.message ?? String(describing: error)
+            context.output.err("The messages waiting in the state are not shown: \(reason)")
+        }
+        let routeName = name == "default" ? nil : name
         var refused = 0
         for target in destinations {
             guard let destination = catalog.destination(target.kind) else {
@@ -89,7 +118,14 @@ public enum RouteCommands {
             // Each line names its kind (destinations.md `route test`); the other kinds' redacted
             // targets already start with it.
             let label = target.kind == .slack ? "slack \(target.redacted)" : target.redacted
-            context.output.out("\(label): \(answer.text)")
+            var waiting = ""
+            if let counts = queue?.counts(route: routeName, target: target, of: destinations),
+                counts.pending + counts.failed > 0
+            {
+                waiting = "; in the state: \(RouteQueueCounts.text(counts))"
+                if counts.failed > 0 { waiting += " (`fivetran-notify replay --failed` sends the failed again)" }
+            }
+            context.output.out("\(label): \(answer.text)\(waiting)")
         }
         if refused > 0 {
             throw NotifyError(
@@ -178,6 +214,8 @@ public enum RouteCommands {
         var name: String
         var match: RouteMatch?
         var destinations: [DestinationTarget]
+        /// Each destination's messages in the state; nil when there is no state.
+        var counts: [QueueCounts]?
 
         var matchText: String {
             guard let match, !match.conditions.isEmpty else {
@@ -189,7 +227,12 @@ public enum RouteCommands {
         }
 
         var destinationsText: String {
-            destinations.isEmpty ? "(none)" : destinations.map(\.redacted).joined(separator: ", ")
+            guard !destinations.isEmpty else { return "(none)" }
+            return destinations.indices.map { index in
+                let target = destinations[index].redacted
+                guard let counts = counts?[index] else { return target }
+                return "\(target) (\(RouteQueueCounts.text(counts)))"
+            }.joined(separator: ", ")
         }
 
         enum CodingKeys: String, CodingKey { case name, match, destinations }
@@ -201,7 +244,19 @@ public enum RouteCommands {
             for (key, values) in match?.conditions ?? [:] { conditions[key.rawValue] = values.sorted() }
             try container.encode(conditions, forKey: .match)
             try container.encode(
-                destinations.map { ["kind": $0.kind.rawValue, "target": $0.redacted] }, forKey: .destinations)
+                destinations.indices.map { index in
+                    Destination(
+                        kind: destinations[index].kind.rawValue, target: destinations[index].redacted,
+                        pending: counts?[index].pending, failed: counts?[index].failed)
+                }, forKey: .destinations)
+        }
+
+        /// A destination in the JSON: its messages only when there is a state.
+        private struct Destination: Encodable {
+            var kind: String
+            var target: String
+            var pending: Int?
+            var failed: Int?
         }
     }
 }

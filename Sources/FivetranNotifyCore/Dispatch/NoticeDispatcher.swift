@@ -91,6 +91,9 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
         // On a shared store only one node sends to a target at a time (pacing and digests hold for the
         // cluster): it holds the target while it has messages for it, and gives it up when it has none.
         var holding = false
+        // The message last found claimed by another process (or a lost claim of this one, until the
+        // heartbeat lets go of it): tried again at the next poll, not in a loop.
+        var refused: Int64?
         while !Task.isCancelled {
             guard let fetched = await fetch(target), !fetched.isEmpty else {
                 if holding {
@@ -140,7 +143,12 @@ public final class NoticeDispatcher<Destination: NoticeDestination>: Service, Se
             if formsDigest, let digest = await formDigest(alerts, target: target) {
                 message = digest
             }
-            guard await claim(message) else { continue }
+            guard await claim(message) else {
+                if refused == message.id { await signal.wait(timeout: configuration.pollInterval) }
+                refused = message.id
+                continue
+            }
+            refused = nil
             let (outcome, isLastPart, post) = await send(message, to: target)
             let fields: Logger.Metadata = ["destination": "\(redacted)", "message_id": "\(message.id)"]
             switch outcome {

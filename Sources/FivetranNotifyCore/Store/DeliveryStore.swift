@@ -412,6 +412,25 @@ public final class DeliveryStore: StateStore {
         }
     }
 
+    public func countsByDestination() async throws -> [String: QueueCounts] {
+        try await pool.read { db in
+            var counts: [String: QueueCounts] = [:]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT destination, state, COUNT(*) AS n FROM message GROUP BY destination, state")
+            for row in rows {
+                let destination: String = row["destination"]
+                let n: Int = row["n"]
+                switch MessageState(rawValue: row["state"]) {
+                case .pending: counts[destination, default: QueueCounts()].pending += n
+                case .delivered: counts[destination, default: QueueCounts()].delivered += n
+                case .failed: counts[destination, default: QueueCounts()].failed += n
+                case .held, nil: break
+                }
+            }
+            return counts
+        }
+    }
+
     public func counts() async throws -> QueueCounts {
         try await pool.read { db in
             var counts = QueueCounts()

@@ -73,11 +73,16 @@ extension PostgresStore {
     }
 
     /// Claims the message for this process, with a lease: false when it is no longer pending, claimed
-    /// by a live node, or locked by a transaction deciding about it right now.
+    /// by a live node, or locked by a transaction deciding about it right now. The claim is held (its
+    /// lease renewed) until the dispatcher settles it; one it was not told of (the answer lost, or
+    /// given after the deadline) is let go by the heartbeat.
     public func claim(_ id: Int64) async throws -> Bool {
         let me = nodeId
         let lease = claimLease.seconds
-        return try await transaction { db in
+        heldClaims.withLock { _ = $0.insert(id) }
+        var claimed = false
+        defer { if !claimed { heldClaims.withLock { _ = $0.remove(id) } } }
+        claimed = try await transaction { db in
             try await !db.run(
                 """
                 UPDATE message SET claim = \(MessageClaim.sending.rawValue), claimedBy = \(me),
@@ -88,6 +93,7 @@ extension PostgresStore {
                 """
             ).isEmpty
         }
+        return claimed
     }
 
     /// Settles the claims nobody holds any more: on one database several nodes run, so only expired
@@ -149,11 +155,14 @@ extension PostgresStore {
                 WHERE id = \(id)
                 """)
         }
+        // Only once written: until then the dispatcher writes it again, still holding the claim.
+        heldClaims.withLock { _ = $0.remove(id) }
     }
 
     public func markDelivered(_ id: Int64, at date: Date) async throws {
         let time = date.timeIntervalSince1970
         let sender = nodeName ?? nodeId
+        // Still held when the write failed: the dispatcher writes it again until it holds.
         let released = try await transaction { db -> Bool in
             try await db.run(
                 """
@@ -170,12 +179,15 @@ extension PostgresStore {
                 """
             ).isEmpty
         }
+        heldClaims.withLock { _ = $0.remove(id) }
         if released { messagesQueued.signal() }
     }
 
     @discardableResult
     public func recordFailedAttempt(_ id: Int64, error: String, nextAttemptAt: Date) async throws -> Bool {
         let next = nextAttemptAt.timeIntervalSince1970
+        // Let go even when the write failed: the claim then lapses and the message is sent again.
+        defer { heldClaims.withLock { _ = $0.remove(id) } }
         return try await transaction { db in
             if try await Self.withdrawIfEnded(id, db) { return false }
             try await db.run(
@@ -190,7 +202,8 @@ extension PostgresStore {
 
     @discardableResult
     public func markFailed(_ id: Int64, error: String) async throws -> Bool {
-        try await transaction { db in
+        defer { heldClaims.withLock { _ = $0.remove(id) } }
+        return try await transaction { db in
             if try await Self.withdrawIfEnded(id, db) { return false }
             try await db.run(
                 """

@@ -40,6 +40,9 @@ public final class PostgresStore: StateStore {
     private let outage = Mutex<String?>(nil)
     private let heartbeatTask = Mutex<Task<Void, Never>?>(nil)
     private let committer = Mutex<GroupCommitter<IncomingDelivery, RecordOutcome>?>(nil)
+    /// The messages this process's dispatcher has claimed (or is claiming) and not yet settled: the
+    /// only claims the heartbeat renews.
+    let heldClaims = Mutex<Set<Int64>>([])
 
     /// A running client and the task that runs it.
     private struct Pool {
@@ -80,8 +83,9 @@ public final class PostgresStore: StateStore {
         } catch {
             await store.close()
             throw NotifyError(
-                "Cannot use the database \(url.redacted): \(PostgresFailure.text(error)). listen needs it to store "
-                    + "deliveries; check the URL, that PostgreSQL runs there and accepts this user.")
+                "Cannot use the database \(url.redacted): \(PostgresFailure.text(error)). Check the URL (--database, "
+                    + "FIVETRAN_NOTIFY_DATABASE_URL or database_url in config.toml), that PostgreSQL runs there and "
+                    + "accepts this user.")
         }
         store.startHeartbeat()
         return store
@@ -126,24 +130,16 @@ public final class PostgresStore: StateStore {
     /// The client in use now.
     var client: PostgresClient { pool.withLock { $0.client } }
 
-    /// Runs `work` on the client, failing with `PostgresFailure.timedOut` after `deadline`.
+    /// Runs `work` on the client, failing with `PostgresFailure.timedOut` after `deadline` even when
+    /// the work does not stop when cancelled (a postgres-nio query in flight has no cancellation
+    /// handler: it waits for the server's answer or the connection's end): the work is cancelled and
+    /// left to end in the background, nothing waits for it.
     func withDeadline<T: Sendable>(
         _ deadline: Duration? = nil, _ work: @escaping @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
         let client = self.client
         let limit = deadline ?? timeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await work(client) }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw PostgresFailure.timedOut(limit)
-            }
-            return value
-        }
+        return try await Deadline.run(limit, timedOut: PostgresFailure.timedOut(limit)) { try await work(client) }
     }
 
     /// Runs `work` in one transaction on a pooled connection, within the deadline. The result is
@@ -274,15 +270,30 @@ public final class PostgresStore: StateStore {
         old.cancel()
     }
 
-    /// Renews this process's claims and destination leases; lets go of dead nodes' expired claims
-    /// (sent again by whoever takes them) the way a single listener settles claims at start.
+    /// Renews the claims this process's dispatcher holds and this process's destination leases; lets
+    /// go of dead nodes' expired claims (sent again by whoever takes them) the way a single listener
+    /// settles claims at start.
+    ///
+    /// A claim of this process that its dispatcher does not hold is one whose answer it never had (the
+    /// connection lost before COMMIT's answer came back, or the answer after the deadline): renewing
+    /// it would keep its message from ever being sent, and the dispatcher's next try at it finds it
+    /// claimed. It expires at once and is settled as any expired claim. Only one older than this
+    /// transaction is: the set of held claims is read after BEGIN, so a claim made since is newer.
     func renewAndSettle() async throws {
         let me = nodeId
         let lease = claimLease.seconds
-        try await transaction { connection in
+        try await transaction { [self] connection in
+            let held = Array(heldClaims.withLock { $0 })
             try await connection.run(
                 """
-                UPDATE message SET leaseUntil = \(unescaped: Self.now) + \(lease) WHERE claim != 0 AND claimedBy = \(me)
+                UPDATE message SET leaseUntil = \(unescaped: Self.now) + \(lease)
+                WHERE claim != 0 AND claimedBy = \(me) AND id = ANY(\(held))
+                """)
+            try await connection.run(
+                """
+                UPDATE message SET leaseUntil = \(unescaped: Self.now) - 1
+                WHERE claim != 0 AND claimedBy = \(me) AND NOT (id = ANY(\(held)))
+                    AND leaseUntil < \(unescaped: Self.now) + \(lease)
                 """)
             try await connection.run(
                 "UPDATE destination_lease SET leaseUntil = \(unescaped: Self.now) + \(lease) WHERE holder = \(me)")
@@ -409,6 +420,24 @@ public final class PostgresStore: StateStore {
                 case .pending: counts[kind, default: QueueCounts()].pending += n
                 case .delivered: counts[kind, default: QueueCounts()].delivered += n
                 case .failed: counts[kind, default: QueueCounts()].failed += n
+                case .held, nil: break
+                }
+            }
+            return counts
+        }
+    }
+
+    public func countsByDestination() async throws -> [String: QueueCounts] {
+        try await read { connection in
+            var counts: [String: QueueCounts] = [:]
+            for row in try await connection.run(
+                "SELECT destination, state, COUNT(*) FROM message GROUP BY destination, state")
+            {
+                let (destination, state, n) = try row.decode((String, String, Int).self)
+                switch MessageState(rawValue: state) {
+                case .pending: counts[destination, default: QueueCounts()].pending += n
+                case .delivered: counts[destination, default: QueueCounts()].delivered += n
+                case .failed: counts[destination, default: QueueCounts()].failed += n
                 case .held, nil: break
                 }
             }

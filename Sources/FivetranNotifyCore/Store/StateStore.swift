@@ -48,6 +48,9 @@ public protocol StateStore: AnyObject, Sendable {
     func counts() async throws -> QueueCounts
     /// Queue counts per destination kind (only the kinds that have messages).
     func countsByKind() async throws -> [DestinationKind: QueueCounts]
+    /// Queue counts per stored destination (`TargetReference.encoded`, or a literal target stored by
+    /// an older release): only the destinations that have messages.
+    func countsByDestination() async throws -> [String: QueueCounts]
     /// Removes what is older than `cutoff` (see `DeliveryStore.prune`); returns the deliveries removed.
     @discardableResult func prune(before cutoff: Date) async throws -> Int
 

@@ -200,36 +200,3 @@ public final class AccountNames: DeliveryEnricher, Sendable {
         return String(describing: error)
     }
 }
-
-/// Runs work in its own task and waits for it at most a while: the work goes on after the wait ends.
-enum Deadline {
-    /// Whether `work` finished within `timeout`.
-    static func run(within timeout: Duration, _ work: @escaping @Sendable () async -> Void) async -> Bool {
-        let once = Once()
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            once.set(continuation)
-            Task {
-                await work()
-                once.resume(true)
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                once.resume(false)
-            }
-        }
-    }
-
-    /// A continuation resumed by whichever task comes first.
-    private final class Once: Sendable {
-        private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-
-        func set(_ value: CheckedContinuation<Bool, Never>) { continuation.withLock { $0 = value } }
-
-        func resume(_ value: Bool) {
-            continuation.withLock { continuation in
-                continuation?.resume(returning: value)
-                continuation = nil
-            }
-        }
-    }
-}

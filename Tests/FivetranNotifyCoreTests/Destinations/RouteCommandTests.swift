@@ -43,6 +43,54 @@ import Testing
         #expect(routes.map { $0.objectValue?["name"] } == ["finance", "default"])
         let kinds = routes[0].objectValue?["destinations"]?.arrayValue?.map { $0.objectValue?["kind"] }
         #expect(kinds == ["teams", "forward"])
+        // No state yet: no counts.
+        #expect(!harness.output.stdout.contains("pending"))
+    }
+
+    /// With a state, each destination shows its pending and failed messages: which one is stuck.
+    @Test func listShowsEachDestinationsPendingAndFailedMessagesFromTheState() async throws {
+        let harness = CommandHarness()
+        try harness.writeConfig(
+            """
+            slack_webhook_url = "https://hooks.slack.com/services/T0/B0/SECRETdefault"
+
+            [[route]]
+            name = "finance"
+            match = { destination_group_id = "grp_finance" }
+            teams_webhook_url = "https://prod.westeurope.logic.azure.com/workflows/abc?sig=SECRETsigWXYZ"
+            forward_url = "https://incidents.example.com/hooks/fivetran"
+            """)
+        let store = try DeliveryStore.open(stateDirectory: harness.paths.stateDirectory(given: nil))
+        for key in ["a", "b", "c"] {
+            _ = try await store.record(storeIncoming(key, destination: "route:teams:finance"))
+        }
+        _ = try await store.record(storeIncoming("d", destination: "route:slack"))
+        _ = try await store.record(storeIncoming("e", destination: "route:slack:gone"))
+        let stuck = try #require(try await store.pendingMessages(destination: "route:teams:finance").first)
+        #expect(try await store.claim(stuck.id))
+        #expect(try await store.markFailed(stuck.id, error: "HTTP 404"))
+        await store.close()
+
+        #expect(await harness.run(["route", "list"]) == 0)
+        let text = harness.output.stdout
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[1].contains("teams prod.westeurope.logic.azure.com/…WXYZ (2 pending, 1 failed)"))
+        #expect(lines[1].contains("forward incidents.example.com/…tran (0 pending, 0 failed)"))
+        #expect(lines[2].contains("hooks.slack.com/…ault (1 pending, 0 failed)"))
+        #expect(lines.last?.hasPrefix("Also 1 pending, 0 failed for destinations no route has now") == true)
+
+        #expect(await harness.run(["route", "list", "--json"]) == 0)
+        let json = try JSONDecoder().decode(
+            JSONValue.self, from: Data(harness.output.stdout.dropFirst(text.count).utf8))
+        let teams = try #require(json.arrayValue?.first?.objectValue?["destinations"]?.arrayValue?.first?.objectValue)
+        #expect(teams["pending"] == .number(2) && teams["failed"] == .number(1))
+
+        // A route test of it says so too, after the destination's answer.
+        try await FakeSlack.with { slack in
+            harness.environment["SLACK_WEBHOOK_URL"] = slack.url
+            #expect(await harness.run(["route", "test"]) == 0)
+        }
+        #expect(harness.output.stdout.hasSuffix("accepted; in the state: 1 pending, 0 failed"))
     }
 
     @Test func testSendsATestNoticeToEachDestinationAndResolvesThePage() async throws {

@@ -64,6 +64,54 @@ import Testing
         await b.close()
     }
 
+    /// A claim that reached the database while its answer did not (the connection lost before COMMIT's
+    /// reply, or the reply after the deadline): its node's dispatcher never held it, so the heartbeat
+    /// lets go of it instead of renewing it, and the message is sent after all.
+    @Test func aClaimWhoseAnswerWasLostIsLetGoWhileItsNodeLives() async throws {
+        let (location, a, b) = try await twoNodes()
+        _ = try await a.record(storeIncoming("x"))
+        _ = try await a.record(storeIncoming("y"))
+        let pending = try await a.pendingMessages(destination: Self.target)
+        let (lost, held) = (pending[0].id, pending[1].id)
+        #expect(try await a.claim(held))
+        try await location.execute(
+            """
+            UPDATE message SET claim = \(MessageClaim.sending.rawValue), claimedBy = '\(a.nodeId)',
+                leaseUntil = extract(epoch from now()) + 1 WHERE id = \(lost)
+            """, on: a)
+        #expect(try await a.claim(lost) == false)
+        #expect(try await eventually { try await a.claim(lost) })
+        // The claim a's dispatcher holds is still renewed: past its lease, b cannot take it.
+        try await Task.sleep(for: .seconds(1.5))
+        try await b.releaseClaims()
+        #expect(try await b.claim(held) == false)
+        await a.close()
+        await b.close()
+    }
+
+    /// A server that stops answering without closing the connection (a partition, a failover whose
+    /// old primary vanished): a store call still ends at its deadline, though postgres-nio's query in
+    /// flight on that connection is never interrupted.
+    @Test func aStoreCallEndsAtItsDeadlineWhenTheServerStopsAnswering() async throws {
+        let database = try await TestPostgres.database()
+        let server = try await TestPostgres.shared()
+        let relay = try TCPRelay(to: server.port)
+        let url = try PostgresURL(
+            database.url.replacingOccurrences(of: ":\(server.port)/", with: ":\(relay.port)/"))
+        let store = try await PostgresStore.open(
+            url: url, nodeName: "frozen", timeout: .seconds(1), logger: TestPostgres.quiet)
+        #expect(try await store.deliveryCount() == 0)  // a pooled connection, open
+        relay.freeze()
+        for _ in 0..<2 {
+            let started = ContinuousClock.now
+            await #expect(throws: PostgresFailure.self) { try await store.deliveryCount() }
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+        #expect(store.writeProblem != nil)
+        // The abandoned queries may never end: stopping the store does not wait for them.
+        _ = await Deadline.run(within: .seconds(5)) { await store.close() }
+    }
+
     @Test func oneNodeAtATimeSendsToADestination() async throws {
         // Leases long enough that a loaded machine never lets one run out between two lines.
         let (_, a, b) = try await twoNodes(claimLease: .seconds(4))

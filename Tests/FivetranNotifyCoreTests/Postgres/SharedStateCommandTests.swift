@@ -62,4 +62,37 @@ import Testing
             return message.hasPrefix("--database:") && !message.contains("pw")
         }
     }
+
+    /// `route list` and `route test` take `--database` (ha.md) and read each destination's pending and
+    /// failed messages from the shared state, from any machine; a database that cannot be used is one
+    /// sentence saying what happened and what to check, never the password.
+    @Test func routeListShowsTheSharedStatesMessagesPerDestination() async throws {
+        let database = try await TestPostgres.database()
+        let node = try await PostgresStore.open(
+            url: try PostgresURL(database.url), nodeName: "node-a", logger: TestPostgres.quiet)
+        _ = try await node.record(storeIncoming("a", destination: "route:slack"))
+        _ = try await node.record(storeIncoming("b", destination: "route:slack"))
+        let stuck = try #require(try await node.pendingMessages(destination: "route:slack").first)
+        #expect(try await node.claim(stuck.id))
+        #expect(try await node.markFailed(stuck.id, error: "HTTP 404"))
+        await node.close()
+
+        let harness = CommandHarness()
+        harness.environment["SLACK_WEBHOOK_URL"] = "https://hooks.slack.com/services/T0/B0/SECRETdefault"
+        #expect(await harness.run(["route", "list", "--database", database.url]) == 0)
+        #expect(harness.output.stdout.contains("hooks.slack.com/…ault (1 pending, 1 failed)"))
+        harness.environment[DatabaseSettings.variable] = database.url
+        #expect(await harness.run(["route", "list", "--json"]) == 0)
+        #expect(harness.output.stdout.contains(#""failed" : 1"#))
+        #expect(!harness.output.stdout.contains(TestPostgres.password))
+        #expect(!FileManager.default.fileExists(atPath: harness.paths.stateDirectory(given: nil).path))
+
+        // Nothing listens on port 1: refused at once.
+        let unreachable = "postgres://\(TestPostgres.user):\(TestPostgres.password)@127.0.0.1:1/notify?sslmode=disable"
+        #expect(await harness.run(["route", "list", "--database", unreachable]) == 1)
+        let error = harness.output.stderr
+        #expect(error.contains("Cannot use the database postgres://\(TestPostgres.user):****@127.0.0.1:1/notify"))
+        #expect(error.contains("connection refused") && error.contains("Check the URL"))
+        #expect(!error.contains(TestPostgres.password))
+    }
 }

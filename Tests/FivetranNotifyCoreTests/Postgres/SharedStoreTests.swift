@@ -31,6 +31,28 @@ import Testing
         await store.close()
     }
 
+    @Test(arguments: StoreBackend.allCases) func countsMessagesByStoredDestination(_ backend: StoreBackend)
+        async throws
+    {
+        let location = try await StoreLocation.make(backend)
+        let store = try await location.open()
+        let finance = "route:teams:finance"
+        #expect(try await store.countsByDestination().isEmpty)
+        _ = try await store.record(storeIncoming("a"))
+        _ = try await store.record(storeIncoming("b"))
+        _ = try await store.record(storeIncoming("c", destination: finance))
+        let refused = try #require(try await store.pendingMessages(destination: Self.target).first)
+        #expect(try await store.claim(refused.id))
+        #expect(try await store.markFailed(refused.id, error: "HTTP 404"))
+        let delivered = try #require(try await store.pendingMessages(destination: finance).first)
+        try await store.markDelivered(delivered.id, at: Date())
+        #expect(
+            try await store.countsByDestination() == [
+                Self.target: QueueCounts(pending: 1, failed: 1), finance: QueueCounts(delivered: 1),
+            ])
+        await store.close()
+    }
+
     @Test(arguments: StoreBackend.allCases) func concurrentRedeliveriesAreStoredOnce(_ backend: StoreBackend)
         async throws
     {

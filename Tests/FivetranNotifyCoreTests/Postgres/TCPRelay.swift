@@ -13,7 +13,7 @@ final class TCPRelay: Sendable {
     let port: Int
     let target: Int
     let refusingTLS: Bool
-    private let state = Mutex<(listener: Int32, connections: Set<Int32>)>((-1, []))
+    private let state = Mutex<(listener: Int32, connections: Set<Int32>, frozen: Bool)>((-1, [], false))
 
     init(to target: Int, refusingTLS: Bool = false) throws {
         self.target = target
@@ -43,6 +43,10 @@ final class TCPRelay: Sendable {
         start(try Self.listen(port: port))
     }
 
+    /// The server gone without a word (a partition, a host that vanished): connections stay open and
+    /// new ones are accepted, but nothing gets through either way from then on.
+    func freeze() { state.withLock { $0.frozen = true } }
+
     private func start(_ listener: Int32) {
         state.withLock { $0.listener = listener }
         let target = self.target
@@ -63,13 +67,24 @@ final class TCPRelay: Sendable {
                     continue
                 }
                 if refusingTLS { Self.refuseTLS(client, upstream) }
-                state.withLock { $0.connections.formUnion([client, upstream]) }
+                // Cut while this one was being connected: it goes with the others.
+                let live = state.withLock { state in
+                    state.connections.formUnion([client, upstream])
+                    return state.listener == listener
+                }
+                guard live else {
+                    shutdown(client, Int32(SHUT_RDWR))
+                    shutdown(upstream, Int32(SHUT_RDWR))
+                    return
+                }
                 for (from, to) in [(client, upstream), (upstream, client)] {
                     Thread { [self] in
                         var buffer = [UInt8](repeating: 0, count: 65536)
                         while true {
                             let count = read(from, &buffer, buffer.count)
-                            if count <= 0 || write(to, buffer, count) != count { break }
+                            if count <= 0 { break }
+                            if state.withLock({ $0.frozen }) { continue }  // dropped
+                            if write(to, buffer, count) != count { break }
                         }
                         shutdown(to, Int32(SHUT_RDWR))
                         shutdown(from, Int32(SHUT_RDWR))
