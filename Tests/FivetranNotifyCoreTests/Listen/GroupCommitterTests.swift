@@ -21,7 +21,7 @@ import Testing
             return items.map { $0 * 10 }
         }
         async let first = committer.submit(1)
-        #expect(await eventually(within: .seconds(5)) { started.withLock { $0.count } == 1 })
+        #expect(await eventually(within: .seconds(30)) { started.withLock { $0.count } == 1 })
         // The first writer is busy: the second takes this one and answers it.
         #expect(try await committer.submit(2) == 20)
         firstMayEnd.continuation.yield()
@@ -44,10 +44,10 @@ import Testing
             return items.map { $0 * 10 }
         }
         async let first = committer.submit(1)
-        #expect(await eventually(within: .seconds(5)) { started.withLock { $0.count } == 1 })
+        #expect(await eventually(within: .seconds(30)) { started.withLock { $0.count } == 1 })
         async let second = committer.submit(2)
         async let third = committer.submit(3)
-        #expect(await eventually(within: .seconds(5)) { committer.waitingCount == 2 })
+        #expect(await eventually(within: .seconds(30)) { committer.waitingCount == 2 })
         firstMayEnd.continuation.yield()
         #expect(try await [first, second, third] == [10, 20, 30])
         #expect(started.withLock { $0.count } == 2)
