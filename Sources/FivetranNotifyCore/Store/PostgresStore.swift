@@ -37,7 +37,8 @@ public final class PostgresStore: StateStore {
     private let policy: Locked<NoticePolicy>
     let audiences = Locked<[DestinationKind: NoticeAudience]>([:])
     private let pool: Mutex<Pool>
-    private let outage = Mutex<String?>(nil)
+    /// The outage going on (what failed, and when it was noted), nil while the database can be used.
+    private let outage = Mutex<(text: String, since: ContinuousClock.Instant)?>(nil)
     private let heartbeatTask = Mutex<Task<Void, Never>?>(nil)
     private let committer = Mutex<GroupCommitter<IncomingDelivery, RecordOutcome>?>(nil)
     /// The messages this process's dispatcher has claimed (or is claiming) and not yet settled: the
@@ -148,11 +149,12 @@ public final class PostgresStore: StateStore {
     func transaction<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
         -> T
     {
+        let started = ContinuousClock.now
         do {
             let result = try await withDeadline { client in
                 try await client.withConnection { connection in try await Self.inTransaction(connection, work) }
             }
-            noteReachable()
+            noteReachable(askedAt: started)
             return result
         } catch {
             noteFailure(error)
@@ -162,11 +164,12 @@ public final class PostgresStore: StateStore {
 
     /// Runs one read (a single statement: its own snapshot) within the deadline.
     func read<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let started = ContinuousClock.now
         do {
             let result = try await withDeadline { client in
                 try await client.withConnection { connection in try await work(connection) }
             }
-            noteReachable()
+            noteReachable(askedAt: started)
             return result
         } catch {
             noteFailure(error)
@@ -191,7 +194,7 @@ public final class PostgresStore: StateStore {
 
     // MARK: Health
 
-    public var writeProblem: String? { outage.withLock { $0 } }
+    public var writeProblem: String? { outage.withLock { $0?.text } }
     public var lostReason: String? { nil }
     public var outageLogged: Bool { writeProblem != nil }
 
@@ -205,7 +208,7 @@ public final class PostgresStore: StateStore {
         guard PostgresFailure.isUnavailable(error) else { return }
         let text = PostgresFailure.text(error)
         let started = outage.withLock { current -> Bool in
-            defer { current = current ?? text }
+            defer { current = current ?? (text, ContinuousClock.now) }
             return current == nil
         }
         if started {
@@ -217,10 +220,15 @@ public final class PostgresStore: StateStore {
         }
     }
 
-    private func noteReachable() {
+    /// An operation asked at `askedAt` succeeded: the outage ends, unless it was asked before the
+    /// outage was noted (an answer already on its way when the connection was cut says nothing about
+    /// now; taking it for a recovery would make one cut two outages, and let a failure in between be
+    /// logged on its own).
+    private func noteReachable(askedAt: ContinuousClock.Instant) {
         let ended = outage.withLock { current -> Bool in
-            defer { current = nil }
-            return current != nil
+            guard let since = current?.since, askedAt > since else { return false }
+            current = nil
+            return true
         }
         if ended { logger.info("the database \(url.redacted) can be used again; deliveries are stored") }
     }
