@@ -32,7 +32,7 @@ import Testing
     static func destination(clock: @escaping @Sendable () -> Date = { decided }) -> ForwardDestination {
         ForwardDestination(
             transport: CurlTransport(), logger: Logger(label: "forward-test") { _ in SwiftLogNoOpLogHandler() },
-            requestTimeout: .seconds(5), clock: clock)
+            requestTimeout: .seconds(30), clock: clock)
     }
 
     static func delivery(_ json: String) throws -> Delivery {

@@ -10,7 +10,8 @@ import Testing
     private func destination(dryRun: Bool = false) -> TeamsDestination {
         var logger = Logger(label: "teams-test")
         logger.logLevel = .critical
-        return TeamsDestination(transport: CurlTransport(), logger: logger, requestTimeout: .seconds(5), dryRun: dryRun)
+        return TeamsDestination(
+            transport: CurlTransport(), logger: logger, requestTimeout: .seconds(30), dryRun: dryRun)
     }
 
     private func alertBody() throws -> Data {
