@@ -17,15 +17,9 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-SCRATCH=${SCRATCH_PATH:-.build-bench}
 
-if [ -n "${BINARY:-}" ]; then
-    binary=$BINARY
-else
-    echo "building the release binary (scratch path $SCRATCH)…" >&2
-    swift build -c release --scratch-path "$SCRATCH" --product fivetran-notify >&2
-    binary="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/fivetran-notify"
-fi
+# shellcheck source=Benchmarks/release-binary.sh
+source Benchmarks/release-binary.sh
 [ -x "$binary" ] || { echo "ha.sh: $binary is not an executable" >&2; exit 1; }
 
 if [ "${NODES:-}" != none ]; then python3 Benchmarks/ha.py "$binary"; fi
@@ -48,5 +42,5 @@ if [ -n "${INTAKE:-}" ]; then
     trap stop EXIT
     # listen.sh makes a database per round from this one's server (PG_ADMIN), so each starts empty.
     DATABASE_URL="postgres://postgres:x@127.0.0.1:$port/postgres?sslmode=disable" \
-        PG_ADMIN="psql -h $work -p $port -U postgres -q" COMPARE_BINARY= BINARY="$binary" Benchmarks/listen.sh
+        PG_ADMIN="psql -h $work -p $port -U postgres -q" COMPARE_BINARY='' BINARY="$binary" Benchmarks/listen.sh
 fi

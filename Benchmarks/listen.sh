@@ -26,7 +26,6 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${WRK_THREADS:-2}
 ROUNDS=${ROUNDS:-3}       # each server this many times, interleaved; medians are reported
 BODIES=${BODIES:-400000}  # more than a 15 s run sends, so no delivery repeats
-SCRATCH=${SCRATCH_PATH:-.build-bench}
 BASE_PORT=${BASE_PORT:-18470}
 
 for tool in wrk webhook python3; do
@@ -42,13 +41,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "${BINARY:-}" ]; then
-    binary=$BINARY
-else
-    echo "building the release binary (scratch path $SCRATCH)…" >&2
-    swift build -c release --scratch-path "$SCRATCH" --product fivetran-notify >&2
-    binary="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/fivetran-notify"
-fi
+# shellcheck source=Benchmarks/release-binary.sh
+source Benchmarks/release-binary.sh
 
 key=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export BODIES_FILE="$work/bodies.tsv" WRK_THREADS="$THREADS"

@@ -14,17 +14,11 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-SCRATCH=${SCRATCH_PATH:-.build-bench}
 
 command -v python3 >/dev/null || { echo "slack-app.sh: python3 is not installed" >&2; exit 1; }
 
-if [ -n "${BINARY:-}" ]; then
-    binary=$BINARY
-else
-    echo "building the release binary (scratch path $SCRATCH)…" >&2
-    swift build -c release --scratch-path "$SCRATCH" --product fivetran-notify >&2
-    binary="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/fivetran-notify"
-fi
+# shellcheck source=Benchmarks/release-binary.sh
+source Benchmarks/release-binary.sh
 [ -x "$binary" ] || { echo "slack-app.sh: $binary is not an executable" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/fivetran-notify-slack-app.XXXXXX")
