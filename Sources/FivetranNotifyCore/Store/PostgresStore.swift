@@ -292,16 +292,21 @@ public final class PostgresStore: StateStore {
         let lease = claimLease.seconds
         try await transaction { [self] connection in
             let held = Array(heldClaims.withLock { $0 })
+            // Rows another transaction is changing right now are skipped, not waited for: waiting would
+            // leave them locked by this transaction even when they no longer match (PostgreSQL keeps the
+            // lock of a rechecked row), and a claim (SKIP LOCKED) in that moment would be refused. A
+            // skipped renewal is made at the next beat; the lease lasts four.
             try await connection.run(
                 """
                 UPDATE message SET leaseUntil = \(unescaped: Self.now) + \(lease)
-                WHERE claim != 0 AND claimedBy = \(me) AND id = ANY(\(held))
+                WHERE id IN (SELECT id FROM message WHERE claim != 0 AND claimedBy = \(me) AND id = ANY(\(held))
+                    FOR UPDATE SKIP LOCKED)
                 """)
             try await connection.run(
                 """
                 UPDATE message SET leaseUntil = \(unescaped: Self.now) - 1
-                WHERE claim != 0 AND claimedBy = \(me) AND NOT (id = ANY(\(held)))
-                    AND leaseUntil < \(unescaped: Self.now) + \(lease)
+                WHERE id IN (SELECT id FROM message WHERE claim != 0 AND claimedBy = \(me) AND NOT (id = ANY(\(held)))
+                    AND leaseUntil < \(unescaped: Self.now) + \(lease) FOR UPDATE SKIP LOCKED)
                 """)
             try await connection.run(
                 "UPDATE destination_lease SET leaseUntil = \(unescaped: Self.now) + \(lease) WHERE holder = \(me)")
