@@ -52,13 +52,10 @@ extension SlackClickWorker {
         }
         let connectors = members.count == 1 ? "the 1 connector" : "the \(members.count) connectors"
         var reply: SlackThreadReply
-        var change: @Sendable (inout SlackAppPost) -> Void = { _ in }
+        var change: SlackAppPost.Change?
         switch button {
         case .acknowledge:
-            change = {
-                $0.acknowledgedBy = actor
-                $0.acknowledgedAt = now
-            }
+            change = .acknowledged(by: actor, at: now)
             var unpaged = 0
             for member in members {
                 guard let (pagerDuty, target) = pagerDuty(found.destination, member.failure) else { continue }
@@ -76,10 +73,7 @@ extension SlackClickWorker {
             }
             reply = SlackAppLayout.actionReply(sentence)
         case .unacknowledge:
-            change = {
-                $0.acknowledgedBy = nil
-                $0.acknowledgedAt = nil
-            }
+            change = .unacknowledged
             let pages = members.contains { pagerDuty(found.destination, $0.failure) != nil }
             reply = SlackAppLayout.unacknowledgeReply(by: actor, pagesPagerDuty: pages)
         case .mute:
@@ -105,10 +99,7 @@ extension SlackClickWorker {
                 }
                 logger.info("muted \(subject.kind) \(subject.value) until \(until) from Slack by \(who) (\(mute.id))")
             }
-            change = {
-                $0.mutedBy = actor
-                $0.mutedUntil = until
-            }
+            change = .muted(by: actor, until: until)
             let noun = subjects.count == 1 ? "1 connector" : "\(subjects.count) connectors"
             reply = SlackAppLayout.actionReply(
                 "Muted by \(actor.mrkdwn) for \(TimeText.duration(options.muteFor.seconds)): \(noun) "

@@ -24,11 +24,11 @@ struct SlackClickWorker: Service {
     /// Records the click's change over the post it read; when a send recorded a newer post meanwhile,
     /// over that one (never reopening a post a recovery closed). Returns the post kept.
     func record(
-        _ change: (inout SlackAppPost) -> Void, on read: SlackAppPost, found: IncidentPost, incident: String, now: Date
+        _ change: SlackAppPost.Change?, on read: SlackAppPost, found: IncidentPost, incident: String, now: Date
     ) async throws -> SlackAppPost? {
         var expected = found.post
         var post = read
-        change(&post)
+        change?.apply(to: &post)
         for _ in 0..<3 {
             if try await store.replacePost(
                 post.encoded, incident: incident, destination: found.destination, open: true, at: now,
@@ -39,7 +39,7 @@ struct SlackClickWorker: Service {
             guard let current = try await store.post(incident: incident, destination: found.destination),
                 current.open, var newer = SlackAppPost(encoded: current.post)
             else { return nil }
-            change(&newer)
+            change?.apply(to: &newer)
             post = newer
             expected = current.post
         }
@@ -49,7 +49,7 @@ struct SlackClickWorker: Service {
     /// `record`, as a click needs it: nil when the incident recovered meanwhile (the clicker is told and
     /// its green message left alone); when the store fails, the change is shown anyway.
     func settle(
-        _ change: (inout SlackAppPost) -> Void, on read: SlackAppPost, found: IncidentPost, incident: String,
+        _ change: SlackAppPost.Change?, on read: SlackAppPost, found: IncidentPost, incident: String,
         now: Date, _ action: SlackBlockAction
     ) async -> SlackAppPost? {
         do {
@@ -61,7 +61,7 @@ struct SlackClickWorker: Service {
         } catch {
             logger.error("cannot record a Slack click's effect: \(store.failureText(error))")
             var post = read
-            change(&post)
+            change?.apply(to: &post)
             return post
         }
     }
@@ -123,14 +123,12 @@ struct SlackClickWorker: Service {
         let actor = action.actor
         let paging = post.failure.flatMap { pagerDuty(found.destination, Delivery(raw: $0)) }
         var reply: SlackThreadReply
-        // What the click changes on the post, applied again to a newer post if one was kept meanwhile.
-        var change: @Sendable (inout SlackAppPost) -> Void = { _ in }
+        // What the click changes on the post (nothing for a Re-sync), applied again to a newer post if
+        // one was kept meanwhile.
+        var change: SlackAppPost.Change?
         switch button {
         case .acknowledge:
-            change = {
-                $0.acknowledgedBy = actor
-                $0.acknowledgedAt = now
-            }
+            change = .acknowledged(by: actor, at: now)
             reply = SlackAppLayout.actionReply("Acknowledged by \(actor.mrkdwn): reminders stop until it changes.")
             if let (pagerDuty, target) = paging {
                 // The same route pages: the on-call's phone stops too.
@@ -143,10 +141,7 @@ struct SlackClickWorker: Service {
                 }
             }
         case .unacknowledge:
-            change = {
-                $0.acknowledgedBy = nil
-                $0.acknowledgedAt = nil
-            }
+            change = .unacknowledged
             reply = SlackAppLayout.unacknowledgeReply(by: actor, pagesPagerDuty: paging != nil)
         case .mute:
             guard let failure = post.failure, let target = Mute.Target(subjectOf: Delivery(raw: failure)) else {
@@ -165,10 +160,7 @@ struct SlackClickWorker: Service {
                 return
             }
             logger.info("muted \(target.kind) \(target.value) until \(until) from Slack by \(who) (\(mute.id))")
-            change = {
-                $0.mutedBy = actor
-                $0.mutedUntil = until
-            }
+            change = .muted(by: actor, until: until)
             reply = SlackAppLayout.actionReply(
                 "Muted by \(actor.mrkdwn) for \(TimeText.duration(options.muteFor.seconds)) (\(mute.id)).")
         case .resync:
