@@ -16,7 +16,7 @@ final class PostgresIntakeBatch {
     let connection: PostgresConnection
     private var incidents: [Pair: DeliveryStore.StoredIncident?] = [:]
     private var orders: [Pair: Date?] = [:]
-    private var changedOrders: [Pair] = []
+    private var changedOrders: Set<Pair> = []
     private var mutes: [Mute] = []
 
     /// An incident's family and subject.
@@ -110,7 +110,7 @@ final class PostgresIntakeBatch {
     /// Records `created` as the newest applied to the signal's incident (written by `finish`).
     func recordApplied(_ signal: IncidentSignal, created: Date) {
         let pair = Pair(family: signal.family, subject: signal.subject)
-        if !changedOrders.contains(pair) { changedOrders.append(pair) }
+        changedOrders.insert(pair)
         orders[pair] = .some(Date(timeIntervalSince1970: created.timeIntervalSince1970))  // as it reads back
     }
 
@@ -123,10 +123,11 @@ final class PostgresIntakeBatch {
     /// Writes what is kept in memory (the applied orders), in one statement, before the commit.
     func finish() async throws {
         guard !changedOrders.isEmpty else { return }
+        let pairs = Array(changedOrders)  // one order for the three columns
         try await connection.run(
             PostgresIntakeStatements.WriteOrders(
-                families: changedOrders.map(\.family.rawValue), subjects: changedOrders.map(\.subject),
-                created: changedOrders.map { (orders[$0] ?? nil)?.timeIntervalSince1970 ?? 0 }))
+                families: pairs.map(\.family.rawValue), subjects: pairs.map(\.subject),
+                created: pairs.map { (orders[$0] ?? nil)?.timeIntervalSince1970 ?? 0 }))
         changedOrders.removeAll()
     }
 }
