@@ -15,27 +15,6 @@ import Testing
 
     static let channel = [DestinationTarget(kind: .slackApp, address: FakeSlackWebAPI.channel)]
 
-    /// A storm folded into one digest while Slack was down; the digest's message and the connectors
-    /// whose incident's message it is.
-    private static func storm(
-        _ listener: ListenerHarness, _ fake: FakeSlackWebAPI, _ names: [String]
-    ) async throws -> (digest: FakeSlackWebAPI.Message, members: [String]) {
-        for (n, name) in names.enumerated() {
-            #expect(try await listener.post(sync(name, n)).status == 200)
-        }
-        #expect(
-            await eventually {
-                let pending = try await listener.store.counts().pending
-                return pending == 0 && !fake.messages.isEmpty
-            })
-        let digest = try #require(fake.messages.first { $0.threadTS == nil && $0.text.contains("failures") })
-        let posts = try await listener.store.posts(incidents: names.map { "sync|id_\($0)" })
-        let members = names.filter {
-            posts["sync|id_\($0)"].flatMap { SlackAppPost(encoded: $0.post) }?.ts == digest.ts
-        }
-        return (digest, members)
-    }
-
     /// The buttons of a message as Slack shows them.
     private static func buttons(_ message: FakeSlackWebAPI.Message?) -> [JSONValue] {
         (message?.blocks ?? []).filter { $0["type"]?.stringValue == "actions" }
@@ -93,7 +72,7 @@ import Testing
                 policy: NoticePolicy(remindEvery: .seconds(4 * 3600)), now: wall.now,
                 dispatcher: { $0.pollInterval = .milliseconds(50) }
             ) { listener throws in
-                let (digest, members) = try await Self.storm(listener, fake, ["a", "b", "c", "d", "e", "f"])
+                let (digest, members) = try await listener.stormIntoOneDigest(on: fake, ["a", "b", "c", "d", "e", "f"])
                 #expect(members.count >= 5)
                 // Acknowledge and Mute, no Re-sync; they act on the digest.
                 let ids = Self.buttons(digest).compactMap { $0["action_id"]?.stringValue }
@@ -165,7 +144,7 @@ import Testing
                 slackURL: nil, destinations: Self.channel, slackApp: Self.options(fake), now: wall.now,
                 dispatcher: { $0.pollInterval = .milliseconds(50) }
             ) { listener throws in
-                let (digest, members) = try await Self.storm(listener, fake, ["a", "b", "c", "d", "e", "f"])
+                let (digest, members) = try await listener.stormIntoOneDigest(on: fake, ["a", "b", "c", "d", "e", "f"])
                 #expect(members.count >= 5)
                 let answer = try await Self.click(
                     .mute, on: digest, fake: fake, listener: listener, actionTS: "1800000100.000002",

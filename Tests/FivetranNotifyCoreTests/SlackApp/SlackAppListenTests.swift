@@ -93,27 +93,6 @@ import Testing
         }
     }
 
-    /// A storm folded into one digest while Slack was down; the digest's message and the connectors
-    /// whose incident's message it is.
-    private static func storm(
-        _ listener: ListenerHarness, _ fake: FakeSlackWebAPI, _ names: [String]
-    ) async throws -> (digest: FakeSlackWebAPI.Message, members: [String]) {
-        for (n, name) in names.enumerated() {
-            #expect(try await listener.post(sync(name, n)).status == 200)
-        }
-        #expect(
-            await eventually {
-                let pending = try await listener.store.counts().pending
-                return pending == 0 && !fake.messages.isEmpty
-            })
-        let digest = try #require(fake.messages.first { $0.threadTS == nil && $0.text.contains("failures") })
-        let posts = try await listener.store.posts(incidents: names.map { "sync|id_\($0)" })
-        let members = names.filter {
-            posts["sync|id_\($0)"].flatMap { SlackAppPost(encoded: $0.post) }?.ts == digest.ts
-        }
-        return (digest, members)
-    }
-
     @Test func aStormIsOneDigestAndItsConnectorsLaterNoticesGoToItsThread() async throws {
         try await FakeSlackWebAPI.with { fake in
             // Slack is down while the storm arrives: the failures wait together and fold into a digest.
@@ -124,7 +103,7 @@ import Testing
                 dispatcher: { $0.pollInterval = .milliseconds(50) }
             ) { listener throws in
                 let names = ["a", "b", "c", "d", "e", "f"]
-                let (digest, members) = try await Self.storm(listener, fake, names)
+                let (digest, members) = try await listener.stormIntoOneDigest(on: fake, names)
                 // A connector the digest names: its incident's message is the digest.
                 let member = try #require(members.first)
                 let parents = fake.messages.filter { $0.threadTS == nil }.count
@@ -151,7 +130,7 @@ import Testing
                 dispatcher: { $0.pollInterval = .milliseconds(50) }
             ) { listener throws in
                 let names = ["a", "b", "c", "d", "e", "f", "g", "h"]
-                let (digest, members) = try await Self.storm(listener, fake, names)
+                let (digest, members) = try await listener.stormIntoOneDigest(on: fake, names)
                 // At least the digest threshold: failures that arrive after it formed go on their own.
                 #expect(members.count >= 5)
                 let parents = fake.messages.filter { $0.threadTS == nil }.count
